@@ -1,0 +1,100 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/c/abi.h>
+#include <arrow/record_batch.h>
+#include <arrow/result.h>
+#include <arrow/type_fwd.h>
+
+#include "sluice/exec_options.h"
+
+namespace sluice {
+
+class Session;
+namespace plan {
+class LogicalNode;
+}
+
+enum class JoinType { kInner, kLeft };
+
+// A lazy query: a logical plan plus the session it runs in. Immutable and cheap to copy;
+// nothing runs until Collect, Stream, StreamPartitions or ExportArrowStream.
+//
+// Transformations take SQL expression text and never fail on the spot: an error (unknown
+// column, type mismatch, syntax) is kept in the returned DataFrame, status() reports it,
+// and every terminal method returns it. So calls chain:
+//   session->Table("trades")->Filter("price > 10").Select({"sym", "price * qty AS v"})
+//
+// Thread-safety: a DataFrame may be used from several threads at once; every Stream call
+// starts an independent run of the query.
+class DataFrame {
+ public:
+  // SQL expressions, each optionally "AS name": Select({"a", "b + 1 AS c", "*"}).
+  DataFrame Select(const std::vector<std::string>& exprs) const;
+  // Keeps rows for which the boolean SQL expression is true (NULL counts as false).
+  DataFrame Filter(const std::string& predicate) const;
+  // GROUP BY `keys`, computing `aggregates` ("sum(x) AS total", "count(*)"); the result
+  // has the keys, then the aggregates. With no keys, one row over the whole input.
+  DataFrame Aggregate(const std::vector<std::string>& keys,
+                      const std::vector<std::string>& aggregates) const;
+  // Sort keys as in ORDER BY: {"a DESC", "b NULLS FIRST"}.
+  DataFrame Sort(const std::vector<std::string>& keys) const;
+  // At most `count` rows after skipping `offset`.
+  DataFrame Limit(int64_t count, int64_t offset = 0) const;
+  // An equi-join. `on` is an SQL condition with at least one equality between the sides;
+  // the left side is named `l` and the right `r`, so "l.id = r.customer_id" works even
+  // when both sides have a column of the same name. Output: left columns, then right.
+  DataFrame Join(const DataFrame& right, const std::string& on,
+                 JoinType type = JoinType::kInner) const;
+
+  // OK, or the first error met while building this DataFrame.
+  const arrow::Status& status() const { return status_; }
+  // The result schema; null if status() is not OK.
+  std::shared_ptr<arrow::Schema> schema() const;
+  // The optimized logical plan as text (what EXPLAIN prints).
+  arrow::Result<std::string> Explain() const;
+
+  // Runs the query and materialises the whole result in memory. The only API that does;
+  // use Stream for results of unknown size. Blocks until done.
+  arrow::Result<std::shared_ptr<arrow::Table>> Collect(ExecOptions options = {}) const;
+
+  // Starts the query and returns a reader pulling its result batch by batch. At most
+  // options.max_buffered_batches batches wait unread; then the query pauses. ReadNext
+  // blocks until a batch is ready; it returns the query's error if it fails (end of
+  // stream only ever means success). Closing or destroying the reader, or a stop request
+  // on options.stop_token, cancels the query; Close returns once all its work has
+  // stopped.
+  arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> Stream(
+      ExecOptions options = {}) const;
+
+  // One reader per partition, each with its own bound, for concurrent consumers. Reading
+  // them one after another, in order, yields the same rows in the same order as Stream.
+  // Plans that cannot be split (joins, aggregates, sorts, limits) give one partition.
+  arrow::Result<std::vector<std::shared_ptr<arrow::RecordBatchReader>>> StreamPartitions(
+      ExecOptions options = {}) const;
+
+  // Starts the query and exports it through the Arrow C stream interface into `out`
+  // (which the caller owns and must release). Batches are exported without copying.
+  // `requested`, if given, may select, reorder and safely cast columns by name; any other
+  // request is rejected with an error before the query starts.
+  arrow::Status ExportArrowStream(struct ArrowArrayStream* out,
+                                  std::shared_ptr<arrow::Schema> requested = nullptr,
+                                  ExecOptions options = {}) const;
+
+ private:
+  friend class Session;
+  DataFrame(std::shared_ptr<Session> session,
+            std::shared_ptr<const plan::LogicalNode> plan, arrow::Status status);
+  DataFrame WithError(arrow::Status status) const;
+  DataFrame Derive(const std::string& sql,
+                   std::vector<std::pair<std::string, DataFrame>> inputs) const;
+
+  std::shared_ptr<Session> session_;
+  std::shared_ptr<const plan::LogicalNode> plan_;
+  arrow::Status status_;
+};
+
+}  // namespace sluice

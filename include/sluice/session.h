@@ -1,0 +1,70 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <arrow/result.h>
+#include <arrow/type_fwd.h>
+
+#include "sluice/data_frame.h"
+#include "sluice/param.h"
+
+namespace sluice {
+
+namespace catalog {
+class Catalog;
+}
+
+struct SessionOptions {
+  // Where durable tables live. Set by Connect from the URI ("local:/path"); "./warehouse"
+  // when the URI names none.
+  std::string warehouse;
+};
+
+// A connection to an engine and its catalog of named tables. Create with Connect.
+// Sessions are thread-safe: queries may be built and run from several threads at once.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  ~Session();
+
+  // Parses and binds one SQL statement (SELECT, VALUES or EXPLAIN) into a lazy DataFrame.
+  // Errors name the position (line and column) of what was wrong: syntax errors, unknown
+  // tables and columns, type errors. `params` fill $1, $2, ...
+  arrow::Result<DataFrame> Sql(std::string_view sql, std::vector<Param> params = {});
+
+  // A DataFrame reading the whole of a registered table.
+  arrow::Result<DataFrame> Table(std::string_view name);
+
+  // Makes an in-memory Arrow table queryable as `name` (case-insensitive). Fails with
+  // AlreadyExists if the name is taken. The table is shared, not copied.
+  arrow::Status RegisterTable(std::string name, std::shared_ptr<arrow::Table> table);
+  // Removes a registered table; queries already running keep reading it.
+  arrow::Status DropTable(std::string_view name);
+  // Names of the registered tables, sorted.
+  std::vector<std::string> TableNames() const;
+
+  const SessionOptions& options() const { return options_; }
+
+ private:
+  friend class DataFrame;
+  friend arrow::Result<std::shared_ptr<Session>> Connect(std::string_view,
+                                                         SessionOptions);
+  explicit Session(SessionOptions options);
+
+  SessionOptions options_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+};
+
+// Splits an SQL script into its statements with the SQL lexer, so semicolons inside
+// strings and comments are safe. Statements come back without their semicolons; empty
+// ones are dropped. Fails only on text the lexer cannot read (an unterminated string).
+arrow::Result<std::vector<std::string>> SplitStatements(std::string_view script);
+
+// Opens a session. "local:" (the embedded engine, warehouse ./warehouse) or
+// "local:/path/to/warehouse". Any other scheme is InvalidArgument naming the URI.
+arrow::Result<std::shared_ptr<Session>> Connect(std::string_view uri = "local:",
+                                                SessionOptions options = {});
+
+}  // namespace sluice

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything a fresh machine needs to build and test Sluice. Idempotent: a second
+# run only checks. Versions come from deps/ (apt.txt, python.txt) and nowhere else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=$(grep -v '^#' deps/apt.txt | xargs)
+missing=()
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$python" -m venv .venv
+fi
+stamp=.venv/.deps-installed
+if [ ! -f "$stamp" ] || ! cmp -s deps/python.txt "$stamp"; then
+  echo "setup: installing Python packages from deps/python.txt"
+  .venv/bin/pip install -q --disable-pip-version-check -r deps/python.txt
+  # The wheel ships versioned .so files only; the linker needs the unversioned names.
+  .venv/bin/python -c "import pyarrow; pyarrow.create_library_symlinks()"
+  cp deps/python.txt "$stamp"
+fi

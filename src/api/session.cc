@@ -1,0 +1,118 @@
+#include "sluice/session.h"
+
+#include <arrow/builder.h>
+#include <arrow/table.h>
+
+#include "api/runtime.h"
+#include "catalog/catalog.h"
+#include "catalog/memory_table.h"
+#include "common/sql_error.h"
+#include "plan/optimizer.h"
+#include "sql/binder.h"
+#include "sql/parser.h"
+
+namespace sluice {
+
+namespace {
+
+// EXPLAIN's result: one row per line of the optimized plan, in a column "plan".
+arrow::Result<std::shared_ptr<arrow::Table>> ExplainTable(const std::string& text) {
+  arrow::StringBuilder builder;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    ARROW_RETURN_NOT_OK(builder.Append(text.substr(start, end - start)));
+    start = end + 1;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto lines, builder.Finish());
+  return arrow::Table::Make(arrow::schema({arrow::field("plan", arrow::utf8())}),
+                            {lines});
+}
+
+}  // namespace
+
+Session::Session(SessionOptions options)
+    : options_(std::move(options)), catalog_(std::make_unique<catalog::Catalog>()) {}
+
+Session::~Session() = default;
+
+arrow::Result<DataFrame> Session::Sql(std::string_view sql, std::vector<Param> params) {
+  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
+  if (statements.empty()) return arrow::Status::Invalid("no SQL statement given");
+  if (statements.size() > 1) {
+    return SqlInvalid(sql, statements[1].begin,
+                      "expected one statement, got " + std::to_string(statements.size()));
+  }
+  const auto& statement = statements[0];
+  const sql::Json& body = sql::NodeBody(statement.node);
+  sql::Binder binder(sql, catalog_.get(), &params);
+  if (statement.kind == "SelectStmt") {
+    ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(body));
+    return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
+  }
+  if (statement.kind == "ExplainStmt") {
+    const sql::Json& query = body.at("query");
+    if (sql::NodeKind(query) != "SelectStmt") {
+      return SqlNotSupported(sql, statement.begin, "EXPLAIN of " + sql::NodeKind(query));
+    }
+    ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(sql::NodeBody(query)));
+    ARROW_ASSIGN_OR_RAISE(auto optimized, plan::Optimize(plan));
+    ARROW_ASSIGN_OR_RAISE(auto table, ExplainTable(optimized->ToString()));
+    auto source = std::make_shared<catalog::MemoryTable>(table, "explain");
+    auto scan = plan::LogicalNode::Scan(source, {"plan"}, {"plan"},
+                                        arrow::compute::literal(true));
+    return DataFrame(shared_from_this(), std::move(scan), arrow::Status::OK());
+  }
+  std::string kind = statement.kind;
+  if (kind.size() > 4 && kind.compare(kind.size() - 4, 4, "Stmt") == 0)
+    kind.resize(kind.size() - 4);
+  return SqlNotSupported(sql, statement.begin, "statement " + kind);
+}
+
+arrow::Result<DataFrame> Session::Table(std::string_view name) {
+  ARROW_ASSIGN_OR_RAISE(auto source, catalog_->Lookup(std::string(name)));
+  std::vector<std::string> columns;
+  for (const auto& field : source->schema()->fields()) columns.push_back(field->name());
+  auto scan =
+      plan::LogicalNode::Scan(source, columns, columns, arrow::compute::literal(true));
+  return DataFrame(shared_from_this(), std::move(scan), arrow::Status::OK());
+}
+
+arrow::Status Session::RegisterTable(std::string name,
+                                     std::shared_ptr<arrow::Table> table) {
+  if (!table) return arrow::Status::Invalid("RegisterTable: table is null");
+  auto source = std::make_shared<catalog::MemoryTable>(
+      table, "table " + name + " (" + std::to_string(table->num_rows()) + " rows)");
+  return catalog_->Register(name, std::move(source));
+}
+
+arrow::Status Session::DropTable(std::string_view name) {
+  return catalog_->Drop(std::string(name));
+}
+
+std::vector<std::string> Session::TableNames() const { return catalog_->Names(); }
+
+arrow::Result<std::vector<std::string>> SplitStatements(std::string_view script) {
+  return sql::Split(script);
+}
+
+arrow::Result<std::shared_ptr<Session>> Connect(std::string_view uri,
+                                                SessionOptions options) {
+  InitializeRuntime();
+  constexpr std::string_view kLocal = "local:";
+  if (uri.substr(0, kLocal.size()) != kLocal) {
+    return arrow::Status::Invalid("cannot connect to '", uri,
+                                  "': the only engine is \"local:\" (optionally "
+                                  "\"local:/path/to/warehouse\")");
+  }
+  std::string_view path = uri.substr(kLocal.size());
+  if (!path.empty()) {
+    options.warehouse = std::string(path);
+  } else if (options.warehouse.empty()) {
+    options.warehouse = "./warehouse";
+  }
+  return std::shared_ptr<Session>(new Session(std::move(options)));
+}
+
+}  // namespace sluice

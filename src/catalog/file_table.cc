@@ -1,0 +1,130 @@
+#include "catalog/file_table.h"
+
+#include <glob.h>
+
+#include <algorithm>
+
+#include <arrow/acero/options.h>
+#include <arrow/dataset/api.h>
+#include <arrow/filesystem/localfs.h>
+
+namespace sluice::catalog {
+
+namespace {
+
+const char* FunctionName(FileFormatKind kind) {
+  switch (kind) {
+    case FileFormatKind::kParquet:
+      return "read_parquet";
+    case FileFormatKind::kCsv:
+      return "read_csv";
+    case FileFormatKind::kIpc:
+      return "read_ipc";
+  }
+  return "read_file";
+}
+
+arrow::Result<std::vector<std::string>> ExpandGlob(const std::string& pattern) {
+  glob_t matches{};
+  const int rc = glob(pattern.c_str(), GLOB_NOSORT, nullptr, &matches);
+  std::vector<std::string> paths;
+  if (rc == 0) {
+    for (size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
+  }
+  globfree(&matches);
+  if (rc != 0 && rc != GLOB_NOMATCH) {
+    return arrow::Status::IOError("cannot expand '", pattern, "'");
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+arrow::Result<std::shared_ptr<arrow::dataset::FileSystemDataset>> MakeDataset(
+    const std::vector<std::string>& paths,
+    const std::shared_ptr<arrow::dataset::FileFormat>& format,
+    const std::shared_ptr<arrow::Schema>& schema) {
+  auto fs = std::make_shared<arrow::fs::LocalFileSystem>();
+  ARROW_ASSIGN_OR_RAISE(auto factory, arrow::dataset::FileSystemDatasetFactory::Make(
+                                          fs, paths, format, {}));
+  arrow::dataset::FinishOptions options;
+  if (schema) options.schema = schema;
+  ARROW_ASSIGN_OR_RAISE(auto dataset, factory->Finish(options));
+  return std::static_pointer_cast<arrow::dataset::FileSystemDataset>(dataset);
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<FileTable>> FileTable::Open(FileFormatKind kind,
+                                                          const std::string& glob) {
+  ARROW_ASSIGN_OR_RAISE(auto paths, ExpandGlob(glob));
+  if (paths.empty()) {
+    return arrow::Status::IOError(FunctionName(kind), ": no files match '", glob, "'");
+  }
+  std::shared_ptr<arrow::dataset::FileFormat> format;
+  switch (kind) {
+    case FileFormatKind::kParquet:
+      format = std::make_shared<arrow::dataset::ParquetFileFormat>();
+      break;
+    case FileFormatKind::kCsv:
+      format = std::make_shared<arrow::dataset::CsvFileFormat>();
+      break;
+    case FileFormatKind::kIpc:
+      format = std::make_shared<arrow::dataset::IpcFileFormat>();
+      break;
+  }
+  auto dataset = MakeDataset(paths, format, nullptr);
+  if (!dataset.ok()) {
+    return dataset.status().WithMessage(FunctionName(kind), "('", glob,
+                                        "'): ", dataset.status().message());
+  }
+  return std::shared_ptr<FileTable>(
+      new FileTable(kind, glob, std::move(paths), format, (*dataset)->schema()));
+}
+
+FileTable::FileTable(FileFormatKind kind, std::string glob,
+                     std::vector<std::string> paths,
+                     std::shared_ptr<arrow::dataset::FileFormat> format,
+                     std::shared_ptr<arrow::Schema> schema)
+    : kind_(kind),
+      glob_(std::move(glob)),
+      paths_(std::move(paths)),
+      format_(std::move(format)),
+      schema_(std::move(schema)) {}
+
+std::shared_ptr<arrow::Schema> FileTable::schema() const { return schema_; }
+
+std::string FileTable::Describe() const {
+  return std::string(FunctionName(kind_)) + "('" + glob_ + "') [" +
+         std::to_string(paths_.size()) + " file" + (paths_.size() == 1 ? "" : "s") + "]";
+}
+
+int FileTable::MaxPartitions() const { return static_cast<int>(paths_.size()); }
+
+arrow::Result<arrow::acero::Declaration> FileTable::MakeScan(
+    const ScanRequest& request) const {
+  const size_t n = paths_.size();
+  const size_t begin = n * request.partition / request.num_partitions;
+  const size_t end = n * (request.partition + 1) / request.num_partitions;
+  std::vector<std::string> part(paths_.begin() + begin, paths_.begin() + end);
+  ARROW_ASSIGN_OR_RAISE(auto dataset, MakeDataset(part, format_, schema_));
+
+  auto scan_options = std::make_shared<arrow::dataset::ScanOptions>();
+  scan_options->dataset_schema = schema_;
+  scan_options->filter = request.filter;
+  scan_options->batch_size = kSourceBatchRows;
+  ARROW_ASSIGN_OR_RAISE(auto projection, arrow::dataset::ProjectionDescr::FromNames(
+                                             request.columns, *schema_));
+  arrow::dataset::SetProjection(scan_options.get(), std::move(projection));
+
+  // The scan node emits the dataset schema plus bookkeeping fields; keep what was asked.
+  std::vector<arrow::compute::Expression> exprs;
+  for (const auto& name : request.columns)
+    exprs.push_back(arrow::compute::field_ref(name));
+  return arrow::acero::Declaration::Sequence(
+      {{"scan", arrow::dataset::ScanNodeOptions(dataset, scan_options,
+                                                /*require_sequenced_output=*/true,
+                                                /*implicit_ordering=*/true)},
+       {"project", arrow::acero::ProjectNodeOptions(std::move(exprs), request.columns)}});
+}
+
+}  // namespace sluice::catalog

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/table_source.h"
+
+namespace arrow::dataset {
+class FileFormat;
+class FileSystemDataset;
+}  // namespace arrow::dataset
+
+namespace sluice::catalog {
+
+enum class FileFormatKind { kParquet, kCsv, kIpc };
+
+// Files on the local filesystem matched by a glob, read through Arrow Datasets. Files are
+// scanned in sorted path order; each file is one unit of partitioning.
+class FileTable : public TableSource {
+ public:
+  // Expands `glob` and infers the schema from the files. Fails, naming the glob, if
+  // nothing matches or a file cannot be read as `format`.
+  static arrow::Result<std::shared_ptr<FileTable>> Open(FileFormatKind format,
+                                                        const std::string& glob);
+
+  std::shared_ptr<arrow::Schema> schema() const override;
+  std::string Describe() const override;
+  int MaxPartitions() const override;
+  arrow::Result<arrow::acero::Declaration> MakeScan(
+      const ScanRequest& request) const override;
+
+  const std::vector<std::string>& paths() const { return paths_; }
+
+ private:
+  FileTable(FileFormatKind kind, std::string glob, std::vector<std::string> paths,
+            std::shared_ptr<arrow::dataset::FileFormat> format,
+            std::shared_ptr<arrow::Schema> schema);
+
+  FileFormatKind kind_;
+  std::string glob_;
+  std::vector<std::string> paths_;
+  std::shared_ptr<arrow::dataset::FileFormat> format_;
+  std::shared_ptr<arrow::Schema> schema_;
+};
+
+}  // namespace sluice::catalog

@@ -1,0 +1,122 @@
+#include "catalog/range_table.h"
+
+#include <mutex>
+
+#include <arrow/acero/options.h>
+#include <arrow/array/data.h>
+#include <arrow/buffer.h>
+#include <arrow/compute/exec.h>
+#include <arrow/type.h>
+#include <arrow/util/future.h>
+
+namespace sluice::catalog {
+
+namespace {
+
+// Generates the values [first, first + count * step) in batches, on demand.
+class RangeGenerator {
+ public:
+  RangeGenerator(int64_t first, int64_t count, int64_t step,
+                 std::shared_ptr<std::atomic<int64_t>> rows_scanned)
+      : next_(first),
+        remaining_(count),
+        step_(step),
+        rows_scanned_(std::move(rows_scanned)) {}
+
+  arrow::Future<std::optional<arrow::compute::ExecBatch>> operator()() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (remaining_ == 0) {
+      return arrow::Future<std::optional<arrow::compute::ExecBatch>>::MakeFinished(
+          std::nullopt);
+    }
+    const int64_t n = std::min(remaining_, kSourceBatchRows);
+    auto buffer = arrow::AllocateBuffer(n * sizeof(int64_t));
+    if (!buffer.ok()) {
+      return arrow::Future<std::optional<arrow::compute::ExecBatch>>::MakeFinished(
+          buffer.status());
+    }
+    auto* values = reinterpret_cast<int64_t*>((*buffer)->mutable_data());
+    // Unsigned arithmetic: stepping past the last value must not overflow.
+    uint64_t value = static_cast<uint64_t>(next_);
+    for (int64_t i = 0; i < n; ++i, value += static_cast<uint64_t>(step_)) {
+      values[i] = static_cast<int64_t>(value);
+    }
+    next_ = static_cast<int64_t>(value);
+    remaining_ -= n;
+    if (rows_scanned_) *rows_scanned_ += n;
+    auto data = arrow::ArrayData::Make(
+        arrow::int64(), n, {nullptr, std::shared_ptr<arrow::Buffer>(std::move(*buffer))},
+        /*null_count=*/0);
+    arrow::compute::ExecBatch batch({arrow::Datum(data)}, n);
+    return arrow::Future<std::optional<arrow::compute::ExecBatch>>::MakeFinished(
+        std::optional<arrow::compute::ExecBatch>(std::move(batch)));
+  }
+
+ private:
+  std::mutex mutex_;
+  int64_t next_;
+  int64_t remaining_;
+  const int64_t step_;
+  std::shared_ptr<std::atomic<int64_t>> rows_scanned_;
+};
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<RangeTable>> RangeTable::Make(int64_t start, int64_t stop,
+                                                            int64_t step) {
+  if (step == 0) return arrow::Status::Invalid("range() step must not be zero");
+  int64_t length = 0;
+  if ((step > 0 && start < stop) || (step < 0 && start > stop)) {
+    // Computed in unsigned arithmetic: stop - start may overflow int64.
+    const uint64_t span =
+        step > 0 ? static_cast<uint64_t>(stop) - static_cast<uint64_t>(start)
+                 : static_cast<uint64_t>(start) - static_cast<uint64_t>(stop);
+    const uint64_t magnitude =
+        step > 0 ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+    length = static_cast<int64_t>((span + magnitude - 1) / magnitude);
+  }
+  return std::shared_ptr<RangeTable>(new RangeTable(start, stop, step, length));
+}
+
+RangeTable::RangeTable(int64_t start, int64_t stop, int64_t step, int64_t length)
+    : start_(start), stop_(stop), step_(step), length_(length) {}
+
+std::shared_ptr<arrow::Schema> RangeTable::schema() const {
+  return arrow::schema({arrow::field("id", arrow::int64(), /*nullable=*/false)});
+}
+
+std::string RangeTable::Describe() const {
+  return "range(" + std::to_string(start_) + ", " + std::to_string(stop_) + ", " +
+         std::to_string(step_) + ")";
+}
+
+int RangeTable::MaxPartitions() const {
+  return static_cast<int>(std::clamp<int64_t>(length_ / kSourceBatchRows, 1, 1024));
+}
+
+arrow::Result<arrow::acero::Declaration> RangeTable::MakeScan(
+    const ScanRequest& request) const {
+  const int64_t begin = static_cast<int64_t>(static_cast<__int128>(length_) *
+                                             request.partition / request.num_partitions);
+  const int64_t end = static_cast<int64_t>(
+      static_cast<__int128>(length_) * (request.partition + 1) / request.num_partitions);
+  auto generator = std::make_shared<RangeGenerator>(start_ + begin * step_, end - begin,
+                                                    step_, request.rows_scanned);
+  arrow::acero::SourceNodeOptions options(
+      schema(), [generator] { return (*generator)(); },
+      arrow::compute::Ordering::Implicit());
+  arrow::acero::Declaration source("source", std::move(options));
+  if (request.columns.size() == 1) return source;
+  // range() has one column; a scan that needs none (count(*)) still needs the row count.
+  std::vector<arrow::compute::Expression> exprs;
+  for (const auto& name : request.columns) {
+    if (name != "id")
+      return arrow::Status::KeyError("range() has no column '", name, "'");
+    exprs.push_back(arrow::compute::field_ref("id"));
+  }
+  return arrow::acero::Declaration::Sequence(
+      {std::move(source),
+       {"project", arrow::acero::ProjectNodeOptions(std::move(exprs), request.columns)}});
+}
+
+}  // namespace sluice::catalog

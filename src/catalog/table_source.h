@@ -1,0 +1,52 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <arrow/acero/exec_plan.h>
+#include <arrow/compute/expression.h>
+#include <arrow/type_fwd.h>
+
+namespace sluice::catalog {
+
+// What the engine asks of a table when it lowers a scan.
+struct ScanRequest {
+  // Source column names to produce, in this order (after projection pushdown).
+  std::vector<std::string> columns;
+  // A predicate over source column names that the source may use to skip data (row
+  // groups, files). It is a hint: the engine still filters every row.
+  arrow::compute::Expression filter = arrow::compute::literal(true);
+  // Which of `num_partitions` disjoint, contiguous parts of the table to read.
+  int partition = 0;
+  int num_partitions = 1;
+  // Rows read so far, for progress reporting; may be null.
+  std::shared_ptr<std::atomic<int64_t>> rows_scanned;
+};
+
+// A table the engine can scan: a registered Arrow table, range(), a set of files. Sources
+// are immutable and shared by every query that reads them; MakeScan may be called from
+// any thread.
+class TableSource {
+ public:
+  virtual ~TableSource() = default;
+
+  virtual std::shared_ptr<arrow::Schema> schema() const = 0;
+
+  // One line for EXPLAIN, e.g. "range(0, 100, 1)".
+  virtual std::string Describe() const = 0;
+
+  // How many disjoint parts this source can be split into, each read in order; reading
+  // parts 0..n-1 in sequence reproduces the whole table in its natural order.
+  virtual int MaxPartitions() const { return 1; }
+
+  // An Acero declaration producing `request.columns` of one part, with implicit ordering.
+  virtual arrow::Result<arrow::acero::Declaration> MakeScan(
+      const ScanRequest& request) const = 0;
+};
+
+// Rows per batch produced by Sluice's own sources.
+constexpr int64_t kSourceBatchRows = 64 * 1024;
+
+}  // namespace sluice::catalog

@@ -1,0 +1,134 @@
+#include "exec/plan_lowering.h"
+
+#include <arrow/acero/options.h>
+#include <arrow/compute/api_aggregate.h>
+#include <arrow/type.h>
+
+namespace sluice::exec {
+
+namespace {
+
+using arrow::acero::Declaration;
+using plan::NodeKind;
+
+std::vector<arrow::FieldRef> Refs(const std::vector<std::string>& names) {
+  return {names.begin(), names.end()};
+}
+
+arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
+                                     const LoweringContext& ctx) {
+  catalog::ScanRequest request;
+  request.columns = node->source_columns();
+  request.filter = node->filter_hint();
+  request.partition = ctx.partition;
+  request.num_partitions = ctx.num_partitions;
+  request.rows_scanned = ctx.rows_scanned;
+  ARROW_ASSIGN_OR_RAISE(auto scan, node->source()->MakeScan(request));
+  // Sources speak their own column names; the plan uses unique internal names.
+  std::vector<arrow::compute::Expression> exprs;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < request.columns.size(); ++i) {
+    exprs.push_back(arrow::compute::field_ref(request.columns[i]));
+    names.push_back(node->schema()->field(i)->name());
+  }
+  return Declaration::Sequence(
+      {std::move(scan), {"project", arrow::acero::ProjectNodeOptions(exprs, names)}});
+}
+
+arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr& node) {
+  const bool grouped = !node->group_keys().empty();
+  std::vector<arrow::compute::Aggregate> aggregates;
+  for (const auto& agg : node->aggregates()) {
+    std::shared_ptr<arrow::compute::FunctionOptions> options;
+    if (agg.function == "count" || agg.function == "count_distinct") {
+      options = std::make_shared<arrow::compute::CountOptions>(
+          arrow::compute::CountOptions::ONLY_VALID);
+    } else if (agg.function == "stddev" || agg.function == "variance") {
+      options = std::make_shared<arrow::compute::VarianceOptions>(/*ddof=*/1);
+    } else if (agg.function != "count_all") {
+      // SQL semantics: skip NULLs; an empty or all-NULL group gives NULL.
+      options = std::make_shared<arrow::compute::ScalarAggregateOptions>(
+          /*skip_nulls=*/true, /*min_count=*/1);
+    }
+    std::string function = grouped ? "hash_" + agg.function : agg.function;
+    std::vector<arrow::FieldRef> target;
+    if (!agg.input.empty()) target.emplace_back(agg.input);
+    aggregates.emplace_back(std::move(function), std::move(options), std::move(target),
+                            agg.output);
+  }
+  return Declaration::Sequence(
+      {std::move(input),
+       {"aggregate", arrow::acero::AggregateNodeOptions(std::move(aggregates),
+                                                        Refs(node->group_keys()))}});
+}
+
+}  // namespace
+
+arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
+                                        const LoweringContext& ctx) {
+  if (node->kind() == NodeKind::kScan) return LowerScan(node, ctx);
+  std::vector<Declaration> inputs;
+  for (const auto& input : node->inputs()) {
+    ARROW_ASSIGN_OR_RAISE(auto lowered, LowerToAcero(input, ctx));
+    inputs.push_back(std::move(lowered));
+  }
+  switch (node->kind()) {
+    case NodeKind::kProject: {
+      std::vector<std::string> names;
+      for (const auto& field : node->schema()->fields()) names.push_back(field->name());
+      return Declaration::Sequence(
+          {std::move(inputs[0]),
+           {"project", arrow::acero::ProjectNodeOptions(node->exprs(), names)}});
+    }
+    case NodeKind::kFilter:
+      return Declaration::Sequence(
+          {std::move(inputs[0]),
+           {"filter", arrow::acero::FilterNodeOptions(node->predicate())}});
+    case NodeKind::kAggregate:
+      return LowerAggregate(std::move(inputs[0]), node);
+    case NodeKind::kSort: {
+      std::vector<arrow::compute::SortKey> keys;
+      for (const auto& key : node->sort_keys()) {
+        keys.emplace_back(key.column,
+                          key.ascending ? arrow::compute::SortOrder::Ascending
+                                        : arrow::compute::SortOrder::Descending,
+                          key.nulls_first ? arrow::compute::NullPlacement::AtStart
+                                          : arrow::compute::NullPlacement::AtEnd);
+      }
+      return Declaration::Sequence({std::move(inputs[0]),
+                                    {"order_by", arrow::acero::OrderByNodeOptions(
+                                                     arrow::compute::Ordering(keys))}});
+    }
+    case NodeKind::kLimit:
+      return Declaration::Sequence(
+          {std::move(inputs[0]),
+           {"fetch",
+            arrow::acero::FetchNodeOptions(
+                node->offset(), node->count() < 0 ? std::numeric_limits<int64_t>::max()
+                                                  : node->count())}});
+    case NodeKind::kJoin: {
+      arrow::acero::HashJoinNodeOptions options(
+          node->join_kind() == plan::JoinKind::kInner
+              ? arrow::acero::JoinType::INNER
+              : arrow::acero::JoinType::LEFT_OUTER,
+          Refs(node->left_keys()), Refs(node->right_keys()), node->predicate(), "", "");
+      std::vector<Declaration::Input> join_inputs(std::make_move_iterator(inputs.begin()),
+                                                  std::make_move_iterator(inputs.end()));
+      return Declaration("hashjoin", std::move(join_inputs), std::move(options));
+    }
+    case NodeKind::kScan:
+      break;
+  }
+  return arrow::Status::NotImplemented("cannot lower plan node");
+}
+
+int PartitionCount(const plan::NodePtr& node, int requested) {
+  const plan::LogicalNode* current = node.get();
+  while (current->kind() == NodeKind::kProject || current->kind() == NodeKind::kFilter) {
+    current = current->input().get();
+  }
+  if (current->kind() != NodeKind::kScan) return 1;
+  return std::max(1, std::min(requested, current->source()->MaxPartitions()));
+}
+
+}  // namespace sluice::exec

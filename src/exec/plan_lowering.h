@@ -1,0 +1,28 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include <arrow/acero/exec_plan.h>
+
+#include "plan/logical_plan.h"
+
+namespace sluice::exec {
+
+struct LoweringContext {
+  // Which part of every scan to read; see catalog::TableSource::MaxPartitions.
+  int partition = 0;
+  int num_partitions = 1;
+  std::shared_ptr<std::atomic<int64_t>> rows_scanned;
+};
+
+// Translates an optimized logical plan into an Acero declaration (without a sink).
+arrow::Result<arrow::acero::Declaration> LowerToAcero(const plan::NodePtr& node,
+                                                      const LoweringContext& context);
+
+// How many independent, ordered partitions the plan can run as: 1 unless the plan is only
+// scans, filters and projections over one source, then min(requested, what the source
+// can split into).
+int PartitionCount(const plan::NodePtr& node, int requested);
+
+}  // namespace sluice::exec

@@ -1,0 +1,217 @@
+#include "plan/logical_plan.h"
+
+#include <arrow/type.h>
+
+namespace sluice::plan {
+
+namespace {
+
+std::string CommaList(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(
+    const std::string& function, const std::shared_ptr<arrow::DataType>& input) {
+  if (function == "count" || function == "count_all" || function == "count_distinct") {
+    return arrow::int64();
+  }
+  if (function == "min" || function == "max") return input;
+  const bool numeric = arrow::is_integer(input->id()) ||
+                       arrow::is_floating(input->id()) ||
+                       arrow::is_decimal(input->id()) || input->id() == arrow::Type::NA;
+  if (!numeric) {
+    return arrow::Status::TypeError(function, " needs a numeric argument, got ",
+                                    input->ToString());
+  }
+  if (function == "sum") {
+    if (arrow::is_signed_integer(input->id())) return arrow::int64();
+    if (arrow::is_unsigned_integer(input->id())) return arrow::uint64();
+    if (arrow::is_decimal(input->id())) {
+      const auto& dec = static_cast<const arrow::DecimalType&>(*input);
+      return arrow::decimal128(38, dec.scale());
+    }
+    return arrow::float64();
+  }
+  if (function == "mean" || function == "stddev" || function == "variance") {
+    if (arrow::is_decimal(input->id()) && function == "mean") return input;
+    return arrow::float64();
+  }
+  return arrow::Status::NotImplemented("aggregate ", function);
+}
+
+NodePtr LogicalNode::Scan(std::shared_ptr<catalog::TableSource> source,
+                          std::vector<std::string> source_columns,
+                          std::vector<std::string> output_names, Expression filter_hint) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kScan;
+  arrow::FieldVector fields;
+  auto source_schema = source->schema();
+  for (size_t i = 0; i < source_columns.size(); ++i) {
+    auto field = source_schema->GetFieldByName(source_columns[i]);
+    fields.push_back(field->WithName(output_names[i]));
+  }
+  node->schema_ = arrow::schema(std::move(fields));
+  node->source_ = std::move(source);
+  node->source_columns_ = std::move(source_columns);
+  node->predicate_ = std::move(filter_hint);
+  return node;
+}
+
+arrow::Result<NodePtr> LogicalNode::Project(NodePtr input, std::vector<Expression> exprs,
+                                            std::vector<std::string> names) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kProject;
+  arrow::FieldVector fields;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    ARROW_ASSIGN_OR_RAISE(auto bound, exprs[i].Bind(*input->schema()));
+    // Kept unbound: optimizer rewrites may change the input's column positions.
+    fields.push_back(arrow::field(names[i], bound.type()->GetSharedPtr()));
+  }
+  node->schema_ = arrow::schema(std::move(fields));
+  node->inputs_ = {std::move(input)};
+  node->exprs_ = std::move(exprs);
+  return node;
+}
+
+NodePtr LogicalNode::Filter(NodePtr input, Expression predicate) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kFilter;
+  node->schema_ = input->schema();
+  node->inputs_ = {std::move(input)};
+  node->predicate_ = std::move(predicate);
+  return node;
+}
+
+arrow::Result<NodePtr> LogicalNode::Aggregate(NodePtr input,
+                                              std::vector<std::string> keys,
+                                              std::vector<AggregateCall> aggregates) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kAggregate;
+  arrow::FieldVector fields;
+  for (const auto& key : keys) fields.push_back(input->schema()->GetFieldByName(key));
+  for (const auto& agg : aggregates) {
+    std::shared_ptr<arrow::DataType> input_type = arrow::int64();
+    if (!agg.input.empty())
+      input_type = input->schema()->GetFieldByName(agg.input)->type();
+    ARROW_ASSIGN_OR_RAISE(auto type, AggregateResultType(agg.function, input_type));
+    fields.push_back(arrow::field(agg.output, type));
+  }
+  node->schema_ = arrow::schema(std::move(fields));
+  node->inputs_ = {std::move(input)};
+  node->keys_ = std::move(keys);
+  node->aggregates_ = std::move(aggregates);
+  return node;
+}
+
+NodePtr LogicalNode::Sort(NodePtr input, std::vector<SortKey> keys) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kSort;
+  node->schema_ = input->schema();
+  node->inputs_ = {std::move(input)};
+  node->sort_keys_ = std::move(keys);
+  return node;
+}
+
+NodePtr LogicalNode::Limit(NodePtr input, int64_t offset, int64_t count) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kLimit;
+  node->schema_ = input->schema();
+  node->inputs_ = {std::move(input)};
+  node->offset_ = offset;
+  node->count_ = count;
+  return node;
+}
+
+NodePtr LogicalNode::Join(NodePtr left, NodePtr right, JoinKind kind,
+                          std::vector<std::string> left_keys,
+                          std::vector<std::string> right_keys, Expression residual) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kJoin;
+  arrow::FieldVector fields = left->schema()->fields();
+  for (const auto& field : right->schema()->fields()) {
+    // A left join makes every right column nullable.
+    fields.push_back(kind == JoinKind::kLeft ? field->WithNullable(true) : field);
+  }
+  node->schema_ = arrow::schema(std::move(fields));
+  node->inputs_ = {std::move(left), std::move(right)};
+  node->join_kind_ = kind;
+  node->keys_ = std::move(left_keys);
+  node->right_keys_ = std::move(right_keys);
+  node->predicate_ = std::move(residual);
+  return node;
+}
+
+std::string LogicalNode::ToString() const {
+  std::string out;
+  Print(0, &out);
+  return out;
+}
+
+void LogicalNode::Print(int depth, std::string* out) const {
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+  switch (kind_) {
+    case NodeKind::kScan: {
+      *out +=
+          "Scan " + source_->Describe() + " columns=[" + CommaList(source_columns_) + "]";
+      if (!(predicate_ == arrow::compute::literal(true))) {
+        *out += " filter_hint=" + predicate_.ToString();
+      }
+      break;
+    }
+    case NodeKind::kProject: {
+      std::vector<std::string> items;
+      for (size_t i = 0; i < exprs_.size(); ++i) {
+        items.push_back(exprs_[i].ToString() + " AS " + schema_->field(i)->name());
+      }
+      *out += "Project [" + CommaList(items) + "]";
+      break;
+    }
+    case NodeKind::kFilter:
+      *out += "Filter " + predicate_.ToString();
+      break;
+    case NodeKind::kAggregate: {
+      std::vector<std::string> items;
+      for (const auto& agg : aggregates_) {
+        items.push_back(agg.function + "(" + agg.input + ") AS " + agg.output);
+      }
+      *out += "Aggregate keys=[" + CommaList(keys_) + "] aggregates=[" +
+              CommaList(items) + "]";
+      break;
+    }
+    case NodeKind::kSort: {
+      std::vector<std::string> items;
+      for (const auto& key : sort_keys_) {
+        items.push_back(key.column + (key.ascending ? " ASC" : " DESC") +
+                        (key.nulls_first ? " NULLS FIRST" : " NULLS LAST"));
+      }
+      *out += "Sort [" + CommaList(items) + "]";
+      break;
+    }
+    case NodeKind::kLimit:
+      *out += "Limit offset=" + std::to_string(offset_) +
+              " count=" + (count_ < 0 ? std::string("all") : std::to_string(count_));
+      break;
+    case NodeKind::kJoin: {
+      std::vector<std::string> items;
+      for (size_t i = 0; i < keys_.size(); ++i)
+        items.push_back(keys_[i] + " = " + right_keys_[i]);
+      *out += std::string(join_kind_ == JoinKind::kInner ? "InnerJoin" : "LeftJoin") +
+              " on [" + CommaList(items) + "]";
+      if (!(predicate_ == arrow::compute::literal(true))) {
+        *out += " filter=" + predicate_.ToString();
+      }
+      break;
+    }
+  }
+  *out += "\n";
+  for (const auto& input : inputs_) input->Print(depth + 1, out);
+}
+
+}  // namespace sluice::plan

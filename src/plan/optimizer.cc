@@ -1,0 +1,236 @@
+#include "plan/optimizer.h"
+
+#include <set>
+
+#include <arrow/type.h>
+
+namespace sluice::plan {
+
+namespace {
+
+using arrow::compute::and_;
+
+bool AllIn(const Expression& expr, const arrow::Schema& schema) {
+  for (const auto& name : ReferencedColumns(expr)) {
+    if (schema.GetFieldIndex(name) < 0) return false;
+  }
+  return true;
+}
+
+NodePtr WrapFilter(NodePtr node, const std::vector<Expression>& conjuncts) {
+  if (conjuncts.empty()) return node;
+  return LogicalNode::Filter(std::move(node), and_(conjuncts));
+}
+
+arrow::Result<NodePtr> PushDownFilters(const NodePtr& node,
+                                       std::vector<Expression> conjuncts);
+
+arrow::Result<NodePtr> PushIntoJoin(const NodePtr& node,
+                                    std::vector<Expression> conjuncts) {
+  std::vector<Expression> left, right, above;
+  const auto& left_schema = *node->inputs()[0]->schema();
+  const auto& right_schema = *node->inputs()[1]->schema();
+  for (auto& conjunct : conjuncts) {
+    if (AllIn(conjunct, left_schema)) {
+      left.push_back(std::move(conjunct));
+    } else if (node->join_kind() == JoinKind::kInner && AllIn(conjunct, right_schema)) {
+      // Below a left join, a filter on the right side would turn unmatched rows into
+      // matches with NULLs; it must stay above.
+      right.push_back(std::move(conjunct));
+    } else {
+      above.push_back(std::move(conjunct));
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(auto new_left,
+                        PushDownFilters(node->inputs()[0], std::move(left)));
+  ARROW_ASSIGN_OR_RAISE(auto new_right,
+                        PushDownFilters(node->inputs()[1], std::move(right)));
+  auto join = LogicalNode::Join(new_left, new_right, node->join_kind(), node->left_keys(),
+                                node->right_keys(), node->predicate());
+  return WrapFilter(join, above);
+}
+
+arrow::Result<NodePtr> PushDownFilters(const NodePtr& node,
+                                       std::vector<Expression> conjuncts) {
+  switch (node->kind()) {
+    case NodeKind::kFilter: {
+      for (auto& c : SplitConjunction(node->predicate()))
+        conjuncts.push_back(std::move(c));
+      return PushDownFilters(node->input(), std::move(conjuncts));
+    }
+    case NodeKind::kProject: {
+      std::map<std::string, Expression> definitions;
+      for (size_t i = 0; i < node->exprs().size(); ++i) {
+        definitions[node->schema()->field(i)->name()] = node->exprs()[i];
+      }
+      std::vector<Expression> rewritten;
+      for (const auto& c : conjuncts) rewritten.push_back(Substitute(c, definitions));
+      ARROW_ASSIGN_OR_RAISE(auto input,
+                            PushDownFilters(node->input(), std::move(rewritten)));
+      std::vector<std::string> names;
+      for (const auto& field : node->schema()->fields()) names.push_back(field->name());
+      return LogicalNode::Project(input, node->exprs(), names);
+    }
+    case NodeKind::kSort: {
+      ARROW_ASSIGN_OR_RAISE(auto input,
+                            PushDownFilters(node->input(), std::move(conjuncts)));
+      return LogicalNode::Sort(input, node->sort_keys());
+    }
+    case NodeKind::kJoin:
+      return PushIntoJoin(node, std::move(conjuncts));
+    case NodeKind::kScan: {
+      if (conjuncts.empty()) return node;
+      std::map<std::string, Expression> to_source;
+      for (size_t i = 0; i < node->source_columns().size(); ++i) {
+        to_source[node->schema()->field(i)->name()] =
+            arrow::compute::field_ref(node->source_columns()[i]);
+      }
+      std::vector<Expression> hints = SplitConjunction(node->filter_hint());
+      for (const auto& c : conjuncts) hints.push_back(Substitute(c, to_source));
+      std::vector<std::string> names;
+      for (const auto& field : node->schema()->fields()) names.push_back(field->name());
+      auto scan =
+          LogicalNode::Scan(node->source(), node->source_columns(), names, and_(hints));
+      return WrapFilter(scan, conjuncts);
+    }
+    case NodeKind::kAggregate: {
+      ARROW_ASSIGN_OR_RAISE(auto input, PushDownFilters(node->input(), {}));
+      ARROW_ASSIGN_OR_RAISE(auto agg, LogicalNode::Aggregate(input, node->group_keys(),
+                                                             node->aggregates()));
+      return WrapFilter(agg, conjuncts);
+    }
+    case NodeKind::kLimit: {
+      ARROW_ASSIGN_OR_RAISE(auto input, PushDownFilters(node->input(), {}));
+      return WrapFilter(LogicalNode::Limit(input, node->offset(), node->count()),
+                        conjuncts);
+    }
+  }
+  return node;
+}
+
+void AddAll(std::set<std::string>* set, const std::vector<std::string>& names) {
+  set->insert(names.begin(), names.end());
+}
+
+arrow::Result<NodePtr> Prune(const NodePtr& node, std::set<std::string> required,
+                             bool is_root) {
+  switch (node->kind()) {
+    case NodeKind::kScan: {
+      std::vector<std::string> columns, names;
+      for (size_t i = 0; i < node->source_columns().size(); ++i) {
+        if (is_root || required.count(node->schema()->field(i)->name())) {
+          columns.push_back(node->source_columns()[i]);
+          names.push_back(node->schema()->field(i)->name());
+        }
+      }
+      if (columns.empty() && !node->source_columns().empty()) {
+        // Nothing is read (count(*)), but rows must still flow: keep one column.
+        columns.push_back(node->source_columns()[0]);
+        names.push_back(node->schema()->field(0)->name());
+      }
+      return LogicalNode::Scan(node->source(), columns, names, node->filter_hint());
+    }
+    case NodeKind::kProject: {
+      std::vector<Expression> exprs;
+      std::vector<std::string> names;
+      std::set<std::string> below;
+      for (size_t i = 0; i < node->exprs().size(); ++i) {
+        const auto& name = node->schema()->field(i)->name();
+        if (!is_root && !required.count(name) &&
+            !(exprs.empty() && i + 1 == node->exprs().size())) {
+          continue;
+        }
+        exprs.push_back(node->exprs()[i]);
+        names.push_back(name);
+        AddAll(&below, ReferencedColumns(node->exprs()[i]));
+      }
+      ARROW_ASSIGN_OR_RAISE(auto input, Prune(node->input(), std::move(below), false));
+      return LogicalNode::Project(input, exprs, names);
+    }
+    case NodeKind::kFilter: {
+      AddAll(&required, ReferencedColumns(node->predicate()));
+      ARROW_ASSIGN_OR_RAISE(auto input,
+                            Prune(node->input(), std::move(required), is_root));
+      return LogicalNode::Filter(input, node->predicate());
+    }
+    case NodeKind::kAggregate: {
+      std::set<std::string> below(node->group_keys().begin(), node->group_keys().end());
+      for (const auto& agg : node->aggregates()) {
+        if (!agg.input.empty()) below.insert(agg.input);
+      }
+      ARROW_ASSIGN_OR_RAISE(auto input, Prune(node->input(), std::move(below), false));
+      return LogicalNode::Aggregate(input, node->group_keys(), node->aggregates());
+    }
+    case NodeKind::kSort: {
+      for (const auto& key : node->sort_keys()) required.insert(key.column);
+      ARROW_ASSIGN_OR_RAISE(auto input,
+                            Prune(node->input(), std::move(required), is_root));
+      return LogicalNode::Sort(input, node->sort_keys());
+    }
+    case NodeKind::kLimit: {
+      ARROW_ASSIGN_OR_RAISE(auto input,
+                            Prune(node->input(), std::move(required), is_root));
+      return LogicalNode::Limit(input, node->offset(), node->count());
+    }
+    case NodeKind::kJoin: {
+      AddAll(&required, node->left_keys());
+      AddAll(&required, node->right_keys());
+      AddAll(&required, ReferencedColumns(node->predicate()));
+      ARROW_ASSIGN_OR_RAISE(auto left, Prune(node->inputs()[0], required, is_root));
+      ARROW_ASSIGN_OR_RAISE(auto right, Prune(node->inputs()[1], required, is_root));
+      return LogicalNode::Join(left, right, node->join_kind(), node->left_keys(),
+                               node->right_keys(), node->predicate());
+    }
+  }
+  return node;
+}
+
+}  // namespace
+
+std::vector<std::string> ReferencedColumns(const Expression& expr) {
+  std::vector<std::string> names;
+  for (const auto& ref : arrow::compute::FieldsInExpression(expr)) {
+    if (const std::string* name = ref.name()) names.push_back(*name);
+  }
+  return names;
+}
+
+Expression Substitute(const Expression& expr,
+                      const std::map<std::string, Expression>& substitutions) {
+  if (const auto* ref = expr.field_ref()) {
+    if (const std::string* name = ref->name()) {
+      auto it = substitutions.find(*name);
+      if (it != substitutions.end()) return it->second;
+    }
+    return expr;
+  }
+  if (const auto* call = expr.call()) {
+    std::vector<Expression> args;
+    for (const auto& arg : call->arguments)
+      args.push_back(Substitute(arg, substitutions));
+    return arrow::compute::call(call->function_name, std::move(args), call->options);
+  }
+  return expr;
+}
+
+std::vector<Expression> SplitConjunction(const Expression& expr) {
+  const auto* call = expr.call();
+  if (call && call->function_name == "and_kleene") {
+    std::vector<Expression> out;
+    for (const auto& arg : call->arguments) {
+      for (auto& part : SplitConjunction(arg)) out.push_back(std::move(part));
+    }
+    return out;
+  }
+  if (expr == arrow::compute::literal(true)) return {};
+  return {expr};
+}
+
+arrow::Result<NodePtr> Optimize(const NodePtr& root) {
+  ARROW_ASSIGN_OR_RAISE(auto pushed, PushDownFilters(root, {}));
+  std::set<std::string> all;
+  for (const auto& field : root->schema()->fields()) all.insert(field->name());
+  return Prune(pushed, std::move(all), /*is_root=*/true);
+}
+
+}  // namespace sluice::plan

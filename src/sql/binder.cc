@@ -1,0 +1,476 @@
+// SELECT: targets, WHERE, GROUP BY / HAVING with aggregates, DISTINCT, ORDER BY, LIMIT.
+#include "sql/binder.h"
+
+#include <algorithm>
+
+#include <arrow/compute/api.h>
+#include <arrow/type.h>
+
+#include "common/sql_error.h"
+
+namespace sluice::sql {
+
+namespace cp = arrow::compute;
+
+namespace {
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+  return text;
+}
+
+bool IsStar(const Json& expr) {
+  if (NodeKind(expr) != "ColumnRef") return false;
+  const auto& fields = NodeBody(expr).at("fields");
+  return !fields.empty() && fields.back().contains("A_Star");
+}
+
+// The single bare name of a ColumnRef, or "".
+std::string BareName(const Json& expr) {
+  if (NodeKind(expr) != "ColumnRef") return "";
+  const auto& fields = NodeBody(expr).at("fields");
+  if (fields.size() != 1 || !fields[0].contains("String")) return "";
+  return fields[0]["String"].value("sval", "");
+}
+
+std::optional<int64_t> IntegerConstant(const Json& expr) {
+  if (NodeKind(expr) != "A_Const" || !NodeBody(expr).contains("ival"))
+    return std::nullopt;
+  return NodeBody(expr)["ival"].value("ival", int64_t{0});
+}
+
+}  // namespace
+
+std::string DefaultColumnName(const Json& expr) {
+  const std::string& kind = NodeKind(expr);
+  const Json& body = NodeBody(expr);
+  if (kind == "ColumnRef") {
+    const auto& fields = body.at("fields");
+    if (!fields.empty() && fields.back().contains("String")) {
+      return fields.back()["String"].value("sval", "?column?");
+    }
+  }
+  if (kind == "FuncCall") {
+    auto names = StringList(body.value("funcname", Json::array()));
+    if (!names.empty()) return names.back();
+  }
+  if (kind == "TypeCast") {
+    std::string inner = DefaultColumnName(body.at("arg"));
+    if (inner != "?column?") return inner;
+    auto names = StringList(body.at("typeName").value("names", Json::array()));
+    if (!names.empty()) return names.back();
+  }
+  if (kind == "CaseExpr") return "case";
+  if (kind == "CoalesceExpr") return "coalesce";
+  return "?column?";
+}
+
+Binder::Binder(std::string_view sql, const catalog::Catalog* catalog,
+               const std::vector<Param>* params)
+    : sql_(sql), catalog_(catalog), params_(params) {}
+
+void Binder::AddRelation(const std::string& name, plan::NodePtr plan) {
+  relations_[Lower(name)] = std::move(plan);
+}
+
+std::string Binder::NewName(std::string_view base) {
+  return std::string(base) + "#" + std::to_string(next_id_++);
+}
+
+arrow::Result<std::vector<Binder::Target>> Binder::ExpandTargets(const Json& target_list,
+                                                                 const Scope& scope) {
+  std::vector<Target> targets;
+  for (const auto& item : target_list) {
+    const Json& target = item.at("ResTarget");
+    const Json& expr = target.at("val");
+    if (IsStar(expr)) {
+      const auto& fields = NodeBody(expr).at("fields");
+      const std::string qualifier =
+          fields.size() == 2 ? fields[0]["String"].value("sval", "") : "";
+      bool any = false;
+      for (const auto& column : scope.columns()) {
+        if (!qualifier.empty() && Lower(column.qualifier) != Lower(qualifier)) continue;
+        targets.push_back(
+            {nullptr, {cp::field_ref(column.internal), column.type}, column.name});
+        any = true;
+      }
+      if (!any && !qualifier.empty()) {
+        return SqlError(arrow::StatusCode::KeyError, sql_, NodeLocation(expr),
+                        "missing FROM-clause entry for table \"" + qualifier + "\"");
+      }
+      continue;
+    }
+    targets.push_back({&expr, {}, target.value("name", DefaultColumnName(expr))});
+  }
+  return targets;
+}
+
+arrow::Result<int64_t> Binder::BindLimitValue(const Json& node, const char* what) {
+  ExpressionBinder binder(sql_, nullptr, params_);
+  ARROW_ASSIGN_OR_RAISE(auto bound, binder.Bind(node));
+  const arrow::Datum* literal = bound.expr.literal();
+  if (!literal || !arrow::is_integer(bound.type->id())) {
+    if (literal && bound.type->id() == arrow::Type::NA) return -1;  // LIMIT ALL / NULL
+    return SqlInvalid(sql_, NodeLocation(node),
+                      std::string(what) + " must be an integer constant");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto value, literal->scalar()->CastTo(arrow::int64()));
+  const int64_t n = static_cast<const arrow::Int64Scalar&>(*value).value;
+  if (n < 0)
+    return SqlInvalid(sql_, NodeLocation(node),
+                      std::string(what) + " must not be negative");
+  return n;
+}
+
+arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
+  const int location = -1;
+  if (select.value("op", "SETOP_NONE") != "SETOP_NONE") {
+    return SqlNotSupported(sql_, location, "UNION, INTERSECT and EXCEPT");
+  }
+  if (select.contains("withClause")) {
+    const Json& with = select["withClause"];
+    if (with.value("recursive", false))
+      return SqlNotSupported(sql_, location, "WITH RECURSIVE");
+    for (const auto& cte : with.at("ctes")) {
+      const Json& body = cte.at("CommonTableExpr");
+      ARROW_ASSIGN_OR_RAISE(auto plan, BindSelect(NodeBody(body.at("ctequery"))));
+      AddRelation(body.value("ctename", ""), plan);
+    }
+  }
+  for (const char* clause : {"intoClause", "lockingClause", "windowClause"}) {
+    if (select.contains(clause)) return SqlNotSupported(sql_, location, clause);
+  }
+  if (select.contains("valuesLists")) {
+    ARROW_ASSIGN_OR_RAISE(auto values, BindValues(select["valuesLists"], location));
+    std::vector<cp::Expression> exprs;
+    std::vector<std::string> names;
+    for (const auto& column : values.scope.columns()) {
+      exprs.push_back(cp::field_ref(column.internal));
+      names.push_back(column.name);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto root,
+                          plan::LogicalNode::Project(values.plan, exprs, names));
+    return root;
+  }
+
+  ARROW_ASSIGN_OR_RAISE(auto from, BindFrom(select.value("fromClause", Json::array())));
+  if (select.contains("whereClause")) {
+    const Json& where = select["whereClause"];
+    if (ContainsAggregate(where)) {
+      return SqlInvalid(sql_, NodeLocation(where),
+                        "aggregate functions are not allowed in WHERE");
+    }
+    ExpressionBinder binder(sql_, &from.scope, params_);
+    ARROW_ASSIGN_OR_RAISE(auto predicate, binder.Bind(where));
+    if (predicate.type->id() != arrow::Type::BOOL &&
+        predicate.type->id() != arrow::Type::NA) {
+      return SqlError(
+          arrow::StatusCode::TypeError, sql_, NodeLocation(where),
+          "type error: WHERE must be BOOLEAN, not " + SqlTypeName(*predicate.type));
+    }
+    from.plan = plan::LogicalNode::Filter(from.plan, predicate.expr);
+  }
+
+  ARROW_ASSIGN_OR_RAISE(auto targets, ExpandTargets(select.at("targetList"), from.scope));
+  bool aggregated = select.contains("groupClause") || select.contains("havingClause");
+  for (const auto& target : targets) {
+    if (target.expr && ContainsAggregate(*target.expr)) aggregated = true;
+  }
+  if (aggregated) return BindAggregateQuery(select, std::move(from), targets);
+
+  ExpressionBinder binder(sql_, &from.scope, params_);
+  std::vector<BoundExpr> outputs;
+  for (const auto& target : targets) {
+    if (!target.expr) {
+      outputs.push_back(target.star_column);
+      continue;
+    }
+    ARROW_ASSIGN_OR_RAISE(auto bound, binder.Bind(*target.expr));
+    outputs.push_back(std::move(bound));
+  }
+  return Finish(select, from.plan, std::move(outputs), targets, &binder);
+}
+
+arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
+    const Json& select, Relation from, const std::vector<Target>& targets) {
+  ExpressionBinder input_binder(sql_, &from.scope, params_);
+  // GROUP BY items: expressions over the input, an output ordinal, or an output alias.
+  std::vector<BoundExpr> keys;
+  std::vector<std::string> key_names;
+  for (const auto& item : select.value("groupClause", Json::array())) {
+    const Json* expr = &item;
+    if (auto ordinal = IntegerConstant(item)) {
+      if (*ordinal < 1 || static_cast<size_t>(*ordinal) > targets.size()) {
+        return SqlInvalid(
+            sql_, NodeLocation(item),
+            "GROUP BY position " + std::to_string(*ordinal) + " is not in select list");
+      }
+      const auto& target = targets[*ordinal - 1];
+      if (!target.expr) {
+        keys.push_back(target.star_column);
+        key_names.push_back(NewName(target.name));
+        continue;
+      }
+      expr = target.expr;
+    } else if (std::string name = BareName(item);
+               !name.empty() && from.scope.Find("", name) == -1) {
+      for (const auto& target : targets) {
+        if (target.expr && Lower(target.name) == Lower(name)) expr = target.expr;
+      }
+    } else if (NodeKind(item) == "GroupingSet") {
+      return SqlNotSupported(sql_, NodeLocation(item), "GROUPING SETS, ROLLUP and CUBE");
+    }
+    if (ContainsAggregate(*expr)) {
+      return SqlInvalid(sql_, NodeLocation(item),
+                        "aggregate functions are not allowed in GROUP BY");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto key, input_binder.Bind(*expr));
+    keys.push_back(std::move(key));
+    key_names.push_back(NewName(DefaultColumnName(*expr)));
+  }
+
+  struct AggInfo {
+    std::string function;
+    std::optional<BoundExpr> arg;
+    std::string input_name, output_name;
+    std::shared_ptr<arrow::DataType> type;
+  };
+  std::vector<AggInfo> aggs;
+  // Inside HAVING, the select list and ORDER BY, aggregate calls and grouped expressions
+  // become columns of the aggregate's output; any other column reference is an error.
+  ExpressionBinder::Hook hook =
+      [&](const Json& node) -> arrow::Result<std::optional<BoundExpr>> {
+    const std::string& kind = NodeKind(node);
+    const Json& body = NodeBody(node);
+    const int location = NodeLocation(node);
+    if (kind == "FuncCall") {
+      auto names = StringList(body.value("funcname", Json::array()));
+      const std::string name = names.empty() ? "" : names.back();
+      if (IsAggregateFunction(name)) {
+        if (body.contains("over"))
+          return SqlNotSupported(sql_, location, "window functions");
+        if (body.contains("agg_filter") || body.contains("agg_order")) {
+          return SqlNotSupported(sql_, location,
+                                 "FILTER or ORDER BY inside an aggregate");
+        }
+        const Json args = body.value("args", Json::array());
+        if (ContainsAggregate(args)) {
+          return SqlInvalid(sql_, location, "aggregate function calls cannot be nested");
+        }
+        AggInfo info;
+        const bool distinct = body.value("agg_distinct", false);
+        if (body.value("agg_star", false)) {
+          info.function = "count_all";
+        } else {
+          if (args.size() != 1) {
+            return SqlInvalid(sql_, location, name + "() takes exactly one argument");
+          }
+          ARROW_ASSIGN_OR_RAISE(auto arg, input_binder.Bind(args[0]));
+          info.arg = std::move(arg);
+          info.function = name == "avg"           ? "mean"
+                          : name == "stddev_samp" ? "stddev"
+                          : name == "var_samp"    ? "variance"
+                                                  : name;
+          if (distinct) {
+            if (name != "count")
+              return SqlNotSupported(sql_, location, "DISTINCT in " + name + "()");
+            info.function = "count_distinct";
+          } else if ((name == "min" || name == "max") &&
+                     info.arg->type->id() == arrow::Type::NA) {
+            info.arg->type = arrow::int64();
+          }
+        }
+        std::shared_ptr<arrow::DataType> input_type =
+            info.arg ? info.arg->type : arrow::int64();
+        auto type = plan::AggregateResultType(info.function, input_type);
+        if (!type.ok()) {
+          return SqlError(
+              arrow::StatusCode::TypeError, sql_, location,
+              "type error: " + name + "() cannot take " + SqlTypeName(*input_type));
+        }
+        info.type = *type;
+        for (const auto& existing : aggs) {
+          if (existing.function == info.function &&
+              existing.arg.has_value() == info.arg.has_value() &&
+              (!info.arg || existing.arg->expr == info.arg->expr)) {
+            return BoundExpr{cp::field_ref(existing.output_name), existing.type};
+          }
+        }
+        info.input_name = info.arg ? NewName("agg_input") : "";
+        info.output_name = NewName(name);
+        aggs.push_back(info);
+        return BoundExpr{cp::field_ref(info.output_name), info.type};
+      }
+    }
+    if (ContainsAggregate(node) || kind == "A_Const" || kind == "ParamRef")
+      return std::nullopt;
+    auto plain = input_binder.Bind(node);
+    if (plain.ok()) {
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (plain->expr == keys[i].expr)
+          return BoundExpr{cp::field_ref(key_names[i]), keys[i].type};
+      }
+    }
+    if (kind == "ColumnRef") {
+      if (!plain.ok()) return plain.status();
+      return SqlInvalid(sql_, location,
+                        "column \"" + DefaultColumnName(node) +
+                            "\" must appear in the GROUP BY clause or be used in an "
+                            "aggregate function");
+    }
+    return std::nullopt;
+  };
+  ExpressionBinder agg_binder(sql_, nullptr, params_, hook);
+
+  std::vector<BoundExpr> outputs;
+  for (const auto& target : targets) {
+    if (!target.expr) {
+      return SqlInvalid(sql_, -1, "SELECT * cannot be used with GROUP BY or aggregates");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto bound, agg_binder.Bind(*target.expr));
+    outputs.push_back(std::move(bound));
+  }
+  std::optional<BoundExpr> having;
+  if (select.contains("havingClause")) {
+    ARROW_ASSIGN_OR_RAISE(having, agg_binder.Bind(select["havingClause"]));
+    if (having->type->id() != arrow::Type::BOOL) {
+      return SqlError(
+          arrow::StatusCode::TypeError, sql_, NodeLocation(select["havingClause"]),
+          "type error: HAVING must be BOOLEAN, not " + SqlTypeName(*having->type));
+    }
+  }
+  // Pre-projection computes keys and aggregate inputs; then aggregate; then HAVING.
+  std::vector<cp::Expression> pre_exprs;
+  std::vector<std::string> pre_names;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    pre_exprs.push_back(keys[i].expr);
+    pre_names.push_back(key_names[i]);
+  }
+  // ORDER BY may name aggregates the select list does not (ORDER BY sum(x)); bind it once
+  // now so they are registered before the aggregate node is built. Finish binds it again
+  // and gets the same columns back.
+  for (const auto& sort : select.value("sortClause", Json::array())) {
+    const Json& node = sort.at("SortBy").at("node");
+    if (IntegerConstant(node)) continue;
+    std::string name = BareName(node);
+    bool is_output = false;
+    for (const auto& target : targets)
+      is_output |= !name.empty() && Lower(target.name) == Lower(name);
+    if (is_output) continue;
+    ARROW_RETURN_NOT_OK(agg_binder.Bind(node).status());
+  }
+  std::vector<plan::AggregateCall> calls;
+  for (const auto& agg : aggs) {
+    if (agg.arg) {
+      pre_exprs.push_back(agg.arg->expr);
+      pre_names.push_back(agg.input_name);
+    }
+    calls.push_back({agg.function, agg.input_name, agg.output_name});
+  }
+  if (pre_exprs.empty()) {
+    // count(*) alone reads no column, but rows must still reach the aggregate.
+    pre_exprs.push_back(cp::literal(true));
+    pre_names.push_back(NewName("row"));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto pre,
+                        plan::LogicalNode::Project(from.plan, pre_exprs, pre_names));
+  ARROW_ASSIGN_OR_RAISE(auto aggregated,
+                        plan::LogicalNode::Aggregate(pre, key_names, calls));
+  plan::NodePtr node = aggregated;
+  if (having) node = plan::LogicalNode::Filter(node, having->expr);
+  return Finish(select, node, std::move(outputs), targets, &agg_binder);
+}
+
+arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr plan,
+                                            std::vector<BoundExpr> outputs,
+                                            const std::vector<Target>& targets,
+                                            ExpressionBinder* order_binder) {
+  std::vector<cp::Expression> exprs;
+  std::vector<std::string> internal;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    exprs.push_back(outputs[i].expr);
+    internal.push_back(NewName(targets[i].name));
+  }
+  const size_t visible = exprs.size();
+  const bool distinct = select.contains("distinctClause");
+  if (distinct && !select["distinctClause"].empty() &&
+      !select["distinctClause"][0].empty()) {
+    return SqlNotSupported(sql_, -1, "DISTINCT ON");
+  }
+
+  std::vector<plan::SortKey> sort_keys;
+  for (const auto& item : select.value("sortClause", Json::array())) {
+    const Json& sort = item.at("SortBy");
+    const Json& node = sort.at("node");
+    int index = -1;
+    if (auto ordinal = IntegerConstant(node)) {
+      if (*ordinal < 1 || static_cast<size_t>(*ordinal) > visible) {
+        return SqlInvalid(
+            sql_, NodeLocation(node),
+            "ORDER BY position " + std::to_string(*ordinal) + " is not in select list");
+      }
+      index = static_cast<int>(*ordinal - 1);
+    } else if (std::string name = BareName(node); !name.empty()) {
+      for (size_t i = 0; i < visible; ++i) {
+        if (Lower(targets[i].name) == Lower(name)) {
+          if (index >= 0) {
+            return SqlInvalid(sql_, NodeLocation(node),
+                              "ORDER BY \"" + name + "\" is ambiguous");
+          }
+          index = static_cast<int>(i);
+        }
+      }
+    }
+    if (index < 0) {
+      ARROW_ASSIGN_OR_RAISE(auto bound, order_binder->Bind(node));
+      for (size_t i = 0; i < exprs.size(); ++i) {
+        if (exprs[i] == bound.expr) index = static_cast<int>(i);
+      }
+      if (index < 0) {
+        if (distinct) {
+          return SqlInvalid(
+              sql_, NodeLocation(node),
+              "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
+        }
+        exprs.push_back(bound.expr);
+        internal.push_back(NewName("sort"));
+        index = static_cast<int>(exprs.size() - 1);
+      }
+    }
+    const std::string dir = sort.value("sortby_dir", "SORTBY_DEFAULT");
+    const std::string nulls = sort.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
+    plan::SortKey key;
+    key.column = internal[index];
+    key.ascending = dir != "SORTBY_DESC";
+    // PostgreSQL: NULLs sort as if larger than every value.
+    key.nulls_first =
+        nulls == "SORTBY_NULLS_DEFAULT" ? !key.ascending : nulls == "SORTBY_NULLS_FIRST";
+    sort_keys.push_back(std::move(key));
+  }
+
+  ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Project(plan, exprs, internal));
+  if (distinct) {
+    ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Aggregate(plan, internal, {}));
+  }
+  if (!sort_keys.empty()) plan = plan::LogicalNode::Sort(plan, std::move(sort_keys));
+  std::vector<cp::Expression> final_exprs;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < visible; ++i) {
+    final_exprs.push_back(cp::field_ref(internal[i]));
+    names.push_back(targets[i].name);
+  }
+  ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Project(plan, final_exprs, names));
+
+  int64_t count = -1, offset = 0;
+  if (select.contains("limitCount")) {
+    ARROW_ASSIGN_OR_RAISE(count, BindLimitValue(select["limitCount"], "LIMIT"));
+  }
+  if (select.contains("limitOffset")) {
+    ARROW_ASSIGN_OR_RAISE(offset, BindLimitValue(select["limitOffset"], "OFFSET"));
+    offset = std::max<int64_t>(offset, 0);
+  }
+  if (count >= 0 || offset > 0) plan = plan::LogicalNode::Limit(plan, offset, count);
+  return plan;
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <arrow/compute/expression.h>
+
+#include "sluice/param.h"
+#include "sql/parser.h"
+#include "sql/scope.h"
+
+namespace sluice::sql {
+
+// A bound SQL expression: an Arrow expression over the scope's internal column names, and
+// its result type.
+struct BoundExpr {
+  arrow::compute::Expression expr;
+  std::shared_ptr<arrow::DataType> type;
+  // An untyped string constant ('2024-01-01'): like PostgreSQL's "unknown" literals it
+  // takes the type of what it is compared or combined with.
+  bool untyped_string = false;
+};
+
+// Binds expression parse trees against a Scope. Type errors are found here, at bind time,
+// and name the SQL position.
+class ExpressionBinder {
+ public:
+  // Lets a caller replace a subtree before it is bound (aggregate contexts use it to turn
+  // sum(x) or a grouped expression into a column of the aggregate's output). Returns
+  // nullopt to bind the node normally.
+  using Hook = std::function<arrow::Result<std::optional<BoundExpr>>(const Json& node)>;
+
+  ExpressionBinder(std::string_view sql, const Scope* scope,
+                   const std::vector<Param>* params, Hook hook = {});
+
+  arrow::Result<BoundExpr> Bind(const Json& node);
+
+  // A call to an Arrow function; its type comes from Arrow's own dispatch, so a type
+  // error is reported as "<display> cannot take (<types>)" at `location`.
+  arrow::Result<BoundExpr> Call(const std::string& function, std::vector<BoundExpr> args,
+                                std::shared_ptr<arrow::compute::FunctionOptions> options,
+                                std::string_view display, int location);
+  // Explicit CAST; constant casts are checked here, others at run time.
+  arrow::Result<BoundExpr> Cast(BoundExpr value,
+                                const std::shared_ptr<arrow::DataType>& type,
+                                int location);
+  // Gives an untyped string literal the type of the other side (PostgreSQL coercion).
+  arrow::Status Coerce(BoundExpr* a, BoundExpr* b, int location);
+
+  std::string_view sql() const { return sql_; }
+
+ private:
+  arrow::Result<BoundExpr> BindColumnRef(const Json& body);
+  arrow::Result<BoundExpr> BindConst(const Json& body);
+  arrow::Result<BoundExpr> BindAExpr(const Json& body);
+  arrow::Result<BoundExpr> BindOperator(const std::string& op, const Json& body);
+  arrow::Result<BoundExpr> BindIn(const Json& body, bool negated);
+  arrow::Result<BoundExpr> BindLike(const Json& body, const std::string& op);
+  arrow::Result<BoundExpr> BindBool(const Json& body);
+  arrow::Result<BoundExpr> BindCase(const Json& body);
+  arrow::Result<BoundExpr> BindCoalesce(const Json& body);
+  arrow::Result<BoundExpr> BindFuncCall(const Json& body);
+  arrow::Result<BoundExpr> BindParam(const Json& body);
+  arrow::Result<BoundExpr> BindValueFunction(const Json& body);
+  arrow::Result<std::vector<BoundExpr>> BindList(const Json& list);
+
+  std::string_view sql_;
+  const Scope* scope_;
+  const std::vector<Param>* params_;
+  Hook hook_;
+};
+
+// PostgreSQL type name (a TypeName node body) to an Arrow type.
+arrow::Result<std::shared_ptr<arrow::DataType>> ArrowTypeFromSql(const Json& type_name,
+                                                                 std::string_view sql);
+// "BIGINT", "VARCHAR", ...: how Sluice names an Arrow type in messages.
+std::string SqlTypeName(const arrow::DataType& type);
+
+bool IsAggregateFunction(const std::string& name);
+// True if the expression tree calls an aggregate (not looking into subqueries).
+bool ContainsAggregate(const Json& node);
+
+// Non-aggregate functions by SQL name (functions.cc).
+arrow::Result<BoundExpr> BindScalarFunction(ExpressionBinder* binder,
+                                            const std::string& name,
+                                            std::vector<BoundExpr> args, int location);
+
+}  // namespace sluice::sql

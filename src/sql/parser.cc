@@ -1,0 +1,136 @@
+#include "sql/parser.h"
+
+#include <pg_query.h>
+
+#include "common/sql_error.h"
+
+namespace sluice::sql {
+
+arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql) {
+  const std::string text(sql);
+  PgQueryParseResult result = pg_query_parse(text.c_str());
+  if (result.error) {
+    std::string message = result.error->message;
+    const int offset = result.error->cursorpos > 0 ? result.error->cursorpos - 1 : -1;
+    pg_query_free_parse_result(result);
+    return SqlInvalid(sql, offset, message);
+  }
+  Json tree = Json::parse(result.parse_tree, nullptr, /*allow_exceptions=*/false);
+  pg_query_free_parse_result(result);
+  if (tree.is_discarded()) return arrow::Status::UnknownError("unreadable parse tree");
+
+  std::vector<ParsedStatement> statements;
+  if (!tree.contains("stmts")) return statements;
+  for (const auto& raw : tree["stmts"]) {
+    ParsedStatement statement;
+    statement.node = raw.at("stmt");
+    statement.kind = NodeKind(statement.node);
+    statement.begin = raw.value("stmt_location", 0);
+    statement.length = raw.value("stmt_len", 0);
+    if (statement.length == 0)
+      statement.length = static_cast<int>(sql.size()) - statement.begin;
+    statements.push_back(std::move(statement));
+  }
+  return statements;
+}
+
+arrow::Result<std::vector<std::string>> Split(std::string_view script) {
+  // A small lexer: ';' ends a statement unless it is inside a quoted string or
+  // identifier, a dollar-quoted string or a comment. libpg_query's scanner-based splitter
+  // drops text it cannot classify (a misspelt keyword), which would hide the error.
+  std::vector<std::string> statements;
+  size_t start = 0, i = 0;
+  const size_t n = script.size();
+  auto flush = [&](size_t end) {
+    std::string statement(script.substr(start, end - start));
+    // Whitespace or a lone comment is no statement; text that does not parse is kept,
+    // so running it reports the syntax error.
+    auto parsed = Parse(statement);
+    if (!parsed.ok() || !parsed->empty()) statements.push_back(std::move(statement));
+  };
+  while (i < n) {
+    const char c = script[i];
+    if (c == '\'' || c == '"') {
+      const bool escapes =
+          c == '\'' && i > 0 && (script[i - 1] == 'E' || script[i - 1] == 'e');
+      for (++i; i < n; ++i) {
+        if (escapes && script[i] == '\\') {
+          ++i;
+        } else if (script[i] == c) {
+          if (i + 1 < n && script[i + 1] == c) {
+            ++i;  // doubled quote
+          } else {
+            break;
+          }
+        }
+      }
+      if (i >= n)
+        return SqlInvalid(script, static_cast<int>(n), "unterminated quoted text");
+      ++i;
+    } else if (c == '-' && i + 1 < n && script[i + 1] == '-') {
+      while (i < n && script[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && script[i + 1] == '*') {
+      int depth = 0;
+      for (; i < n; ++i) {
+        if (script.compare(i, 2, "/*") == 0) {
+          ++depth;
+          ++i;
+        } else if (script.compare(i, 2, "*/") == 0) {
+          ++i;
+          if (--depth == 0) break;
+        }
+      }
+      if (i >= n) return SqlInvalid(script, static_cast<int>(n), "unterminated comment");
+      ++i;
+    } else if (c == '$') {
+      const size_t close = script.find('$', i + 1);
+      const std::string_view tag = close == std::string_view::npos
+                                       ? std::string_view()
+                                       : script.substr(i, close - i + 1);
+      const bool is_tag =
+          !tag.empty() &&
+          tag.find_first_not_of(
+              "$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") ==
+              std::string_view::npos &&
+          !(tag.size() > 2 && std::isdigit(static_cast<unsigned char>(tag[1])));
+      if (!is_tag) {
+        ++i;
+        continue;
+      }
+      const size_t end = script.find(tag, i + tag.size());
+      if (end == std::string_view::npos) {
+        return SqlInvalid(script, static_cast<int>(n),
+                          "unterminated dollar-quoted string");
+      }
+      i = end + tag.size();
+    } else if (c == ';') {
+      flush(i);
+      start = ++i;
+    } else {
+      ++i;
+    }
+  }
+  flush(n);
+  return statements;
+}
+
+const std::string& NodeKind(const Json& node) { return node.begin().key(); }
+
+const Json& NodeBody(const Json& node) { return node.begin().value(); }
+
+int NodeLocation(const Json& node) {
+  if (!node.is_object() || node.empty()) return -1;
+  const Json& body = NodeBody(node);
+  if (!body.is_object()) return -1;
+  return body.value("location", -1);
+}
+
+std::vector<std::string> StringList(const Json& list) {
+  std::vector<std::string> out;
+  for (const auto& item : list) {
+    if (item.contains("String")) out.push_back(item["String"].value("sval", ""));
+  }
+  return out;
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <arrow/result.h>
+#include <nlohmann/json.hpp>
+
+namespace sluice::sql {
+
+using Json = nlohmann::json;
+
+// One statement of a script: its parse tree (a libpg_query JSON node such as
+// {"SelectStmt": {...}}) and where its text lies in the script.
+struct ParsedStatement {
+  Json node;
+  std::string kind;  // "SelectStmt", "ExplainStmt", ...
+  int begin = 0;
+  int length = 0;  // bytes, to the end of the statement
+};
+
+// Parses PostgreSQL-dialect SQL with libpg_query. A syntax error becomes an Invalid
+// status that names the line and column and shows the offending line with a caret.
+arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql);
+
+// The statements of a script as text, split by the lexer; empty statements dropped.
+arrow::Result<std::vector<std::string>> Split(std::string_view script);
+
+// Helpers for reading libpg_query's JSON: a node is a one-key object {"Kind": body}.
+const std::string& NodeKind(const Json& node);
+const Json& NodeBody(const Json& node);
+// The "location" of a node's body (a byte offset), or -1.
+int NodeLocation(const Json& node);
+// The "sval"s of a list of String nodes (qualified names, function names).
+std::vector<std::string> StringList(const Json& list);
+
+}  // namespace sluice::sql

@@ -1,0 +1,132 @@
+#include "query_runner.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <arrow/record_batch.h>
+#include <arrow/util/cancel.h>
+
+namespace sluice::cli {
+
+namespace {
+
+// Shows "elapsed, rows" on a terminal's stderr while a query runs longer than a second;
+// erases itself when done.
+class ProgressLine {
+ public:
+  explicit ProgressLine(const std::atomic<int64_t>* rows) : rows_(rows) {
+    if (!isatty(STDERR_FILENO)) return;
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~ProgressLine() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    const auto start = std::chrono::steady_clock::now();
+    bool shown = false;
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (
+        !wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return done_; })) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (seconds < 1.0) continue;
+      std::fprintf(stderr, "\r\033[K[%.1fs] %lld rows", seconds,
+                   static_cast<long long>(rows_->load()));
+      shown = true;
+    }
+    if (shown) std::fprintf(stderr, "\r\033[K");
+  }
+
+  const std::atomic<int64_t>* rows_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+QueryRunner::QueryRunner(std::shared_ptr<Session> session, output::OutputFormat format,
+                         size_t max_buffered_batches)
+    : session_(std::move(session)),
+      format_(format),
+      max_buffered_batches_(max_buffered_batches),
+      stdout_(std::make_shared<output::FdOutputStream>(STDOUT_FILENO)) {}
+
+bool QueryRunner::RunScript(const std::string& script) {
+  auto statements = SplitStatements(script);
+  if (!statements.ok()) {
+    std::fprintf(stderr, "Error: %s\n", statements.status().message().c_str());
+    return false;
+  }
+  for (const auto& statement : *statements) {
+    if (!RunStatement(statement)) return false;
+    if (output_closed()) return true;
+  }
+  return true;
+}
+
+bool QueryRunner::RunStatement(const std::string& sql) {
+  const auto start = std::chrono::steady_clock::now();
+  // Ctrl-C cancels the running query, not the process.
+  auto stop_source = arrow::SetSignalStopSource();
+  ExecOptions options;
+  options.max_buffered_batches = max_buffered_batches_;
+  if (stop_source.ok()) {
+    (void)arrow::RegisterCancellingSignalHandler({SIGINT});
+    options.stop_token = (*stop_source)->token();
+  }
+  struct Cleanup {
+    ~Cleanup() {
+      arrow::UnregisterCancellingSignalHandler();
+      arrow::ResetSignalStopSource();
+    }
+  } cleanup;
+
+  std::atomic<int64_t> rows{0};
+  arrow::Status status = [&]() -> arrow::Status {
+    ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(sql));
+    ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
+    ARROW_ASSIGN_OR_RAISE(auto writer,
+                          output::MakeBatchWriter(format_, stdout_, reader->schema()));
+    ProgressLine progress(&rows);
+    while (true) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      ARROW_RETURN_NOT_OK(reader->ReadNext(&batch));
+      if (!batch) break;
+      rows += batch->num_rows();
+      auto written = writer->Write(*batch);
+      if (!written.ok()) {
+        (void)reader->Close();  // cancels the query at once
+        return written;
+      }
+    }
+    return writer->Finish();
+  }();
+  if (!status.ok()) {
+    if (stdout_->reader_gone()) return true;
+    std::fprintf(stderr, "Error: %s\n", status.message().c_str());
+    return false;
+  }
+  if (timer_) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "Run time: %.3f s\n", seconds);
+  }
+  return true;
+}
+
+}  // namespace sluice::cli
