@@ -137,7 +137,7 @@ class TableWriter : public BatchWriter {
         size_t width = schema_->field(c)->name().size();
         for (const auto& cell : columns[c])
           width = std::max(width, cell ? cell->size() : 4);
-        widths_.push_back(std::min<size_t>(width, 40));
+        widths_.push_back(std::min<size_t>(width, 100));
       }
       AppendHeader(&text);
     }

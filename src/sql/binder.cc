@@ -33,10 +33,10 @@ std::string BareName(const Json& expr) {
   return fields[0]["String"].value("sval", "");
 }
 
-std::optional<int64_t> IntegerConstant(const Json& expr) {
+std::optional<int64_t> IntegerConstant(const Json& expr, std::string_view sql) {
   if (NodeKind(expr) != "A_Const" || !NodeBody(expr).contains("ival"))
     return std::nullopt;
-  return NodeBody(expr)["ival"].value("ival", int64_t{0});
+  return ConstInteger(NodeBody(expr), sql);
 }
 
 }  // namespace
@@ -199,7 +199,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   std::vector<std::string> key_names;
   for (const auto& item : select.value("groupClause", Json::array())) {
     const Json* expr = &item;
-    if (auto ordinal = IntegerConstant(item)) {
+    if (auto ordinal = IntegerConstant(item, sql_)) {
       if (*ordinal < 1 || static_cast<size_t>(*ordinal) > targets.size()) {
         return SqlInvalid(
             sql_, NodeLocation(item),
@@ -351,7 +351,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   // and gets the same columns back.
   for (const auto& sort : select.value("sortClause", Json::array())) {
     const Json& node = sort.at("SortBy").at("node");
-    if (IntegerConstant(node)) continue;
+    if (IntegerConstant(node, sql_)) continue;
     std::string name = BareName(node);
     bool is_output = false;
     for (const auto& target : targets)
@@ -403,7 +403,7 @@ arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr pl
     const Json& sort = item.at("SortBy");
     const Json& node = sort.at("node");
     int index = -1;
-    if (auto ordinal = IntegerConstant(node)) {
+    if (auto ordinal = IntegerConstant(node, sql_)) {
       if (*ordinal < 1 || static_cast<size_t>(*ordinal) > visible) {
         return SqlInvalid(
             sql_, NodeLocation(node),

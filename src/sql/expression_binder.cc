@@ -124,10 +124,59 @@ ExpressionBinder::ExpressionBinder(std::string_view sql, const Scope* scope,
                                    const std::vector<Param>* params, Hook hook)
     : sql_(sql), scope_(scope), params_(params), hook_(std::move(hook)) {}
 
+namespace {
+
+// Functions whose arguments share one type. A NULL literal has Arrow's null type, which
+// these kernels do not take: it becomes a NULL of its partner's type (BOOLEAN for logic).
+bool TypesNullArguments(const std::string& function) {
+  static const char* const kNames[] = {"equal",
+                                       "not_equal",
+                                       "less",
+                                       "less_equal",
+                                       "greater",
+                                       "greater_equal",
+                                       "add_checked",
+                                       "subtract_checked",
+                                       "multiply_checked",
+                                       "divide_checked",
+                                       "power_checked",
+                                       "coalesce",
+                                       "max_element_wise",
+                                       "min_element_wise",
+                                       "and_kleene",
+                                       "or_kleene",
+                                       "invert",
+                                       "negate_checked"};
+  for (const char* name : kNames) {
+    if (function == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 arrow::Result<BoundExpr> ExpressionBinder::Call(
     const std::string& function, std::vector<BoundExpr> args,
     std::shared_ptr<cp::FunctionOptions> options, std::string_view display,
     int location) {
+  if (TypesNullArguments(function)) {
+    std::shared_ptr<arrow::DataType> partner;
+    if (function == "and_kleene" || function == "or_kleene" || function == "invert") {
+      partner = arrow::boolean();
+    }
+    for (const auto& arg : args) {
+      if (!partner && arg.type->id() != arrow::Type::NA) partner = arg.type;
+    }
+    if (!partner) partner = arrow::int64();
+    for (auto& arg : args) {
+      if (arg.type->id() != arrow::Type::NA) continue;
+      arg.expr =
+          arg.expr.literal()
+              ? cp::literal(arrow::Datum(arrow::MakeNullScalar(partner)))
+              : cp::call("cast", {std::move(arg.expr)}, cp::CastOptions::Safe(partner));
+      arg.type = partner;
+    }
+  }
   // Type the call by binding it over stand-in columns of the argument types: Arrow's own
   // dispatch (with its implicit casts) decides the result type or rejects the types.
   arrow::FieldVector fields;
@@ -154,6 +203,14 @@ arrow::Result<BoundExpr> ExpressionBinder::Call(
 arrow::Result<BoundExpr> ExpressionBinder::Cast(
     BoundExpr value, const std::shared_ptr<arrow::DataType>& type, int location) {
   if (value.type->Equals(*type)) return value;
+  if ((arrow::is_floating(value.type->id()) || arrow::is_decimal(value.type->id())) &&
+      arrow::is_integer(type->id())) {
+    // PostgreSQL rounds (half away from zero) where Arrow's safe cast would refuse.
+    ARROW_ASSIGN_OR_RAISE(value, Call("round", {std::move(value)},
+                                      std::make_shared<cp::RoundOptions>(
+                                          0, cp::RoundMode::HALF_TOWARDS_INFINITY),
+                                      "CAST", location));
+  }
   if (!cp::CanCast(*value.type, *type)) {
     return SqlError(arrow::StatusCode::TypeError, sql_, location,
                     "type error: cannot cast " + SqlTypeName(*value.type) + " to " +
@@ -163,9 +220,11 @@ arrow::Result<BoundExpr> ExpressionBinder::Cast(
     // Constants are cast now, so 'abc'::int fails at bind time with the position.
     auto cast = cp::Cast(*constant, type);
     if (!cast.ok()) {
+      std::string shown = constant->scalar()->ToString();
+      if (IsStringType(*value.type)) shown = "'" + shown + "'";
       return SqlError(arrow::StatusCode::Invalid, sql_, location,
-                      "cannot cast " + constant->scalar()->ToString() + " to " +
-                          SqlTypeName(*type) + ": " + cast.status().message());
+                      "cannot cast " + shown + " to " + SqlTypeName(*type) + ": " +
+                          cast.status().message());
     }
     return Literal(cast->scalar());
   }
@@ -198,6 +257,12 @@ arrow::Result<BoundExpr> ExpressionBinder::Bind(const Json& node) {
   if (kind == "BoolExpr") return BindBool(body);
   if (kind == "CaseExpr") return BindCase(body);
   if (kind == "CoalesceExpr") return BindCoalesce(body);
+  if (kind == "MinMaxExpr") {
+    ARROW_ASSIGN_OR_RAISE(auto args, BindList(body.at("args")));
+    const bool greatest = body.value("op", "") == "IS_GREATEST";
+    return BindScalarFunction(this, greatest ? "greatest" : "least", std::move(args),
+                              location);
+  }
   if (kind == "FuncCall") return BindFuncCall(body);
   if (kind == "ParamRef") return BindParam(body);
   if (kind == "SQLValueFunction") return BindValueFunction(body);
@@ -252,7 +317,7 @@ arrow::Result<BoundExpr> ExpressionBinder::BindColumnRef(const Json& body) {
 arrow::Result<BoundExpr> ExpressionBinder::BindConst(const Json& body) {
   if (body.value("isnull", false)) return Literal(arrow::MakeNullScalar(arrow::null()));
   if (body.contains("ival")) {
-    const int64_t value = body["ival"].value("ival", int64_t{0});
+    const int64_t value = ConstInteger(body, sql_);
     if (value >= INT32_MIN && value <= INT32_MAX) {
       return Literal(arrow::MakeScalar(static_cast<int32_t>(value)));
     }
@@ -420,8 +485,8 @@ arrow::Result<BoundExpr> ExpressionBinder::BindIn(const Json& body, bool negated
   const int location = body.value("location", -1);
   ARROW_ASSIGN_OR_RAISE(auto value, Bind(body.at("lexpr")));
   const Json& rexpr = body.at("rexpr");
-  if (!rexpr.is_array()) return SqlNotSupported(sql_, location, "IN (subquery)");
-  ARROW_ASSIGN_OR_RAISE(auto items, BindList(rexpr));
+  if (!rexpr.contains("List")) return SqlNotSupported(sql_, location, "IN (subquery)");
+  ARROW_ASSIGN_OR_RAISE(auto items, BindList(rexpr["List"].at("items")));
   // A list of constants becomes one set lookup; SQL's rule that x IN (1, NULL) is NULL
   // when x matches nothing is Arrow's INCONCLUSIVE null matching.
   bool all_constant = true;
@@ -537,9 +602,18 @@ arrow::Result<BoundExpr> ExpressionBinder::BindCase(const Json& body) {
     ARROW_ASSIGN_OR_RAISE(auto otherwise, Bind(body["defresult"]));
     values.push_back(std::move(otherwise));
   }
-  // Untyped string results take the type of the first typed result.
+  // Untyped string and NULL results take the type of the first typed result.
   for (auto& value : values) {
     for (auto& other : values) ARROW_RETURN_NOT_OK(Coerce(&value, &other, location));
+  }
+  std::shared_ptr<arrow::DataType> result_type;
+  for (const auto& value : values) {
+    if (!result_type && value.type->id() != arrow::Type::NA) result_type = value.type;
+  }
+  for (auto& value : values) {
+    if (result_type && value.type->id() == arrow::Type::NA) {
+      ARROW_ASSIGN_OR_RAISE(value, Cast(std::move(value), result_type, location));
+    }
   }
   ARROW_ASSIGN_OR_RAISE(auto condition_struct,
                         Call("make_struct", conditions,

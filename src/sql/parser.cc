@@ -125,6 +125,15 @@ int NodeLocation(const Json& node) {
   return body.value("location", -1);
 }
 
+int64_t ConstInteger(const Json& a_const, std::string_view sql) {
+  const Json& ival = a_const.at("ival");
+  if (ival.contains("ival")) return ival["ival"].get<int64_t>();
+  const int location = a_const.value("location", -1);
+  if (location < 0 || static_cast<size_t>(location) >= sql.size()) return 0;
+  const std::string text(sql.substr(static_cast<size_t>(location), 32));
+  return std::strtoll(text.c_str(), nullptr, 10);
+}
+
 std::vector<std::string> StringList(const Json& list) {
   std::vector<std::string> out;
   for (const auto& item : list) {

@@ -32,6 +32,11 @@ const std::string& NodeKind(const Json& node);
 const Json& NodeBody(const Json& node);
 // The "location" of a node's body (a byte offset), or -1.
 int NodeLocation(const Json& node);
+// The value of an integer constant (an A_Const body with "ival"). libpg_query's JSON
+// output omits the value of zero and of every negative integer ("ival": {}), so a missing
+// value is read back from the SQL text at the constant's location.
+int64_t ConstInteger(const Json& a_const, std::string_view sql);
+
 // The "sval"s of a list of String nodes (qualified names, function names).
 std::vector<std::string> StringList(const Json& list);
 
