@@ -19,6 +19,10 @@ struct ExecOptions {
 
   // For StreamPartitions: how many partitions to ask for; 0 means one per CPU core.
   int partitions = 0;
+
+  // CPU threads of each running query (of each partition); 0 means one per core. A query
+  // owns its threads: they end when its stream is closed.
+  int threads = 0;
 };
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 
 #include <arrow/c/bridge.h>
 #include <arrow/table.h>
+#include <arrow/util/thread_pool.h>
 
 #include "catalog/catalog.h"
 #include "exec/plan_lowering.h"
@@ -49,6 +50,11 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   context.partition = partition;
   context.num_partitions = num_partitions;
   context.rows_scanned = std::make_shared<std::atomic<int64_t>>(0);
+  context.cancelled = std::make_shared<std::atomic<bool>>(false);
+  const int threads =
+      options.threads > 0 ? options.threads : arrow::GetCpuThreadPoolCapacity();
+  ARROW_ASSIGN_OR_RAISE(auto executor, arrow::internal::ThreadPool::Make(threads));
+  context.executor = executor.get();
   ARROW_ASSIGN_OR_RAISE(auto declaration, exec::LowerToAcero(runnable.body, context));
   exec::StreamOptions stream_options;
   stream_options.max_buffered_batches = options.max_buffered_batches;
@@ -56,6 +62,8 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   stream_options.offset = runnable.offset;
   stream_options.limit = runnable.limit;
   stream_options.rows_scanned = context.rows_scanned;
+  stream_options.cancelled = context.cancelled;
+  stream_options.executor = std::move(executor);
   return exec::QueryStream::Start(std::move(declaration), schema,
                                   std::move(stream_options));
 }

@@ -100,6 +100,78 @@ std::string FileTable::Describe() const {
 
 int FileTable::MaxPartitions() const { return static_cast<int>(paths_.size()); }
 
+namespace {
+
+// Reads a list of files one after another, each through its format's async batch reader
+// (which reads ahead a bounded number of batches). Errors name the file they came from.
+class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerator> {
+ public:
+  using Batch = std::optional<arrow::compute::ExecBatch>;
+
+  FileBatchGenerator(std::vector<std::shared_ptr<arrow::dataset::Fragment>> fragments,
+                     std::vector<std::string> paths,
+                     std::shared_ptr<arrow::dataset::ScanOptions> options,
+                     std::shared_ptr<arrow::Schema> output, ScanRequest request)
+      : fragments_(std::move(fragments)),
+        paths_(std::move(paths)),
+        options_(std::move(options)),
+        output_(std::move(output)),
+        request_(std::move(request)) {}
+
+  arrow::Future<Batch> Next() {
+    if (request_.cancelled && request_.cancelled->load()) return Batch();
+    if (!current_) {
+      if (index_ == fragments_.size()) return Batch();
+      auto batches = fragments_[index_]->ScanBatchesAsync(options_);
+      if (!batches.ok()) return WithPath(batches.status());
+      current_ = std::move(*batches);
+    }
+    auto self = shared_from_this();
+    return current_().Then(
+        [self](const std::shared_ptr<arrow::RecordBatch>& batch) -> arrow::Future<Batch> {
+          if (!batch) {
+            self->current_ = nullptr;
+            ++self->index_;
+            return self->Next();
+          }
+          return self->Convert(*batch);
+        },
+        [self](const arrow::Status& status) -> arrow::Future<Batch> {
+          return self->WithPath(status);
+        });
+  }
+
+ private:
+  arrow::Status WithPath(const arrow::Status& status) const {
+    return status.WithMessage("reading ", paths_[index_], ": ", status.message());
+  }
+
+  // Picks the requested columns by name; a file without one yields NULLs for it.
+  arrow::Result<Batch> Convert(const arrow::RecordBatch& batch) const {
+    std::vector<arrow::Datum> values;
+    for (const auto& field : output_->fields()) {
+      auto column = batch.GetColumnByName(field->name());
+      if (!column) {
+        ARROW_ASSIGN_OR_RAISE(column,
+                              arrow::MakeArrayOfNull(field->type(), batch.num_rows()));
+      }
+      values.emplace_back(std::move(column));
+    }
+    if (request_.rows_scanned) *request_.rows_scanned += batch.num_rows();
+    return Batch(arrow::compute::ExecBatch(std::move(values), batch.num_rows()));
+  }
+
+  std::vector<std::shared_ptr<arrow::dataset::Fragment>> fragments_;
+  std::vector<std::string> paths_;
+  std::shared_ptr<arrow::dataset::ScanOptions> options_;
+  std::shared_ptr<arrow::Schema> output_;
+  ScanRequest request_;
+  size_t index_ = 0;
+  arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>> current_;
+};
+
+}  // namespace
+
 arrow::Result<arrow::acero::Declaration> FileTable::MakeScan(
     const ScanRequest& request) const {
   const size_t n = paths_.size();
@@ -107,24 +179,28 @@ arrow::Result<arrow::acero::Declaration> FileTable::MakeScan(
   const size_t end = n * (request.partition + 1) / request.num_partitions;
   std::vector<std::string> part(paths_.begin() + begin, paths_.begin() + end);
   ARROW_ASSIGN_OR_RAISE(auto dataset, MakeDataset(part, format_, schema_));
+  ARROW_ASSIGN_OR_RAISE(auto fragment_iterator, dataset->GetFragments());
+  ARROW_ASSIGN_OR_RAISE(auto fragments, fragment_iterator.ToVector());
 
   auto scan_options = std::make_shared<arrow::dataset::ScanOptions>();
   scan_options->dataset_schema = schema_;
-  scan_options->filter = request.filter;
+  // Prunes row groups and files by their statistics.
+  ARROW_ASSIGN_OR_RAISE(scan_options->filter, request.filter.Bind(*schema_));
   scan_options->batch_size = kSourceBatchRows;
   ARROW_ASSIGN_OR_RAISE(auto projection, arrow::dataset::ProjectionDescr::FromNames(
                                              request.columns, *schema_));
   arrow::dataset::SetProjection(scan_options.get(), std::move(projection));
 
-  // The scan node emits the dataset schema plus bookkeeping fields; keep what was asked.
-  std::vector<arrow::compute::Expression> exprs;
+  arrow::FieldVector fields;
   for (const auto& name : request.columns)
-    exprs.push_back(arrow::compute::field_ref(name));
-  return arrow::acero::Declaration::Sequence(
-      {{"scan", arrow::dataset::ScanNodeOptions(dataset, scan_options,
-                                                /*require_sequenced_output=*/true,
-                                                /*implicit_ordering=*/true)},
-       {"project", arrow::acero::ProjectNodeOptions(std::move(exprs), request.columns)}});
+    fields.push_back(schema_->GetFieldByName(name));
+  auto output = arrow::schema(std::move(fields));
+  auto generator = std::make_shared<FileBatchGenerator>(
+      std::move(fragments), std::move(part), scan_options, output, request);
+  return arrow::acero::Declaration("source",
+                                   arrow::acero::SourceNodeOptions(
+                                       output, [generator] { return generator->Next(); },
+                                       arrow::compute::Ordering::Implicit()));
 }
 
 }  // namespace sluice::catalog

@@ -8,6 +8,7 @@
 #include <arrow/compute/exec.h>
 #include <arrow/type.h>
 #include <arrow/util/future.h>
+#include <arrow/util/thread_pool.h>
 
 namespace sluice::catalog {
 
@@ -17,25 +18,21 @@ namespace {
 class RangeGenerator {
  public:
   RangeGenerator(int64_t first, int64_t count, int64_t step,
-                 std::shared_ptr<std::atomic<int64_t>> rows_scanned)
+                 std::shared_ptr<std::atomic<int64_t>> rows_scanned,
+                 std::shared_ptr<std::atomic<bool>> cancelled)
       : next_(first),
         remaining_(count),
         step_(step),
-        rows_scanned_(std::move(rows_scanned)) {}
+        rows_scanned_(std::move(rows_scanned)),
+        cancelled_(std::move(cancelled)) {}
 
-  arrow::Future<std::optional<arrow::compute::ExecBatch>> operator()() {
+  arrow::Result<std::optional<arrow::compute::ExecBatch>> Next() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (remaining_ == 0) {
-      return arrow::Future<std::optional<arrow::compute::ExecBatch>>::MakeFinished(
-          std::nullopt);
-    }
+    if (remaining_ == 0 || (cancelled_ && cancelled_->load())) return std::nullopt;
     const int64_t n = std::min(remaining_, kSourceBatchRows);
-    auto buffer = arrow::AllocateBuffer(n * sizeof(int64_t));
-    if (!buffer.ok()) {
-      return arrow::Future<std::optional<arrow::compute::ExecBatch>>::MakeFinished(
-          buffer.status());
-    }
-    auto* values = reinterpret_cast<int64_t*>((*buffer)->mutable_data());
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer,
+                          arrow::AllocateBuffer(n * sizeof(int64_t)));
+    auto* values = buffer->mutable_data_as<int64_t>();
     // Unsigned arithmetic: stepping past the last value must not overflow.
     uint64_t value = static_cast<uint64_t>(next_);
     for (int64_t i = 0; i < n; ++i, value += static_cast<uint64_t>(step_)) {
@@ -44,12 +41,9 @@ class RangeGenerator {
     next_ = static_cast<int64_t>(value);
     remaining_ -= n;
     if (rows_scanned_) *rows_scanned_ += n;
-    auto data = arrow::ArrayData::Make(
-        arrow::int64(), n, {nullptr, std::shared_ptr<arrow::Buffer>(std::move(*buffer))},
-        /*null_count=*/0);
-    arrow::compute::ExecBatch batch({arrow::Datum(data)}, n);
-    return arrow::Future<std::optional<arrow::compute::ExecBatch>>::MakeFinished(
-        std::optional<arrow::compute::ExecBatch>(std::move(batch)));
+    auto data = arrow::ArrayData::Make(arrow::int64(), n, {nullptr, std::move(buffer)},
+                                       /*null_count=*/0);
+    return arrow::compute::ExecBatch({arrow::Datum(data)}, n);
   }
 
  private:
@@ -58,6 +52,7 @@ class RangeGenerator {
   int64_t remaining_;
   const int64_t step_;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned_;
+  std::shared_ptr<std::atomic<bool>> cancelled_;
 };
 
 }  // namespace
@@ -100,10 +95,20 @@ arrow::Result<arrow::acero::Declaration> RangeTable::MakeScan(
                                              request.partition / request.num_partitions);
   const int64_t end = static_cast<int64_t>(
       static_cast<__int128>(length_) * (request.partition + 1) / request.num_partitions);
-  auto generator = std::make_shared<RangeGenerator>(start_ + begin * step_, end - begin,
-                                                    step_, request.rows_scanned);
+  auto generator =
+      std::make_shared<RangeGenerator>(start_ + begin * step_, end - begin, step_,
+                                       request.rows_scanned, request.cancelled);
+  // Each batch is made by a task on the executor that also runs the plan's operators.
+  // It is FIFO, so making the next batch waits behind processing the previous ones:
+  // generation cannot run ahead of the plan and pile batches up in memory.
+  arrow::internal::Executor* executor =
+      request.executor ? request.executor : arrow::internal::GetCpuThreadPool();
   arrow::acero::SourceNodeOptions options(
-      schema(), [generator] { return (*generator)(); },
+      schema(),
+      [generator, executor] {
+        return arrow::DeferNotOk(
+            executor->Submit([generator] { return generator->Next(); }));
+      },
       arrow::compute::Ordering::Implicit());
   arrow::acero::Declaration source("source", std::move(options));
   if (request.columns.size() == 1) return source;

@@ -8,6 +8,7 @@
 #include <arrow/acero/exec_plan.h>
 #include <arrow/compute/expression.h>
 #include <arrow/type_fwd.h>
+#include <arrow/util/type_fwd.h>
 
 namespace sluice::catalog {
 
@@ -23,6 +24,10 @@ struct ScanRequest {
   int num_partitions = 1;
   // Rows read so far, for progress reporting; may be null.
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
+  // Set when the query stops; a source that could run for long ends early. May be null.
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  // The query's CPU executor, for sources that produce batches with CPU work.
+  arrow::internal::Executor* executor = nullptr;
 };
 
 // A table the engine can scan: a registered Arrow table, range(), a set of files. Sources

@@ -14,6 +14,8 @@ struct LoweringContext {
   int partition = 0;
   int num_partitions = 1;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  arrow::internal::Executor* executor = nullptr;
 };
 
 // Translates an optimized logical plan into an Acero declaration (without a sink).

@@ -50,7 +50,13 @@ arrow::Result<std::shared_ptr<QueryStream>> QueryStream::Start(
     arrow::acero::Declaration declaration, const std::shared_ptr<arrow::Schema>& schema,
     StreamOptions options) {
   auto queue = std::make_shared<BatchQueue>(options.max_buffered_batches);
-  ARROW_ASSIGN_OR_RAISE(auto plan, arrow::acero::ExecPlan::Make());
+  if (!options.executor) {
+    ARROW_ASSIGN_OR_RAISE(options.executor, arrow::internal::ThreadPool::Make(
+                                                arrow::GetCpuThreadPoolCapacity()));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto plan,
+                        arrow::acero::ExecPlan::Make(arrow::compute::ExecContext(
+                            arrow::default_memory_pool(), options.executor.get())));
   ARROW_ASSIGN_OR_RAISE(auto* last, declaration.AddToPlan(plan.get()));
   // The plan decides the types; the caller decides the names.
   const auto& produced = last->output_schema();
@@ -84,10 +90,10 @@ arrow::Result<std::shared_ptr<QueryStream>> QueryStream::Start(
 QueryStream::QueryStream(std::shared_ptr<arrow::acero::ExecPlan> plan,
                          std::shared_ptr<BatchQueue> queue,
                          std::shared_ptr<arrow::Schema> schema, StreamOptions options)
-    : plan_(std::move(plan)),
+    : options_(std::move(options)),
+      plan_(std::move(plan)),
       queue_(std::move(queue)),
       schema_(std::move(schema)),
-      options_(std::move(options)),
       to_skip_(options_.offset),
       remaining_(options_.limit) {}
 
@@ -100,9 +106,11 @@ void QueryStream::StopPlan(arrow::Status reason) {
   // Unblock producers first, then stop the sources, then wait for every task to finish so
   // nothing of the query outlives this call.
   queue_->Cancel(std::move(reason));
+  if (options_.cancelled) options_.cancelled->store(true);
   plan_->StopProducing();
   plan_->finished().Wait();
   queue_->SetWatermarkCallback(nullptr);
+  (void)options_.executor->Shutdown(/*wait=*/true);
 }
 
 arrow::Status QueryStream::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {

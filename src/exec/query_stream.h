@@ -7,6 +7,7 @@
 #include <arrow/acero/exec_plan.h>
 #include <arrow/record_batch.h>
 #include <arrow/util/cancel.h>
+#include <arrow/util/thread_pool.h>
 
 #include "common/batch_queue.h"
 
@@ -19,6 +20,12 @@ struct StreamOptions {
   int64_t offset = 0;
   int64_t limit = -1;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
+  // Shared with the plan's sources; set first when the stream stops the plan.
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  // The query's own CPU threads. The sink blocks a thread while the consumer's buffer is
+  // full; with threads of its own, a slow consumer stalls only its own query, never
+  // another query or another partition. Shut down (joined) when the stream stops.
+  std::shared_ptr<arrow::internal::ThreadPool> executor;
 };
 
 // The pull end of one running Acero plan: a RecordBatchReader whose producer pauses when
@@ -54,10 +61,11 @@ class QueryStream : public arrow::RecordBatchReader {
               StreamOptions options);
   void StopPlan(arrow::Status reason);
 
+  // Declared first so it is destroyed last, after the plan that runs on its executor.
+  StreamOptions options_;
   std::shared_ptr<arrow::acero::ExecPlan> plan_;
   std::shared_ptr<BatchQueue> queue_;
   std::shared_ptr<arrow::Schema> schema_;
-  StreamOptions options_;
   int64_t to_skip_;
   int64_t remaining_;  // < 0: no limit
   std::atomic<int64_t> rows_delivered_{0};

@@ -1,0 +1,114 @@
+// The DataFrame API: chaining, deferred errors, parameters, Collect and schema.
+#include <arrow/api.h>
+#include <gtest/gtest.h>
+
+#include "sluice/session.h"
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+int64_t Int(const std::shared_ptr<arrow::Table>& table, int column, int64_t row) {
+  auto chunk = table->CombineChunks().ValueOrDie()->column(column)->chunk(0);
+  return std::static_pointer_cast<arrow::Int64Array>(chunk)->Value(row);
+}
+
+TEST(DataFrame, ChainsLikeSql) {
+  auto session = Connect().ValueOrDie();
+  ASSERT_TRUE(session->RegisterTable("ids", testing::MakeIdTable(1000)).ok());
+  auto frame = session->Table("ids")
+                   ->Filter("id % 10 = 3")
+                   .Select({"id", "id * 2 AS twice", "s"})
+                   .Sort({"id DESC"})
+                   .Limit(3, 1);
+  ASSERT_TRUE(frame.status().ok()) << frame.status().ToString();
+  EXPECT_EQ(frame.schema()->ToString(), "id: int64\ntwice: int64\ns: string");
+  auto table = frame.Collect().ValueOrDie();
+  ASSERT_EQ(table->num_rows(), 3);
+  EXPECT_EQ(Int(table, 0, 0), 983);
+  EXPECT_EQ(Int(table, 1, 2), 2 * 963);
+}
+
+TEST(DataFrame, AggregateAndJoin) {
+  auto session = Connect().ValueOrDie();
+  auto numbers = session->Sql("SELECT id, id % 3 AS k FROM range(30)").ValueOrDie();
+  auto totals =
+      numbers.Aggregate({"k"}, {"sum(id) AS total", "count(*) AS n"}).Sort({"k"});
+  auto table = totals.Collect().ValueOrDie();
+  ASSERT_EQ(table->num_rows(), 3);
+  EXPECT_EQ(Int(table, 1, 0), 0 + 3 + 6 + 9 + 12 + 15 + 18 + 21 + 24 + 27);
+  EXPECT_EQ(Int(table, 2, 2), 10);
+
+  auto names = session->Sql("SELECT * FROM (VALUES (0, 'zero'), (2, 'two')) v(k, name)")
+                   .ValueOrDie();
+  auto joined = totals.Join(names, "l.k = r.k").Select({"name", "total"}).Sort({"total"});
+  auto result = joined.Collect().ValueOrDie();
+  ASSERT_EQ(result->num_rows(), 2) << result->ToString();
+  EXPECT_EQ(result->schema()->field(0)->name(), "name");
+  auto left = totals.Join(names, "l.k = r.k", JoinType::kLeft).Collect().ValueOrDie();
+  EXPECT_EQ(left->num_rows(), 3);
+}
+
+TEST(DataFrame, ErrorsAreKeptAndReported) {
+  auto session = Connect().ValueOrDie();
+  auto frame =
+      session->Sql("SELECT id FROM range(3)")->Select({"nope + 1"}).Filter("id > 1");
+  EXPECT_FALSE(frame.status().ok());
+  EXPECT_NE(frame.status().message().find("column \"nope\" does not exist"),
+            std::string::npos)
+      << frame.status().ToString();
+  EXPECT_EQ(frame.schema(), nullptr);
+  EXPECT_FALSE(frame.Collect().ok());
+  EXPECT_FALSE(frame.Stream().ok());
+  EXPECT_TRUE(session->Sql("SELECT 1")->Limit(-1).status().IsInvalid());
+}
+
+TEST(DataFrame, ParametersBindByValue) {
+  auto session = Connect().ValueOrDie();
+  auto frame =
+      session->Sql("SELECT id FROM range(100) WHERE id >= $1 AND id < $2 AND $3 = 'x'",
+                   {Param(int64_t{10}), Param(13), Param("x")});
+  ASSERT_TRUE(frame.ok()) << frame.status().ToString();
+  auto table = frame->Collect().ValueOrDie();
+  ASSERT_EQ(table->num_rows(), 3);
+  EXPECT_EQ(Int(table, 0, 2), 12);
+  // A parameter is a value, never SQL.
+  auto injected = session->Sql("SELECT count(*) FROM range(5) WHERE $1 = 'a'",
+                               {Param("a' OR '1'='1")});
+  EXPECT_EQ(Int(injected->Collect().ValueOrDie(), 0, 0), 0);
+  EXPECT_FALSE(session->Sql("SELECT $2", {Param(1)}).ok());
+}
+
+TEST(DataFrame, ExplainShowsPushdown) {
+  auto session = Connect().ValueOrDie();
+  ASSERT_TRUE(session->RegisterTable("ids", testing::MakeIdTable(100)).ok());
+  auto plan = session->Sql("SELECT id + 1 FROM ids WHERE id > 5")->Explain().ValueOrDie();
+  EXPECT_NE(plan.find("columns=[id]"), std::string::npos) << plan;  // s is never read
+  EXPECT_NE(plan.find("filter_hint=(id > 5)"), std::string::npos) << plan;
+  auto rows = session->Sql("EXPLAIN SELECT id FROM ids")->Collect().ValueOrDie();
+  EXPECT_EQ(rows->schema()->field(0)->name(), "plan");
+  EXPECT_GE(rows->num_rows(), 2);
+}
+
+TEST(DataFrame, RegisteredNamesAreCaseInsensitiveAndUnique) {
+  auto session = Connect().ValueOrDie();
+  ASSERT_TRUE(session->RegisterTable("Trades", testing::MakeIdTable(10)).ok());
+  EXPECT_TRUE(
+      session->RegisterTable("trades", testing::MakeIdTable(1)).IsAlreadyExists());
+  EXPECT_EQ(
+      Int(session->Sql("SELECT count(*) FROM trades")->Collect().ValueOrDie(), 0, 0), 10);
+  EXPECT_EQ(session->TableNames(), std::vector<std::string>({"Trades"}));
+  ASSERT_TRUE(session->DropTable("TRADES").ok());
+  EXPECT_FALSE(session->Sql("SELECT * FROM trades").ok());
+}
+
+TEST(DataFrame, ConnectRejectsUnknownEngines) {
+  auto session = Connect("postgres://x");
+  EXPECT_TRUE(session.status().IsInvalid());
+  EXPECT_NE(session.status().message().find("postgres://x"), std::string::npos);
+  EXPECT_EQ(Connect("local:/tmp/wh").ValueOrDie()->options().warehouse, "/tmp/wh");
+  EXPECT_EQ(Connect().ValueOrDie()->options().warehouse, "./warehouse");
+}
+
+}  // namespace
+}  // namespace sluice
