@@ -176,6 +176,20 @@ arrow::Result<BoundExpr> ExpressionBinder::Call(
               : cp::call("cast", {std::move(arg.expr)}, cp::CastOptions::Safe(partner));
       arg.type = partner;
     }
+    // Mixed integers and floats compute in DOUBLE, made explicit: left implicit, Arrow
+    // narrows a float literal such as 1.5 to FLOAT and computes BIGINT * FLOAT in FLOAT.
+    bool any_float = false, all_numeric = true, mixed = false;
+    for (const auto& arg : args) {
+      any_float |= arrow::is_floating(arg.type->id());
+      all_numeric &=
+          arrow::is_integer(arg.type->id()) || arrow::is_floating(arg.type->id());
+      mixed |= !arg.type->Equals(*args.front().type);
+    }
+    if (any_float && all_numeric && mixed) {
+      for (auto& arg : args) {
+        ARROW_ASSIGN_OR_RAISE(arg, Cast(std::move(arg), arrow::float64(), location));
+      }
+    }
   }
   // Type the call by binding it over stand-in columns of the argument types: Arrow's own
   // dispatch (with its implicit casts) decides the result type or rejects the types.

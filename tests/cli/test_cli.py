@@ -1,0 +1,151 @@
+"""The `sluice` command line: output streams, pipes close cleanly, exit codes, the shell."""
+import io
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+
+import pyarrow as pa
+import pyarrow.ipc
+import pytest
+
+SLUICE = os.environ.get("SLUICE_BIN", "build/bin/sluice")
+
+
+def run(*args, stdin=None):
+    return subprocess.run([SLUICE, *args], input=stdin, capture_output=True, timeout=60)
+
+
+def test_head_closing_the_pipe_ends_the_query_quietly():
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        f"'{SLUICE}' -c 'SELECT * FROM range(1000000000000)' --format csv | head -3",
+        shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - start
+    assert out.decode().splitlines() == ['"id"', "0", "1"]
+    assert err == b""
+    assert elapsed < 1.0, f"took {elapsed:.2f}s to stop after head closed the pipe"
+
+
+def test_sluice_exit_status_after_epipe_is_zero():
+    proc = subprocess.Popen(
+        f"'{SLUICE}' -c 'SELECT * FROM range(1000000000000)' --format ndjson | head -1; "
+        "exit ${PIPESTATUS[0]}", shell=True, executable="/bin/bash",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert out == b'{"id":0}\n'
+    assert err == b""
+
+
+def test_exit_codes():
+    ok = run("-c", "SELECT 1")
+    assert ok.returncode == 0
+    bad_query = run("-c", "SELECT * FROM nowhere")
+    assert bad_query.returncode == 1
+    assert b'table "nowhere" does not exist' in bad_query.stderr
+    assert b"line 1, column 15" in bad_query.stderr
+    assert run("--no-such-flag").returncode == 2
+    assert run("--format", "xml", "-c", "SELECT 1").returncode == 2
+    assert run("-c", "SELECT 1", "-f", "/etc/hostname").returncode == 2
+
+
+def test_error_in_mid_stream_is_reported_and_fails():
+    result = run("-c", "SELECT 10 / (id - 300000) FROM range(1000000)", "--format", "csv")
+    assert result.returncode == 1
+    assert b"divide by zero" in result.stderr
+
+
+def test_formats():
+    sql = "SELECT id, id * 1.5 AS x, 'a\"b' AS s, NULL AS n FROM range(3)"
+    csv = run("-c", sql, "--format", "csv")
+    assert csv.stdout.decode().splitlines() == [
+        '"id","x","s","n"', '0,0,"a""b",', '1,1.5,"a""b",', '2,3,"a""b",']
+    rows = [json.loads(line) for line in run("-c", sql, "--format", "ndjson").stdout.splitlines()]
+    assert rows == [{"id": i, "x": i * 1.5, "s": 'a"b', "n": None} for i in range(3)]
+    table = pa.ipc.open_stream(io.BytesIO(run("-c", sql, "--format", "arrow").stdout)).read_all()
+    assert table.column("id").to_pylist() == [0, 1, 2]
+    assert table.schema.field("x").type == pa.float64()
+    text = run("-c", "SELECT id, 'x' AS s FROM range(2)").stdout.decode()
+    assert text.splitlines() == ["id | s", "---+--", " 0 | x", " 1 | x", "(2 rows)"]
+
+
+def test_scripts_from_file_and_stdin(tmp_path):
+    script = tmp_path / "q.sql"
+    script.write_text("SELECT 1 AS a;\n-- a comment; with a semicolon\nSELECT 'x;y' AS b;\n")
+    result = run("-f", str(script), "--format", "csv")
+    assert result.returncode == 0
+    assert result.stdout.decode().splitlines() == ['"a"', "1", '"b"', '"x;y"']
+    piped = run("--format", "csv", stdin=b"SELECT 2 AS c; SELECT nope;")
+    assert piped.stdout.decode().splitlines() == ['"c"', "2"]
+    assert piped.returncode == 1
+
+
+def test_sigint_cancels_the_running_query():
+    proc = subprocess.Popen([SLUICE, "-c", "SELECT sum(id) FROM range(9000000000000000000)"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert time.monotonic() - start < 1.0
+    assert proc.returncode == 1
+    assert b"cancel" in err.lower()
+
+
+def read_until(fd, marker, timeout=10.0):
+    data = b""
+    deadline = time.monotonic() + timeout
+    while marker not in data and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def spawn_on_terminal(args, env=None):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(SLUICE, [SLUICE, *args], env or dict(os.environ, HOME=os.environ.get("TMPDIR", "/tmp")))
+    return pid, fd
+
+
+def test_interactive_shell_runs_statements_and_survives_errors(tmp_path):
+    pid, fd = spawn_on_terminal([], env=dict(os.environ, HOME=str(tmp_path), TERM="dumb"))
+    assert b"sluice>" in read_until(fd, b"sluice>")
+    os.write(fd, b"SELECT 40 +\n")
+    assert b"...>" in read_until(fd, b"...>")
+    os.write(fd, b"2 AS answer;\n")
+    assert b"42" in read_until(fd, b"(1 row)")
+    os.write(fd, b"SELECT nope;\n")
+    assert b'column "nope" does not exist' in read_until(fd, b"does not exist")
+    os.write(fd, b".format csv\nSELECT 7 AS z;\n")
+    assert b'"z"\r\n7' in read_until(fd, b'"z"\r\n7')
+    os.write(fd, b".quit\n")
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    assert "SELECT 40 +\n2 AS answer;" in (tmp_path / ".sluice_history").read_text()
+
+
+def test_progress_is_shown_on_a_terminal_for_long_queries():
+    # stdout and stderr are the terminal here, as for a person at a shell.
+    pid, fd = spawn_on_terminal(["-c", "SELECT count(*) FROM range(900000000) WHERE id % 3 = 0"])
+    output = read_until(fd, b"(1 row)", timeout=60)
+    os.waitpid(pid, 0)
+    assert b"300000000" in output
+    assert b" rows" in output and b"s]" in output, output
+
+
+def test_progress_is_not_printed_into_pipes():
+    result = run("-c", "SELECT count(*) FROM range(400000000)")
+    assert result.stderr == b""
