@@ -29,7 +29,7 @@ test-long: build
 # Sanitizer runs. Arrow's allocations go through malloc so the sanitizers see them; the
 # suppression files list reports that come from inside the (uninstrumented) Arrow wheel.
 SANITIZER_ENV = ARROW_DEFAULT_MEMORY_POOL=system \
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16 \
   LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp \
   TSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/tsan.supp:halt_on_error=1:second_deadlock_stack=1
 

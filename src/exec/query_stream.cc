@@ -130,6 +130,8 @@ arrow::Status QueryStream::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
     std::shared_ptr<arrow::RecordBatch> batch = std::move(*popped);
     if (!batch) {
       done_ = true;
+      // Release the query's threads now rather than when the reader is destroyed.
+      StopPlan(arrow::Status::Cancelled("query stream finished"));
       return arrow::Status::OK();
     }
     if (to_skip_ > 0) {
