@@ -72,9 +72,7 @@ TEST(Streaming, StoppedConsumerPausesProducers) {
   // Give the producers time to fill the buffer, then watch them while nobody reads.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const int64_t scanned_before = stream->rows_scanned();
-  const double cpu_before = testing::ProcessCpuSeconds();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  const double cpu_used = testing::ProcessCpuSeconds() - cpu_before;
+  const double cpu_used = testing::CpuSecondsWhileSleeping(500);
   EXPECT_EQ(stream->rows_scanned(), scanned_before) << "the source kept producing";
   EXPECT_LT(cpu_used, 0.05) << "CPU stayed busy while the consumer was stopped";
   EXPECT_LE(stream->queue().high_water_mark(), options.max_buffered_batches);
@@ -110,9 +108,7 @@ TEST(Streaming, CloseMidQueryStopsEverythingPromptly) {
   ASSERT_TRUE(reader->Close().ok());
   EXPECT_LT(MillisSince(start), 100.0);
   EXPECT_LE(testing::ThreadCount(), baseline_threads);
-  const double cpu_before = testing::ProcessCpuSeconds();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_LT(testing::ProcessCpuSeconds() - cpu_before, 0.03)
+  EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03)
       << "work continued after Close";
   // A closed reader reports end of stream, not more data.
   ASSERT_TRUE(reader->ReadNext(&batch).ok());
@@ -130,9 +126,7 @@ TEST(Streaming, DestroyingReaderMidQueryStopsEverythingPromptly) {
   reader.reset();
   EXPECT_LT(MillisSince(start), 100.0);
   EXPECT_LE(testing::ThreadCount(), baseline_threads);
-  const double cpu_before = testing::ProcessCpuSeconds();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_LT(testing::ProcessCpuSeconds() - cpu_before, 0.03);
+  EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03);
 }
 
 TEST(Streaming, StopTokenCancelsABlockedRead) {
@@ -161,9 +155,7 @@ TEST(Streaming, StopTokenCancelsABlockedRead) {
   EXPECT_LT(latency, 100.0);
   reader.reset();
   EXPECT_LE(testing::ThreadCount(), baseline_threads);
-  const double cpu_before = testing::ProcessCpuSeconds();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_LT(testing::ProcessCpuSeconds() - cpu_before, 0.03);
+  EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03);
 }
 
 TEST(Streaming, ManyCancelledQueriesLeaveNothingBehind) {

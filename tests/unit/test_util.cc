@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include <arrow/builder.h>
 
@@ -45,6 +46,12 @@ double ProcessCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double CpuSecondsWhileSleeping(int millis) {
+  const double before = ProcessCpuSeconds();
+  std::this_thread::sleep_for(std::chrono::milliseconds(millis));
+  return ProcessCpuSeconds() - before;
 }
 
 TempDir::TempDir() {

@@ -19,6 +19,9 @@ void ResetPeakRss();
 int ThreadCount();
 // CPU time this process has used, in seconds.
 double ProcessCpuSeconds();
+// Sleeps `millis` and returns the CPU seconds the process used meanwhile: near zero
+// when nothing of a stopped or paused query is still running.
+double CpuSecondsWhileSleeping(int millis);
 
 // Milliseconds since `start`.
 inline double MillisSince(std::chrono::steady_clock::time_point start) {
