@@ -7,6 +7,7 @@
 #include <arrow/acero/options.h>
 #include <arrow/dataset/api.h>
 #include <arrow/filesystem/localfs.h>
+#include <parquet/properties.h>
 
 namespace sluice::catalog {
 
@@ -187,6 +188,13 @@ arrow::Result<arrow::acero::Declaration> FileTable::MakeScan(
   // Prunes row groups and files by their statistics.
   ARROW_ASSIGN_OR_RAISE(scan_options->filter, request.filter.Bind(*schema_));
   scan_options->batch_size = kSourceBatchRows;
+  if (kind_ == FileFormatKind::kParquet) {
+    // Pre-buffering fetches the column chunks of many row groups at once, so memory
+    // would grow with the file; read row group by row group instead.
+    auto parquet_options = std::make_shared<arrow::dataset::ParquetFragmentScanOptions>();
+    parquet_options->arrow_reader_properties->set_pre_buffer(false);
+    scan_options->fragment_scan_options = parquet_options;
+  }
   ARROW_ASSIGN_OR_RAISE(auto projection, arrow::dataset::ProjectionDescr::FromNames(
                                              request.columns, *schema_));
   arrow::dataset::SetProjection(scan_options.get(), std::move(projection));
