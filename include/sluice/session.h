@@ -10,6 +10,7 @@
 
 #include "sluice/data_frame.h"
 #include "sluice/param.h"
+#include "sluice/table_sink.h"
 
 namespace sluice {
 
@@ -40,6 +41,20 @@ class Session : public std::enable_shared_from_this<Session> {
   // Makes an in-memory Arrow table queryable as `name` (case-insensitive). Fails with
   // AlreadyExists if the name is taken. The table is shared, not copied.
   arrow::Status RegisterTable(std::string name, std::shared_ptr<arrow::Table> table);
+  // Registers a push-mode streaming table: producers write batches through the returned
+  // sink while one query reads `name` (from SQL or Table) concurrently. Each partition
+  // buffers at most `capacity` batches. The first query to read the table consumes it;
+  // another scan meanwhile is an error naming the table; once that scan ends (finished,
+  // failed or cancelled) the name is free again. Fails if the name is taken, the schema
+  // is null or capacity < 1.
+  arrow::Result<std::shared_ptr<TableSink>> RegisterStreamingTable(
+      std::string name, std::shared_ptr<arrow::Schema> schema, int capacity = 8);
+  // The same with `partitions` producers, one sink each, read in parallel by the query;
+  // the stream ends when every sink is closed.
+  arrow::Result<std::vector<std::shared_ptr<TableSink>>> RegisterStreamingTable(
+      std::string name, std::shared_ptr<arrow::Schema> schema, int capacity,
+      int partitions);
+
   // Removes a registered table; queries already running keep reading it.
   arrow::Status DropTable(std::string_view name);
   // Names of the registered tables, sorted.
@@ -54,7 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   explicit Session(SessionOptions options);
 
   SessionOptions options_;
-  std::unique_ptr<catalog::Catalog> catalog_;
+  std::shared_ptr<catalog::Catalog> catalog_;
 };
 
 // Splits an SQL script into its statements with the SQL lexer, so semicolons inside

@@ -42,6 +42,39 @@ void sluice_session_free(sluice_session* session);
 int sluice_query(sluice_session* session, const char* sql, size_t max_buffered_batches,
                  struct ArrowArrayStream* out, char** error);
 
+/* Push-mode streaming tables (see sluice::TableSink): producers in any language write
+ * record batches through the Arrow C data interface while one query reads the table. */
+typedef struct sluice_sink sluice_sink;
+
+/* Registers streaming table `name` with the columns of `schema` (a struct schema;
+ * borrowed, not released). Stores `partitions` sink handles into sinks[0..partitions-1].
+ */
+int sluice_register_streaming_table(sluice_session* session, const char* name,
+                                    struct ArrowSchema* schema, int capacity,
+                                    int partitions, sluice_sink** sinks, char** error);
+
+/* Writes one record batch (a struct array and its struct schema). Blocks while the
+ * partition's buffer is full. Both structs are moved: Sluice releases them, also on
+ * error. */
+int sluice_sink_write(sluice_sink* sink, struct ArrowArray* batch,
+                      struct ArrowSchema* schema, char** error);
+
+/* Like sluice_sink_write but never blocks. *accepted is 1 if the batch was queued (both
+ * structs moved) and 0 if the buffer was full, in which case the structs are left to the
+ * caller, unreleased. */
+int sluice_sink_try_write(sluice_sink* sink, struct ArrowArray* batch,
+                          struct ArrowSchema* schema, int* accepted, char** error);
+
+/* Clean end of this partition. */
+int sluice_sink_close(sluice_sink* sink, char** error);
+
+/* Ends the stream with an error; the reading query fails with `message`. */
+void sluice_sink_fail(sluice_sink* sink, const char* message);
+
+/* Frees the handle. Without close or fail first, the query fails: "producer went away".
+ */
+void sluice_sink_free(sluice_sink* sink);
+
 void sluice_free_error(char* error);
 
 #ifdef __cplusplus

@@ -50,7 +50,7 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   context.partition = partition;
   context.num_partitions = num_partitions;
   context.rows_scanned = std::make_shared<std::atomic<int64_t>>(0);
-  context.cancelled = std::make_shared<std::atomic<bool>>(false);
+  context.cancellation = std::make_shared<CancellationSignal>();
   const int threads =
       options.threads > 0 ? options.threads : arrow::GetCpuThreadPoolCapacity();
   ARROW_ASSIGN_OR_RAISE(auto executor, arrow::internal::ThreadPool::Make(threads));
@@ -62,7 +62,7 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   stream_options.offset = runnable.offset;
   stream_options.limit = runnable.limit;
   stream_options.rows_scanned = context.rows_scanned;
-  stream_options.cancelled = context.cancelled;
+  stream_options.cancellation = context.cancellation;
   stream_options.executor = std::move(executor);
   return exec::QueryStream::Start(std::move(declaration), schema,
                                   std::move(stream_options));

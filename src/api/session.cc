@@ -6,6 +6,7 @@
 #include "api/runtime.h"
 #include "catalog/catalog.h"
 #include "catalog/memory_table.h"
+#include "catalog/streaming_table.h"
 #include "common/sql_error.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
@@ -33,7 +34,7 @@ arrow::Result<std::shared_ptr<arrow::Table>> ExplainTable(const std::string& tex
 }  // namespace
 
 Session::Session(SessionOptions options)
-    : options_(std::move(options)), catalog_(std::make_unique<catalog::Catalog>()) {}
+    : options_(std::move(options)), catalog_(std::make_shared<catalog::Catalog>()) {}
 
 Session::~Session() = default;
 
@@ -85,6 +86,36 @@ arrow::Status Session::RegisterTable(std::string name,
   auto source = std::make_shared<catalog::MemoryTable>(
       table, "table " + name + " (" + std::to_string(table->num_rows()) + " rows)");
   return catalog_->Register(name, std::move(source));
+}
+
+arrow::Result<std::shared_ptr<TableSink>> Session::RegisterStreamingTable(
+    std::string name, std::shared_ptr<arrow::Schema> schema, int capacity) {
+  ARROW_ASSIGN_OR_RAISE(auto sinks, RegisterStreamingTable(
+                                        std::move(name), std::move(schema), capacity, 1));
+  return std::move(sinks[0]);
+}
+
+arrow::Result<std::vector<std::shared_ptr<TableSink>>> Session::RegisterStreamingTable(
+    std::string name, std::shared_ptr<arrow::Schema> schema, int capacity,
+    int partitions) {
+  if (!schema) return arrow::Status::Invalid("RegisterStreamingTable: schema is null");
+  if (capacity < 1)
+    return arrow::Status::Invalid("RegisterStreamingTable: capacity must be >= 1");
+  if (partitions < 1) {
+    return arrow::Status::Invalid("RegisterStreamingTable: partitions must be >= 1");
+  }
+  // Once its one scan has ended the table gives its name back, if the session still
+  // exists and the name still means this table.
+  std::weak_ptr<catalog::Catalog> weak_catalog = catalog_;
+  auto table = std::make_shared<catalog::StreamingTable>(
+      name, schema, capacity, partitions,
+      [weak_catalog, name](const catalog::TableSource* self) {
+        if (auto catalog = weak_catalog.lock()) (void)catalog->DropIf(name, self);
+      });
+  ARROW_RETURN_NOT_OK(catalog_->Register(name, table));
+  std::vector<std::shared_ptr<TableSink>> sinks;
+  for (int i = 0; i < partitions; ++i) sinks.emplace_back(new TableSink(table, i));
+  return sinks;
 }
 
 arrow::Status Session::DropTable(std::string_view name) {

@@ -43,6 +43,14 @@ arrow::Status Catalog::Drop(const std::string& name) {
   return arrow::Status::OK();
 }
 
+bool Catalog::DropIf(const std::string& name, const TableSource* source) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = tables_.find(Lower(name));
+  if (it == tables_.end() || it->second.second.get() != source) return false;
+  tables_.erase(it);
+  return true;
+}
+
 std::vector<std::string> Catalog::Names() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<std::string> names;

@@ -22,6 +22,8 @@ class Catalog {
   arrow::Result<std::shared_ptr<TableSource>> Lookup(const std::string& name) const;
   // Returns KeyError if unknown.
   arrow::Status Drop(const std::string& name);
+  // Removes `name` only if it still refers to `source`; returns whether it did.
+  bool DropIf(const std::string& name, const TableSource* source);
   std::vector<std::string> Names() const;
 
  private:

@@ -120,7 +120,7 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
         request_(std::move(request)) {}
 
   arrow::Future<Batch> Next() {
-    if (request_.cancelled && request_.cancelled->load()) return Batch();
+    if (request_.cancellation && request_.cancellation->requested()) return Batch();
     if (!current_) {
       if (index_ == fragments_.size()) return Batch();
       auto batches = fragments_[index_]->ScanBatchesAsync(options_);

@@ -19,16 +19,17 @@ class RangeGenerator {
  public:
   RangeGenerator(int64_t first, int64_t count, int64_t step,
                  std::shared_ptr<std::atomic<int64_t>> rows_scanned,
-                 std::shared_ptr<std::atomic<bool>> cancelled)
+                 std::shared_ptr<CancellationSignal> cancellation)
       : next_(first),
         remaining_(count),
         step_(step),
         rows_scanned_(std::move(rows_scanned)),
-        cancelled_(std::move(cancelled)) {}
+        cancellation_(std::move(cancellation)) {}
 
   arrow::Result<std::optional<arrow::compute::ExecBatch>> Next() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (remaining_ == 0 || (cancelled_ && cancelled_->load())) return std::nullopt;
+    if (remaining_ == 0 || (cancellation_ && cancellation_->requested()))
+      return std::nullopt;
     const int64_t n = std::min(remaining_, kSourceBatchRows);
     ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer,
                           arrow::AllocateBuffer(n * sizeof(int64_t)));
@@ -52,7 +53,7 @@ class RangeGenerator {
   int64_t remaining_;
   const int64_t step_;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned_;
-  std::shared_ptr<std::atomic<bool>> cancelled_;
+  std::shared_ptr<CancellationSignal> cancellation_;
 };
 
 }  // namespace
@@ -97,7 +98,7 @@ arrow::Result<arrow::acero::Declaration> RangeTable::MakeScan(
       static_cast<__int128>(length_) * (request.partition + 1) / request.num_partitions);
   auto generator =
       std::make_shared<RangeGenerator>(start_ + begin * step_, end - begin, step_,
-                                       request.rows_scanned, request.cancelled);
+                                       request.rows_scanned, request.cancellation);
   // Each batch is made by a task on the executor that also runs the plan's operators.
   // It is FIFO, so making the next batch waits behind processing the previous ones:
   // generation cannot run ahead of the plan and pile batches up in memory.

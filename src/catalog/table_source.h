@@ -10,6 +10,8 @@
 #include <arrow/type_fwd.h>
 #include <arrow/util/type_fwd.h>
 
+#include "common/cancellation.h"
+
 namespace sluice::catalog {
 
 // What the engine asks of a table when it lowers a scan.
@@ -24,8 +26,9 @@ struct ScanRequest {
   int num_partitions = 1;
   // Rows read so far, for progress reporting; may be null.
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
-  // Set when the query stops; a source that could run for long ends early. May be null.
-  std::shared_ptr<std::atomic<bool>> cancelled;
+  // Signalled when the query stops: a source that could run or wait for long ends early.
+  // May be null.
+  std::shared_ptr<CancellationSignal> cancellation;
   // The query's CPU executor, for sources that produce batches with CPU work.
   arrow::internal::Executor* executor = nullptr;
 };
@@ -45,6 +48,10 @@ class TableSource {
   // How many disjoint parts this source can be split into, each read in order; reading
   // parts 0..n-1 in sequence reproduces the whole table in its natural order.
   virtual int MaxPartitions() const { return 1; }
+
+  // Whether a new query may read this table now; a source that can be read only once
+  // (a streaming table) says why not. Checked when a query names the table.
+  virtual arrow::Status CheckScannable() const { return arrow::Status::OK(); }
 
   // An Acero declaration producing `request.columns` of one part, with implicit ordering.
   virtual arrow::Result<arrow::acero::Declaration> MakeScan(

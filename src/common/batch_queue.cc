@@ -4,6 +4,8 @@
 
 namespace sluice {
 
+using BatchFuture = arrow::Future<std::shared_ptr<arrow::RecordBatch>>;
+
 BatchQueue::BatchQueue(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
 void BatchQueue::SetWatermarkCallback(WatermarkCallback callback) {
@@ -35,18 +37,49 @@ void BatchQueue::ApplyWatermark() {
   callback(wanted);
 }
 
+void BatchQueue::EnqueueLocked(std::unique_lock<std::mutex>* lock,
+                               std::shared_ptr<arrow::RecordBatch> batch) {
+  if (waiter_) {
+    // A waiting consumer exists only while nothing is queued: hand the batch over.
+    BatchFuture waiter = std::move(*waiter_);
+    waiter_.reset();
+    lock->unlock();
+    waiter.MarkFinished(std::move(batch));
+    return;
+  }
+  batches_.push_back(std::move(batch));
+  if (batches_.size() > high_water_mark_) high_water_mark_ = batches_.size();
+  not_empty_.notify_one();
+  UpdateWatermark();
+  lock->unlock();
+  ApplyWatermark();
+}
+
+void BatchQueue::EndedLocked(std::unique_lock<std::mutex>* lock) {
+  not_empty_.notify_all();
+  not_full_.notify_all();
+  UpdateWatermark();
+  std::optional<BatchFuture> waiter = std::move(waiter_);
+  waiter_.reset();
+  const arrow::Status error = error_;
+  lock->unlock();
+  if (waiter) {
+    if (error.ok()) {
+      waiter->MarkFinished(std::shared_ptr<arrow::RecordBatch>());
+    } else {
+      waiter->MarkFinished(error);
+    }
+  }
+  ApplyWatermark();
+}
+
 arrow::Status BatchQueue::Push(std::shared_ptr<arrow::RecordBatch> batch) {
   std::unique_lock<std::mutex> lock(mutex_);
   not_full_.wait(
       lock, [&] { return batches_.size() < capacity_ || !error_.ok() || finished_; });
   if (!error_.ok()) return error_;
   if (finished_) return arrow::Status::Invalid("push to a finished batch queue");
-  batches_.push_back(std::move(batch));
-  if (batches_.size() > high_water_mark_) high_water_mark_ = batches_.size();
-  not_empty_.notify_one();
-  UpdateWatermark();
-  lock.unlock();
-  ApplyWatermark();
+  EnqueueLocked(&lock, std::move(batch));
   return arrow::Status::OK();
 }
 
@@ -55,12 +88,7 @@ arrow::Result<bool> BatchQueue::TryPush(std::shared_ptr<arrow::RecordBatch> batc
   if (!error_.ok()) return error_;
   if (finished_) return arrow::Status::Invalid("push to a finished batch queue");
   if (batches_.size() >= capacity_) return false;
-  batches_.push_back(std::move(batch));
-  if (batches_.size() > high_water_mark_) high_water_mark_ = batches_.size();
-  not_empty_.notify_one();
-  UpdateWatermark();
-  lock.unlock();
-  ApplyWatermark();
+  EnqueueLocked(&lock, std::move(batch));
   return true;
 }
 
@@ -89,12 +117,30 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BatchQueue::Pop(
   }
 }
 
+BatchFuture BatchQueue::PopAsync() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!error_.ok()) return BatchFuture::MakeFinished(error_);
+  if (!batches_.empty()) {
+    auto batch = std::move(batches_.front());
+    batches_.pop_front();
+    not_full_.notify_one();
+    UpdateWatermark();
+    lock.unlock();
+    ApplyWatermark();
+    return BatchFuture::MakeFinished(std::move(batch));
+  }
+  if (finished_) return BatchFuture::MakeFinished(std::shared_ptr<arrow::RecordBatch>());
+  if (waiter_)
+    return BatchFuture::MakeFinished(arrow::Status::Invalid("PopAsync already waiting"));
+  waiter_ = BatchFuture::Make();
+  return *waiter_;
+}
+
 void BatchQueue::Finish() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
   if (!error_.ok() || finished_) return;
   finished_ = true;
-  not_empty_.notify_all();
-  not_full_.notify_all();
+  EndedLocked(&lock);
 }
 
 void BatchQueue::Fail(arrow::Status status) {
@@ -102,11 +148,7 @@ void BatchQueue::Fail(arrow::Status status) {
   if (!error_.ok() || finished_) return;
   error_ = std::move(status);
   batches_.clear();
-  not_empty_.notify_all();
-  not_full_.notify_all();
-  UpdateWatermark();
-  lock.unlock();
-  ApplyWatermark();
+  EndedLocked(&lock);
 }
 
 void BatchQueue::Cancel(arrow::Status status) {
@@ -114,11 +156,7 @@ void BatchQueue::Cancel(arrow::Status status) {
   if (!error_.ok()) return;
   error_ = std::move(status);
   batches_.clear();
-  not_empty_.notify_all();
-  not_full_.notify_all();
-  UpdateWatermark();
-  lock.unlock();
-  ApplyWatermark();
+  EndedLocked(&lock);
 }
 
 size_t BatchQueue::high_water_mark() const {

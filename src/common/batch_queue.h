@@ -6,10 +6,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <arrow/record_batch.h>
 #include <arrow/status.h>
 #include <arrow/util/cancel.h>
+#include <arrow/util/future.h>
 
 namespace sluice {
 
@@ -45,6 +47,11 @@ class BatchQueue {
   arrow::Result<std::shared_ptr<arrow::RecordBatch>> Pop(
       const arrow::StopToken& stop = arrow::StopToken::Unstoppable(), int poll_ms = 10);
 
+  // Pop without blocking: the future completes with the next batch, nullptr at a clean
+  // end, or the error. At most one PopAsync may be outstanding. The future may complete
+  // on a producer's thread; consumers that must not run there transfer it to an executor.
+  arrow::Future<std::shared_ptr<arrow::RecordBatch>> PopAsync();
+
   // Clean end of stream: the consumer drains what is queued, then sees nullptr.
   void Finish();
   // Ends the stream with an error; queued batches are discarded. First end wins.
@@ -62,6 +69,13 @@ class BatchQueue {
   // delivers the latest wanted state, serialized, so Pause and Resume never overlap or
   // arrive out of order.
   void UpdateWatermark();
+  // With the lock held and room in the queue: hands `batch` to a waiting PopAsync, or
+  // queues it. Unlocks.
+  void EnqueueLocked(std::unique_lock<std::mutex>* lock,
+                     std::shared_ptr<arrow::RecordBatch> batch);
+  // After the queue has ended (lock held): wakes everyone, completing a waiting PopAsync
+  // with the end. Unlocks.
+  void EndedLocked(std::unique_lock<std::mutex>* lock);
   void ApplyWatermark();
 
   const size_t capacity_;
@@ -72,6 +86,8 @@ class BatchQueue {
   bool finished_ = false;
   arrow::Status error_;  // non-OK once failed or cancelled
   size_t high_water_mark_ = 0;
+  // An outstanding PopAsync waiting for data; only ever set while batches_ is empty.
+  std::optional<arrow::Future<std::shared_ptr<arrow::RecordBatch>>> waiter_;
   bool paused_ = false;  // wanted state, guarded by mutex_
   WatermarkCallback watermark_callback_;
   std::mutex callback_mutex_;

@@ -23,7 +23,7 @@ arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
   request.partition = ctx.partition;
   request.num_partitions = ctx.num_partitions;
   request.rows_scanned = ctx.rows_scanned;
-  request.cancelled = ctx.cancelled;
+  request.cancellation = ctx.cancellation;
   request.executor = ctx.executor;
   ARROW_ASSIGN_OR_RAISE(auto scan, node->source()->MakeScan(request));
   // Sources speak their own column names; the plan uses unique internal names.

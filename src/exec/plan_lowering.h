@@ -5,6 +5,7 @@
 
 #include <arrow/acero/exec_plan.h>
 
+#include "common/cancellation.h"
 #include "plan/logical_plan.h"
 
 namespace sluice::exec {
@@ -14,7 +15,7 @@ struct LoweringContext {
   int partition = 0;
   int num_partitions = 1;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
-  std::shared_ptr<std::atomic<bool>> cancelled;
+  std::shared_ptr<CancellationSignal> cancellation;
   arrow::internal::Executor* executor = nullptr;
 };
 

@@ -106,7 +106,7 @@ void QueryStream::StopPlan(arrow::Status reason) {
   // Unblock producers first, then stop the sources, then wait for every task to finish so
   // nothing of the query outlives this call.
   queue_->Cancel(std::move(reason));
-  if (options_.cancelled) options_.cancelled->store(true);
+  if (options_.cancellation) options_.cancellation->Request();
   plan_->StopProducing();
   plan_->finished().Wait();
   queue_->SetWatermarkCallback(nullptr);

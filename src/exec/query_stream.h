@@ -10,6 +10,7 @@
 #include <arrow/util/thread_pool.h>
 
 #include "common/batch_queue.h"
+#include "common/cancellation.h"
 
 namespace sluice::exec {
 
@@ -20,8 +21,8 @@ struct StreamOptions {
   int64_t offset = 0;
   int64_t limit = -1;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
-  // Shared with the plan's sources; set first when the stream stops the plan.
-  std::shared_ptr<std::atomic<bool>> cancelled;
+  // Shared with the plan's sources; signalled first when the stream stops the plan.
+  std::shared_ptr<CancellationSignal> cancellation;
   // The query's own CPU threads. The sink blocks a thread while the consumer's buffer is
   // full; with threads of its own, a slow consumer stalls only its own query, never
   // another query or another partition. Shut down (joined) when the stream stops.

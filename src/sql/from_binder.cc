@@ -152,6 +152,9 @@ arrow::Result<Binder::Relation> Binder::BindRangeVar(const Json& body) {
     return SqlError(arrow::StatusCode::KeyError, sql_, location,
                     "table \"" + name + "\" does not exist");
   }
+  if (auto scannable = (*source)->CheckScannable(); !scannable.ok()) {
+    return SqlError(scannable.code(), sql_, location, scannable.message());
+  }
   return ScanSource(*source, qualifier, alias);
 }
 

@@ -108,8 +108,7 @@ TEST(Streaming, CloseMidQueryStopsEverythingPromptly) {
   ASSERT_TRUE(reader->Close().ok());
   EXPECT_LT(MillisSince(start), 100.0);
   EXPECT_LE(testing::ThreadCount(), baseline_threads);
-  EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03)
-      << "work continued after Close";
+  EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03) << "work continued after Close";
   // A closed reader reports end of stream, not more data.
   ASSERT_TRUE(reader->ReadNext(&batch).ok());
   EXPECT_EQ(batch, nullptr);

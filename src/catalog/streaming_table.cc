@@ -1,0 +1,206 @@
+#include "catalog/streaming_table.h"
+
+#include <arrow/acero/options.h>
+#include <arrow/compute/exec.h>
+#include <arrow/record_batch.h>
+#include <arrow/type.h>
+#include <arrow/util/thread_pool.h>
+
+namespace sluice::catalog {
+
+StreamingTable::StreamingTable(std::string name, std::shared_ptr<arrow::Schema> schema,
+                               int capacity, int partitions, ReleasedCallback on_released)
+    : name_(std::move(name)),
+      schema_(std::move(schema)),
+      capacity_(capacity),
+      partitions_(static_cast<size_t>(partitions)),
+      on_released_(std::move(on_released)) {
+  for (auto& partition : partitions_) {
+    partition.queue = std::make_shared<BatchQueue>(static_cast<size_t>(capacity));
+  }
+}
+
+std::string StreamingTable::Describe() const {
+  return "streaming table " + name_ + " (" + std::to_string(partitions_.size()) +
+         " partition" + (partitions_.size() == 1 ? "" : "s") + ", capacity " +
+         std::to_string(capacity_) + ")";
+}
+
+arrow::Status StreamingTable::CheckScannable() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& partition : partitions_) {
+    if (partition.claimed) {
+      return arrow::Status::Invalid("streaming table \"", name_,
+                                    "\" is already being read; a streaming table can be "
+                                    "scanned by one query, once");
+    }
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Result<arrow::acero::Declaration> StreamingTable::MakeScan(
+    const ScanRequest& request) const {
+  const int n = static_cast<int>(partitions_.size());
+  const int begin = n * request.partition / request.num_partitions;
+  const int end = n * (request.partition + 1) / request.num_partitions;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int i = begin; i < end; ++i) {
+      if (partitions_[i].claimed) {
+        return arrow::Status::Invalid(
+            "streaming table \"", name_,
+            "\" is already being read; a streaming table can be "
+            "scanned by one query, once");
+      }
+    }
+    for (int i = begin; i < end; ++i) partitions_[i].claimed = true;
+  }
+  if (request.cancellation) {
+    // A query that stops for any reason releases its producers at once, and the table.
+    auto self = std::static_pointer_cast<const StreamingTable>(shared_from_this());
+    request.cancellation->OnRequest([self, begin, end] {
+      for (int i = begin; i < end; ++i) {
+        self->partitions_[i].queue->Cancel(arrow::Status::Cancelled(
+            "the query reading streaming table \"", self->name_, "\" has stopped"));
+        self->ScanDone(i);
+      }
+    });
+  }
+  std::vector<arrow::acero::Declaration::Input> sources;
+  for (int i = begin; i < end; ++i) {
+    ARROW_ASSIGN_OR_RAISE(auto source, MakePartitionSource(i, request));
+    sources.emplace_back(std::move(source));
+  }
+  if (sources.size() == 1) return std::get<arrow::acero::Declaration>(sources[0]);
+  return arrow::acero::Declaration("union", std::move(sources),
+                                   arrow::acero::ExecNodeOptions{});
+}
+
+arrow::Result<arrow::acero::Declaration> StreamingTable::MakePartitionSource(
+    int partition, const ScanRequest& request) const {
+  std::vector<int> indices;
+  arrow::FieldVector fields;
+  for (const auto& column : request.columns) {
+    const int index = schema_->GetFieldIndex(column);
+    if (index < 0) return arrow::Status::KeyError("no column '", column, "' in ", name_);
+    indices.push_back(index);
+    fields.push_back(schema_->field(index));
+  }
+  auto self = std::static_pointer_cast<const StreamingTable>(shared_from_this());
+  auto queue = partitions_[partition].queue;
+  arrow::internal::Executor* executor =
+      request.executor ? request.executor : arrow::internal::GetCpuThreadPool();
+  auto rows_scanned = request.rows_scanned;
+  using Batch = std::optional<arrow::compute::ExecBatch>;
+  // Waiting for a producer holds no thread: the next batch is a future that the
+  // producer's write completes; the query's work continues on the query's executor.
+  auto generator = [self, partition, queue, executor, indices, rows_scanned]() {
+    return executor->Transfer(queue->PopAsync())
+        .Then(
+            [self, partition, indices,
+             rows_scanned](const std::shared_ptr<arrow::RecordBatch>& batch)
+                -> arrow::Result<Batch> {
+              if (!batch) {
+                self->ScanDone(partition);
+                return Batch();
+              }
+              std::vector<arrow::Datum> values;
+              for (int index : indices) values.emplace_back(batch->column(index));
+              if (rows_scanned) *rows_scanned += batch->num_rows();
+              return Batch(
+                  arrow::compute::ExecBatch(std::move(values), batch->num_rows()));
+            },
+            [self, partition](const arrow::Status& status) -> arrow::Result<Batch> {
+              self->ScanDone(partition);
+              return status;
+            });
+  };
+  return arrow::acero::Declaration(
+      "source", arrow::acero::SourceNodeOptions(arrow::schema(std::move(fields)),
+                                                std::move(generator),
+                                                arrow::compute::Ordering::Implicit()));
+}
+
+void StreamingTable::ScanDone(int partition) const {
+  bool last = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (partitions_[partition].scan_done) return;
+    partitions_[partition].scan_done = true;
+    last = ++scans_done_ == static_cast<int>(partitions_.size());
+  }
+  if (last && on_released_) on_released_(this);
+}
+
+arrow::Status StreamingTable::CheckWritable(int partition,
+                                            const arrow::RecordBatch& batch) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    switch (partitions_[partition].producer) {
+      case ProducerState::kClosed:
+        return arrow::Status::Invalid("streaming table \"", name_,
+                                      "\": write after Close");
+      case ProducerState::kFailed:
+        return arrow::Status::Invalid("streaming table \"", name_,
+                                      "\": write after Fail");
+      case ProducerState::kOpen:
+        break;
+    }
+  }
+  if (!batch.schema()->Equals(*schema_, /*check_metadata=*/false)) {
+    return arrow::Status::TypeError(
+        "streaming table \"", name_,
+        "\": batch schema does not match the table's; expected {", schema_->ToString(),
+        "}, got {", batch.schema()->ToString(), "}");
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status StreamingTable::Write(int partition,
+                                    std::shared_ptr<arrow::RecordBatch> batch) {
+  if (!batch)
+    return arrow::Status::Invalid("streaming table \"", name_, "\": null batch");
+  ARROW_RETURN_NOT_OK(CheckWritable(partition, *batch));
+  return partitions_[partition].queue->Push(std::move(batch));
+}
+
+arrow::Result<bool> StreamingTable::TryWrite(int partition,
+                                             std::shared_ptr<arrow::RecordBatch> batch) {
+  if (!batch)
+    return arrow::Status::Invalid("streaming table \"", name_, "\": null batch");
+  ARROW_RETURN_NOT_OK(CheckWritable(partition, *batch));
+  return partitions_[partition].queue->TryPush(std::move(batch));
+}
+
+arrow::Status StreamingTable::Close(int partition) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& state = partitions_[partition].producer;
+    if (state == ProducerState::kFailed) {
+      return arrow::Status::Invalid("streaming table \"", name_, "\": Close after Fail");
+    }
+    state = ProducerState::kClosed;
+  }
+  partitions_[partition].queue->Finish();
+  return arrow::Status::OK();
+}
+
+void StreamingTable::Fail(int partition, arrow::Status cause) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& state = partitions_[partition].producer;
+    if (state != ProducerState::kOpen) return;
+    state = ProducerState::kFailed;
+  }
+  if (cause.ok()) cause = arrow::Status::UnknownError("producer failed");
+  partitions_[partition].queue->Fail(std::move(cause));
+}
+
+void StreamingTable::Abandon(int partition) {
+  Fail(partition,
+       arrow::Status::Cancelled("streaming table \"", name_,
+                                "\": producer went away (the sink of partition ",
+                                partition, " was destroyed without Close)"));
+}
+
+}  // namespace sluice::catalog
