@@ -44,6 +44,7 @@ tsan: setup
 
 bench: build
 	.venv/bin/python bench/streaming.py --build $(BUILD)
+	.venv/bin/python bench/streaming_table.py --build $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
