@@ -18,6 +18,15 @@ namespace catalog {
 class Catalog;
 }
 
+// What a DDL or DML statement did.
+struct ExecResult {
+  // PostgreSQL-style command tag: "CREATE TABLE", "INSERT 0 42", "DROP TABLE".
+  std::string message;
+  int64_t rows_affected = 0;
+  // The table version the statement committed, or -1.
+  int64_t version = -1;
+};
+
 struct SessionOptions {
   // Where durable tables live. Set by Connect from the URI ("local:/path"); "./warehouse"
   // when the URI names none.
@@ -34,6 +43,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // Errors name the position (line and column) of what was wrong: syntax errors, unknown
   // tables and columns, type errors. `params` fill $1, $2, ...
   arrow::Result<DataFrame> Sql(std::string_view sql, std::vector<Param> params = {});
+
+  // Runs one DDL or DML statement on the warehouse's durable (Delta Lake) tables:
+  // CREATE TABLE [IF NOT EXISTS] t (col type [NOT NULL], ...) [PARTITIONED BY (cols)]
+  // (PostgreSQL's PARTITION BY LIST (cols) also works), CREATE TABLE t AS SELECT,
+  // INSERT INTO t [(cols)] VALUES ... | SELECT ..., DROP TABLE [IF EXISTS] t.
+  // INSERT streams: memory stays bounded whatever the size of its SELECT. A failed
+  // statement leaves every table as it was.
+  arrow::Result<ExecResult> Exec(std::string_view sql, std::vector<Param> params = {});
+
+  // Whether `sql` is a query (SELECT, VALUES, EXPLAIN) for Sql rather than Exec.
+  static bool IsQuery(std::string_view sql);
 
   // A DataFrame reading the whole of a registered table.
   arrow::Result<DataFrame> Table(std::string_view name);

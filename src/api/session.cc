@@ -34,7 +34,8 @@ arrow::Result<std::shared_ptr<arrow::Table>> ExplainTable(const std::string& tex
 }  // namespace
 
 Session::Session(SessionOptions options)
-    : options_(std::move(options)), catalog_(std::make_shared<catalog::Catalog>()) {}
+    : options_(std::move(options)),
+      catalog_(std::make_shared<catalog::Catalog>(options_.warehouse)) {}
 
 Session::~Session() = default;
 

@@ -1,5 +1,10 @@
 #include "catalog/catalog.h"
 
+#include <filesystem>
+
+#include "catalog/delta_source.h"
+#include "delta/delta_table.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -13,6 +18,38 @@ std::string Lower(const std::string& name) {
   return out;
 }
 }  // namespace
+
+Catalog::Catalog(std::string warehouse) : warehouse_(std::move(warehouse)) {}
+
+std::string Catalog::WarehousePath(const std::string& name) const {
+  return (std::filesystem::path(warehouse_) / Lower(name)).string();
+}
+
+arrow::Result<std::shared_ptr<delta::DeltaTable>> Catalog::DeltaTableAt(
+    const std::string& path) const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = delta_tables_.find(path);
+    if (it != delta_tables_.end()) return it->second;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto table, delta::DeltaTable::Open(path));
+  std::lock_guard<std::mutex> lock(mutex_);
+  return delta_tables_.emplace(path, std::move(table)).first->second;
+}
+
+arrow::Result<std::shared_ptr<delta::DeltaTable>> Catalog::WarehouseTable(
+    const std::string& name) const {
+  const std::string path = WarehousePath(name);
+  if (warehouse_.empty() || !delta::DeltaTable::Exists(path)) {
+    return arrow::Status::KeyError("table '", name, "' does not exist");
+  }
+  return DeltaTableAt(path);
+}
+
+void Catalog::Forget(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  delta_tables_.erase(path);
+}
 
 arrow::Status Catalog::Register(const std::string& name,
                                 std::shared_ptr<TableSource> source, bool replace) {
@@ -28,11 +65,14 @@ arrow::Status Catalog::Register(const std::string& name,
 
 arrow::Result<std::shared_ptr<TableSource>> Catalog::Lookup(
     const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = tables_.find(Lower(name));
-  if (it == tables_.end())
-    return arrow::Status::KeyError("table '", name, "' does not exist");
-  return it->second.second;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = tables_.find(Lower(name));
+    if (it != tables_.end()) return it->second.second;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
+  return std::make_shared<DeltaSource>(std::move(snapshot));
 }
 
 arrow::Status Catalog::Drop(const std::string& name) {

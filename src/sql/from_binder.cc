@@ -5,10 +5,12 @@
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
 
+#include "catalog/delta_source.h"
 #include "catalog/file_table.h"
 #include "catalog/memory_table.h"
 #include "catalog/range_table.h"
 #include "common/sql_error.h"
+#include "delta/delta_table.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
 
@@ -209,6 +211,28 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
     auto table = catalog::RangeTable::Make(start, stop, step);
     if (!table.ok()) return SqlInvalid(sql_, location, table.status().message());
     return ScanSource(*table, qualifier, alias);
+  }
+  if (name == "delta_scan") {
+    if (args.empty() || args.size() > 2 || args[0].type()->id() != arrow::Type::STRING) {
+      return SqlInvalid(sql_, location,
+                        "delta_scan() takes a table path and optionally a version");
+    }
+    const std::string path = args[0].scalar_as<arrow::StringScalar>().ToString();
+    auto table = catalog_->DeltaTableAt(path);
+    if (!table.ok())
+      return SqlError(table.status().code(), sql_, location, table.status().message());
+    arrow::Result<std::shared_ptr<const delta::Snapshot>> snapshot;
+    if (args.size() == 2) {
+      ARROW_ASSIGN_OR_RAISE(auto version, integer_arg(1));
+      snapshot = (*table)->AtVersion(version);
+    } else {
+      snapshot = (*table)->Latest();
+    }
+    if (!snapshot.ok())
+      return SqlError(snapshot.status().code(), sql_, location,
+                      snapshot.status().message());
+    return ScanSource(std::make_shared<catalog::DeltaSource>(*snapshot), qualifier,
+                      alias);
   }
   static const std::pair<const char*, catalog::FileFormatKind> kReaders[] = {
       {"read_parquet", catalog::FileFormatKind::kParquet},

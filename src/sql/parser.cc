@@ -1,13 +1,31 @@
 #include "sql/parser.h"
 
 #include <pg_query.h>
+#include <strings.h>
+
+#include <regex>
 
 #include "common/sql_error.h"
 
 namespace sluice::sql {
 
+namespace {
+
+// Spark's `PARTITIONED BY (cols)` in CREATE TABLE, as PostgreSQL's `PARTITION BY LIST
+// (cols)`, which libpg_query parses.
+std::string RewriteDialect(std::string_view sql) {
+  std::string text(sql);
+  const size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos || strncasecmp(text.c_str() + start, "create", 6) != 0)
+    return text;
+  static const std::regex kPartitioned("PARTITIONED\\s+BY\\s*\\(", std::regex::icase);
+  return std::regex_replace(text, kPartitioned, "PARTITION BY LIST (");
+}
+
+}  // namespace
+
 arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql) {
-  const std::string text(sql);
+  const std::string text = RewriteDialect(sql);
   PgQueryParseResult result = pg_query_parse(text.c_str());
   if (result.error) {
     std::string message = result.error->message;

@@ -98,6 +98,16 @@ bool QueryRunner::RunStatement(const std::string& sql) {
 
   std::atomic<int64_t> rows{0};
   arrow::Status status = [&]() -> arrow::Status {
+    if (!Session::IsQuery(sql)) {
+      ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(sql));
+      if (format_ == output::OutputFormat::kTable) {
+        const std::string line = result.message + "\n";
+        ARROW_RETURN_NOT_OK(
+            stdout_->Write(line.data(), static_cast<int64_t>(line.size())));
+        return stdout_->Flush();
+      }
+      return arrow::Status::OK();
+    }
     ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(sql));
     ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
     ARROW_ASSIGN_OR_RAISE(auto writer,

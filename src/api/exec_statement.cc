@@ -1,0 +1,215 @@
+// Session::Exec: DDL and DML on the warehouse's Delta tables.
+#include <filesystem>
+
+#include <arrow/type.h>
+
+#include "catalog/catalog.h"
+#include "common/sql_error.h"
+#include "delta/delta_table.h"
+#include "exec/insert_reader.h"
+#include "sluice/session.h"
+#include "sql/binder.h"
+#include "sql/expression_binder.h"
+#include "sql/parser.h"
+
+namespace sluice {
+
+namespace fs = std::filesystem;
+using sql::Json;
+
+namespace {
+
+std::string RelationName(const Json& relation, std::string_view sql) {
+  return relation.value("relname", "");
+}
+
+arrow::Result<std::shared_ptr<arrow::Schema>> ColumnsOf(const Json& create,
+                                                        std::string_view sql) {
+  arrow::FieldVector fields;
+  for (const auto& element : create.value("tableElts", Json::array())) {
+    if (sql::NodeKind(element) != "ColumnDef") {
+      return SqlNotSupported(sql, sql::NodeLocation(element), "table constraints");
+    }
+    const Json& column = sql::NodeBody(element);
+    ARROW_ASSIGN_OR_RAISE(auto type, sql::ArrowTypeFromSql(column.at("typeName"), sql));
+    bool nullable = true;
+    for (const auto& constraint : column.value("constraints", Json::array())) {
+      const std::string kind = sql::NodeBody(constraint).value("contype", "");
+      if (kind == "CONSTR_NOTNULL") {
+        nullable = false;
+      } else if (kind != "CONSTR_NULL") {
+        return SqlNotSupported(sql, sql::NodeLocation(constraint),
+                               "column constraint " + kind);
+      }
+    }
+    fields.push_back(arrow::field(column.value("colname", ""), type, nullable));
+  }
+  if (fields.empty()) return SqlInvalid(sql, -1, "a table needs at least one column");
+  return arrow::schema(std::move(fields));
+}
+
+std::vector<std::string> PartitionColumnsOf(const Json& create) {
+  std::vector<std::string> columns;
+  if (!create.contains("partspec")) return columns;
+  for (const auto& element : create["partspec"].value("partParams", Json::array())) {
+    columns.push_back(sql::NodeBody(element).value("name", ""));
+  }
+  return columns;
+}
+
+}  // namespace
+
+bool Session::IsQuery(std::string_view sql) {
+  auto statements = sql::Parse(sql);
+  if (!statements.ok() || statements->size() != 1) return true;  // Sql reports the error
+  const std::string& kind = (*statements)[0].kind;
+  return kind == "SelectStmt" || kind == "ExplainStmt";
+}
+
+arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param> params) {
+  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
+  if (statements.size() != 1) {
+    return arrow::Status::Invalid("expected one statement, got ", statements.size());
+  }
+  const auto& statement = statements[0];
+  const Json& body = sql::NodeBody(statement.node);
+  if (options_.warehouse.empty())
+    return arrow::Status::Invalid("this session has no warehouse");
+  auto bind_query = [&](const Json& select) -> arrow::Result<DataFrame> {
+    sql::Binder binder(sql, catalog_.get(), &params);
+    ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(select));
+    return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
+  };
+  auto taken = [&](const std::string& name) { return catalog_->Lookup(name).ok(); };
+
+  if (statement.kind == "CreateStmt") {
+    const std::string name = RelationName(body.at("relation"), sql);
+    if (taken(name)) {
+      if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE", 0, -1};
+      return SqlError(arrow::StatusCode::AlreadyExists, sql,
+                      sql::NodeLocation(body.at("relation")),
+                      "table \"" + name + "\" already exists");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto schema, ColumnsOf(body, sql));
+    auto partitions = PartitionColumnsOf(body);
+    for (const auto& column : partitions) {
+      if (schema->GetFieldIndex(column) < 0) {
+        return SqlInvalid(
+            sql, -1, "partition column \"" + column + "\" is not a column of the table");
+      }
+    }
+    fs::create_directories(options_.warehouse);
+    ARROW_ASSIGN_OR_RAISE(
+        auto table,
+        delta::DeltaTable::Create(catalog_->WarehousePath(name), schema, partitions));
+    return ExecResult{"CREATE TABLE", 0, 0};
+  }
+
+  if (statement.kind == "CreateTableAsStmt") {
+    const Json& into = body.at("into");
+    const std::string name = RelationName(into.at("rel"), sql);
+    if (taken(name)) {
+      if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE AS", 0, -1};
+      return SqlError(arrow::StatusCode::AlreadyExists, sql, -1,
+                      "table \"" + name + "\" already exists");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto frame, bind_query(sql::NodeBody(body.at("query"))));
+    ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream());
+    const std::string path = catalog_->WarehousePath(name);
+    fs::create_directories(options_.warehouse);
+    ARROW_ASSIGN_OR_RAISE(auto table,
+                          delta::DeltaTable::Create(path, reader->schema(), {}));
+    auto written = table->Append(reader.get());
+    if (!written.ok()) {
+      // Nothing else can have seen the new table: remove it whole.
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+      return written.status();
+    }
+    return ExecResult{"SELECT " + std::to_string(written->rows), written->rows,
+                      written->version};
+  }
+
+  if (statement.kind == "InsertStmt") {
+    for (const char* clause : {"onConflictClause", "returningList", "withClause"}) {
+      if (body.contains(clause))
+        return SqlNotSupported(sql, -1, std::string(clause) + " in INSERT");
+    }
+    const std::string name = RelationName(body.at("relation"), sql);
+    auto table = catalog_->WarehouseTable(name);
+    if (!table.ok()) {
+      return SqlError(
+          arrow::StatusCode::KeyError, sql, sql::NodeLocation(body.at("relation")),
+          "table \"" + name + "\" does not exist (INSERT writes durable tables)");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto snapshot, (*table)->Latest());
+    const auto& target = snapshot->schema();
+    ARROW_ASSIGN_OR_RAISE(auto frame, bind_query(sql::NodeBody(body.at("selectStmt"))));
+    const int produced = frame.schema()->num_fields();
+    std::vector<int> sources(static_cast<size_t>(target->num_fields()), -1);
+    if (body.contains("cols")) {
+      int position = 0;
+      for (const auto& col : body["cols"]) {
+        const std::string column = sql::NodeBody(col).value("name", "");
+        const int index = target->GetFieldIndex(column);
+        if (index < 0) {
+          return SqlError(arrow::StatusCode::KeyError, sql, sql::NodeLocation(col),
+                          "table \"" + name + "\" has no column \"" + column + "\"");
+        }
+        sources[index] = position++;
+      }
+      if (position != produced) {
+        return SqlInvalid(sql, -1,
+                          "INSERT names " + std::to_string(position) +
+                              " columns but the query produces " +
+                              std::to_string(produced));
+      }
+    } else {
+      if (produced != target->num_fields()) {
+        return SqlInvalid(
+            sql, -1,
+            "table \"" + name + "\" has " + std::to_string(target->num_fields()) +
+                " columns but the query produces " + std::to_string(produced));
+      }
+      for (int i = 0; i < produced; ++i) sources[i] = i;
+    }
+    ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream());
+    ARROW_ASSIGN_OR_RAISE(auto shaped, exec::InsertReader::Make(reader, target, sources));
+    ARROW_ASSIGN_OR_RAISE(auto written, (*table)->Append(shaped.get()));
+    return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
+                      written.version};
+  }
+
+  if (statement.kind == "DropStmt") {
+    if (body.value("removeType", "") != "OBJECT_TABLE") {
+      return SqlNotSupported(sql, -1, "DROP of anything but a table");
+    }
+    const bool missing_ok = body.value("missing_ok", false);
+    for (const auto& object : body.at("objects")) {
+      auto names = sql::StringList(object.at("List").at("items"));
+      const std::string name = names.empty() ? "" : names.back();
+      if (catalog_->Drop(name).ok()) continue;  // an in-memory table
+      const std::string path = catalog_->WarehousePath(name);
+      if (!delta::DeltaTable::Exists(path)) {
+        if (missing_ok) continue;
+        return arrow::Status::KeyError("table \"", name, "\" does not exist");
+      }
+      catalog_->Forget(path);
+      std::error_code error;
+      fs::remove_all(path, error);
+      if (error)
+        return arrow::Status::IOError("cannot remove ", path, ": ", error.message());
+    }
+    return ExecResult{"DROP TABLE", 0, -1};
+  }
+
+  if (statement.kind == "SelectStmt" || statement.kind == "ExplainStmt") {
+    return arrow::Status::Invalid("Exec runs DDL and DML; run queries with Sql");
+  }
+  std::string kind = statement.kind;
+  if (kind.size() > 4 && kind.compare(kind.size() - 4, 4, "Stmt") == 0)
+    kind.resize(kind.size() - 4);
+  return SqlNotSupported(sql, statement.begin, "statement " + kind);
+}
+
+}  // namespace sluice

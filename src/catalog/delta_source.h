@@ -1,0 +1,35 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "catalog/table_source.h"
+
+namespace sluice::delta {
+class Snapshot;
+}
+
+namespace sluice::catalog {
+
+// One version of a Delta table as a scan source. Partition columns come from the log,
+// not the files. A scan skips whole files whose partition values or min/max statistics
+// prove that no row can pass the query's filter. Each data file is one unit of
+// partitioning.
+class DeltaSource : public TableSource {
+ public:
+  explicit DeltaSource(std::shared_ptr<const delta::Snapshot> snapshot);
+
+  std::shared_ptr<arrow::Schema> schema() const override;
+  std::string Describe() const override;
+  int MaxPartitions() const override;
+  arrow::Result<arrow::acero::Declaration> MakeScan(
+      const ScanRequest& request) const override;
+
+  const std::shared_ptr<const delta::Snapshot>& snapshot() const { return snapshot_; }
+
+ private:
+  std::shared_ptr<const delta::Snapshot> snapshot_;
+  std::shared_ptr<arrow::Schema> file_schema_;  // the columns stored in data files
+};
+
+}  // namespace sluice::catalog

@@ -1,0 +1,116 @@
+#include "catalog/file_batch_generator.h"
+
+#include <arrow/acero/options.h>
+#include <arrow/dataset/api.h>
+#include <parquet/properties.h>
+
+namespace sluice::catalog {
+
+namespace {
+
+class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerator> {
+ public:
+  using Batch = std::optional<arrow::compute::ExecBatch>;
+
+  FileBatchGenerator(std::vector<FileToScan> files, std::shared_ptr<arrow::Schema> output,
+                     ScanRequest request)
+      : files_(std::move(files)),
+        output_(std::move(output)),
+        request_(std::move(request)) {}
+
+  arrow::Future<Batch> Next() {
+    if (request_.cancellation && request_.cancellation->requested()) return Batch();
+    if (!current_) {
+      if (index_ == files_.size()) return Batch();
+      auto batches = files_[index_].fragment->ScanBatchesAsync(files_[index_].options);
+      if (!batches.ok()) return WithPath(batches.status());
+      current_ = std::move(*batches);
+    }
+    auto self = shared_from_this();
+    return current_().Then(
+        [self](const std::shared_ptr<arrow::RecordBatch>& batch) -> arrow::Future<Batch> {
+          if (!batch) {
+            self->current_ = nullptr;
+            ++self->index_;
+            return self->Next();
+          }
+          return self->Convert(*batch);
+        },
+        [self](const arrow::Status& status) -> arrow::Future<Batch> {
+          return self->WithPath(status);
+        });
+  }
+
+ private:
+  arrow::Status WithPath(const arrow::Status& status) const {
+    return status.WithMessage("reading ", files_[index_].path, ": ", status.message());
+  }
+
+  arrow::Result<Batch> Convert(const arrow::RecordBatch& batch) const {
+    const auto& constants = files_[index_].constants;
+    std::vector<arrow::Datum> values;
+    for (const auto& field : output_->fields()) {
+      auto constant = constants.find(field->name());
+      if (constant != constants.end()) {
+        ARROW_ASSIGN_OR_RAISE(
+            auto column, arrow::MakeArrayFromScalar(*constant->second, batch.num_rows()));
+        values.emplace_back(std::move(column));
+        continue;
+      }
+      auto column = batch.GetColumnByName(field->name());
+      if (!column) {
+        ARROW_ASSIGN_OR_RAISE(column,
+                              arrow::MakeArrayOfNull(field->type(), batch.num_rows()));
+      }
+      values.emplace_back(std::move(column));
+    }
+    if (request_.rows_scanned) *request_.rows_scanned += batch.num_rows();
+    return Batch(arrow::compute::ExecBatch(std::move(values), batch.num_rows()));
+  }
+
+  std::vector<FileToScan> files_;
+  std::shared_ptr<arrow::Schema> output_;
+  ScanRequest request_;
+  size_t index_ = 0;
+  arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>> current_;
+};
+
+}  // namespace
+
+arrow::acero::Declaration MakeFileSource(std::vector<FileToScan> files,
+                                         std::shared_ptr<arrow::Schema> output,
+                                         const ScanRequest& request) {
+  auto generator =
+      std::make_shared<FileBatchGenerator>(std::move(files), output, request);
+  return arrow::acero::Declaration("source",
+                                   arrow::acero::SourceNodeOptions(
+                                       output, [generator] { return generator->Next(); },
+                                       arrow::compute::Ordering::Implicit()));
+}
+
+arrow::Result<std::shared_ptr<arrow::dataset::ScanOptions>> MakeFileScanOptions(
+    const std::shared_ptr<arrow::Schema>& file_schema,
+    const std::vector<std::string>& columns, const arrow::compute::Expression& filter,
+    bool parquet) {
+  auto options = std::make_shared<arrow::dataset::ScanOptions>();
+  options->dataset_schema = file_schema;
+  ARROW_ASSIGN_OR_RAISE(options->filter, filter.Bind(*file_schema));
+  options->batch_size = kSourceBatchRows;
+  if (parquet) {
+    // Pre-buffering fetches the column chunks of many row groups at once, so memory
+    // would grow with the file; read row group by row group instead.
+    auto parquet_options = std::make_shared<arrow::dataset::ParquetFragmentScanOptions>();
+    parquet_options->arrow_reader_properties->set_pre_buffer(false);
+    options->fragment_scan_options = parquet_options;
+  }
+  std::vector<std::string> stored;
+  for (const auto& column : columns) {
+    if (file_schema->GetFieldIndex(column) >= 0) stored.push_back(column);
+  }
+  ARROW_ASSIGN_OR_RAISE(auto projection,
+                        arrow::dataset::ProjectionDescr::FromNames(stored, *file_schema));
+  arrow::dataset::SetProjection(options.get(), std::move(projection));
+  return options;
+}
+
+}  // namespace sluice::catalog

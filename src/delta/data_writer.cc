@@ -1,0 +1,317 @@
+#include "delta/data_writer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include <arrow/api.h>
+#include <arrow/compute/api.h>
+#include <arrow/io/file.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
+#include <nlohmann/json.hpp>
+
+namespace sluice::delta {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+std::string RandomId() {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  char text[40];
+  const uint64_t a = random(), b = random();
+  std::snprintf(text, sizeof(text), "%08x-%04x-4%03x-%04x-%012llx",
+                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
+                static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(((b >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return text;
+}
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Hive-style escaping of a partition directory's value.
+std::string EscapePartitionValue(const std::string& value) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f ||
+        std::string_view("\"#%'*/:=?\\{[]^").find(static_cast<char>(c)) !=
+            std::string_view::npos) {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+// A statistics value in the JSON form Delta readers expect; nullopt when the column's
+// type has no usable min/max (booleans, nested types, long strings, NaN).
+std::optional<Json> StatValue(const arrow::Scalar& scalar) {
+  if (!scalar.is_valid) return std::nullopt;
+  const auto id = scalar.type->id();
+  if (arrow::is_integer(id)) {
+    auto cast = scalar.CastTo(arrow::int64());
+    if (!cast.ok()) return std::nullopt;
+    return Json(static_cast<const arrow::Int64Scalar&>(**cast).value);
+  }
+  if (arrow::is_floating(id)) {
+    auto cast = scalar.CastTo(arrow::float64());
+    if (!cast.ok()) return std::nullopt;
+    const double value = static_cast<const arrow::DoubleScalar&>(**cast).value;
+    if (!std::isfinite(value)) return std::nullopt;
+    return Json(value);
+  }
+  if (id == arrow::Type::STRING || id == arrow::Type::LARGE_STRING) {
+    std::string text = scalar.ToString();
+    if (text.size() > 64) return std::nullopt;
+    return Json(text);
+  }
+  if (id == arrow::Type::DATE32 || id == arrow::Type::TIMESTAMP ||
+      arrow::is_decimal(id)) {
+    auto text = scalar.CastTo(arrow::utf8());
+    if (!text.ok()) return std::nullopt;
+    std::string value = (*text)->ToString();
+    if (arrow::is_decimal(id)) {
+      Json number = Json::parse(value, nullptr, false);
+      if (number.is_discarded()) return std::nullopt;
+      return number;
+    }
+    if (id == arrow::Type::TIMESTAMP) {
+      // "2024-01-02 03:04:05.000000[Z]" -> RFC 3339, UTC.
+      if (!value.empty() && value.back() == 'Z') value.pop_back();
+      if (value.size() > 10) value[10] = 'T';
+      value += "Z";
+    }
+    return Json(value);
+  }
+  return std::nullopt;
+}
+
+struct ColumnStats {
+  std::shared_ptr<arrow::Scalar> min, max;
+  int64_t nulls = 0;
+};
+
+}  // namespace
+
+arrow::Result<std::optional<std::string>> PartitionValueToString(
+    const arrow::Scalar& value) {
+  if (!value.is_valid) return std::nullopt;
+  if (value.type->id() == arrow::Type::BOOL) {
+    return std::optional<std::string>(
+        static_cast<const arrow::BooleanScalar&>(value).value ? "true" : "false");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto text, value.CastTo(arrow::utf8()));
+  std::string out = text->ToString();
+  if (value.type->id() == arrow::Type::TIMESTAMP && !out.empty() && out.back() == 'Z')
+    out.pop_back();
+  return std::optional<std::string>(out);
+}
+
+arrow::Result<std::shared_ptr<arrow::Scalar>> PartitionValueFromString(
+    const std::optional<std::string>& text,
+    const std::shared_ptr<arrow::DataType>& type) {
+  if (!text) return arrow::MakeNullScalar(type);
+  if (type->id() == arrow::Type::STRING) return arrow::MakeScalar(*text);
+  auto as_text = arrow::MakeScalar(*text);
+  return as_text->CastTo(type);
+}
+
+struct DataWriter::OpenFile {
+  std::string path;  // relative to the root, as on disk
+  PartitionValues values;
+  std::shared_ptr<arrow::io::FileOutputStream> out;
+  std::unique_ptr<parquet::arrow::FileWriter> writer;
+  int64_t rows = 0;
+  std::vector<ColumnStats> stats;
+};
+
+DataWriter::DataWriter(std::string root, std::shared_ptr<arrow::Schema> table_schema,
+                       std::vector<std::string> partition_columns,
+                       int64_t target_file_rows)
+    : root_(std::move(root)),
+      table_schema_(std::move(table_schema)),
+      partition_columns_(std::move(partition_columns)),
+      target_file_rows_(target_file_rows) {
+  arrow::FieldVector data_fields;
+  for (const auto& name : partition_columns_) {
+    partition_indices_.push_back(table_schema_->GetFieldIndex(name));
+  }
+  for (int i = 0; i < table_schema_->num_fields(); ++i) {
+    if (std::find(partition_indices_.begin(), partition_indices_.end(), i) ==
+        partition_indices_.end()) {
+      data_indices_.push_back(i);
+      data_fields.push_back(table_schema_->field(i));
+    }
+  }
+  file_schema_ = arrow::schema(std::move(data_fields));
+}
+
+DataWriter::~DataWriter() = default;
+
+arrow::Status DataWriter::Write(const std::shared_ptr<arrow::RecordBatch>& batch) {
+  if (batch->num_rows() == 0) return arrow::Status::OK();
+  rows_ += batch->num_rows();
+  if (partition_columns_.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto data, batch->SelectColumns(data_indices_));
+    return WritePartition({}, data);
+  }
+  // Group the rows by their partition values.
+  std::vector<std::vector<std::optional<std::string>>> keys(partition_indices_.size());
+  for (size_t p = 0; p < partition_indices_.size(); ++p) {
+    const auto& column = batch->column(partition_indices_[p]);
+    for (int64_t r = 0; r < batch->num_rows(); ++r) {
+      ARROW_ASSIGN_OR_RAISE(auto scalar, column->GetScalar(r));
+      ARROW_ASSIGN_OR_RAISE(auto text, PartitionValueToString(*scalar));
+      keys[p].push_back(std::move(text));
+    }
+  }
+  std::map<std::vector<std::optional<std::string>>, std::vector<int64_t>> groups;
+  for (int64_t r = 0; r < batch->num_rows(); ++r) {
+    std::vector<std::optional<std::string>> key;
+    for (const auto& column_keys : keys) key.push_back(column_keys[r]);
+    groups[key].push_back(r);
+  }
+  ARROW_ASSIGN_OR_RAISE(auto data, batch->SelectColumns(data_indices_));
+  for (const auto& [key, rows] : groups) {
+    std::shared_ptr<arrow::RecordBatch> part = data;
+    if (rows.size() != static_cast<size_t>(batch->num_rows())) {
+      arrow::Int64Builder indices;
+      ARROW_RETURN_NOT_OK(indices.AppendValues(rows));
+      ARROW_ASSIGN_OR_RAISE(auto index_array, indices.Finish());
+      ARROW_ASSIGN_OR_RAISE(auto taken, arrow::compute::Take(data, index_array));
+      part = taken.record_batch();
+    }
+    PartitionValues values;
+    for (size_t p = 0; p < partition_columns_.size(); ++p)
+      values[partition_columns_[p]] = key[p];
+    ARROW_RETURN_NOT_OK(WritePartition(values, part));
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status DataWriter::WritePartition(
+    const PartitionValues& values, const std::shared_ptr<arrow::RecordBatch>& batch) {
+  std::string dir;
+  for (const auto& name : partition_columns_) {
+    const auto& value = values.at(name);
+    dir += name + "=" +
+           (value ? EscapePartitionValue(*value) : "__HIVE_DEFAULT_PARTITION__") + "/";
+  }
+  auto& file = open_[dir];
+  if (file && file->rows >= target_file_rows_) {
+    ARROW_RETURN_NOT_OK(CloseFile(file.get()));
+    file.reset();
+  }
+  if (!file) {
+    file = std::make_unique<OpenFile>();
+    file->values = values;
+    file->path = dir + "part-" + RandomId() + ".c000.snappy.parquet";
+    fs::create_directories(fs::path(root_) / dir);
+    ARROW_ASSIGN_OR_RAISE(file->out, arrow::io::FileOutputStream::Open(
+                                         (fs::path(root_) / file->path).string()));
+    written_paths_.push_back(file->path);
+    auto properties = parquet::WriterProperties::Builder()
+                          .compression(parquet::Compression::SNAPPY)
+                          ->max_row_group_length(1 << 20)
+                          ->build();
+    ARROW_ASSIGN_OR_RAISE(file->writer, parquet::arrow::FileWriter::Open(
+                                            *file_schema_, arrow::default_memory_pool(),
+                                            file->out, properties));
+    file->stats.resize(static_cast<size_t>(file_schema_->num_fields()));
+  }
+  ARROW_RETURN_NOT_OK(file->writer->WriteRecordBatch(*batch));
+  file->rows += batch->num_rows();
+  for (int c = 0; c < batch->num_columns(); ++c) {
+    auto& stats = file->stats[c];
+    const auto& column = batch->column(c);
+    stats.nulls += column->null_count();
+    const auto id = column->type()->id();
+    if (id == arrow::Type::BOOL || arrow::is_nested(id) ||
+        column->null_count() == column->length()) {
+      continue;
+    }
+    auto min_max = arrow::compute::MinMax(column);
+    if (!min_max.ok()) continue;
+    const auto& pair = min_max->scalar_as<arrow::StructScalar>();
+    auto merge = [](std::shared_ptr<arrow::Scalar>* current,
+                    const std::shared_ptr<arrow::Scalar>& next, const char* function) {
+      if (!*current) {
+        *current = next;
+        return;
+      }
+      auto merged = arrow::compute::CallFunction(function, {*current, next});
+      if (merged.ok()) *current = merged->scalar();
+    };
+    merge(&stats.min, pair.value[0], "min_element_wise");
+    merge(&stats.max, pair.value[1], "max_element_wise");
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status DataWriter::CloseFile(OpenFile* file) {
+  ARROW_RETURN_NOT_OK(file->writer->Close());
+  ARROW_RETURN_NOT_OK(file->out->Close());
+  Json mins = Json::object(), maxs = Json::object(), nulls = Json::object();
+  for (int c = 0; c < file_schema_->num_fields(); ++c) {
+    const auto& name = file_schema_->field(c)->name();
+    const auto& stats = file->stats[c];
+    nulls[name] = stats.nulls;
+    if (stats.min && stats.max) {
+      auto min = StatValue(*stats.min), max = StatValue(*stats.max);
+      if (min && max) {
+        mins[name] = *min;
+        maxs[name] = *max;
+      }
+    }
+  }
+  AddFile add;
+  add.path = EncodePath(file->path);
+  add.partition_values = file->values;
+  add.size = static_cast<int64_t>(fs::file_size(fs::path(root_) / file->path));
+  add.modification_time = NowMillis();
+  add.data_change = true;
+  add.stats = Json{
+      {"numRecords", file->rows},
+      {"minValues", mins},
+      {"maxValues", maxs},
+      {"nullCount",
+       nulls}}.dump();
+  done_.push_back(std::move(add));
+  return arrow::Status::OK();
+}
+
+arrow::Result<std::vector<AddFile>> DataWriter::Finish() {
+  for (auto& [dir, file] : open_) {
+    if (file) ARROW_RETURN_NOT_OK(CloseFile(file.get()));
+  }
+  open_.clear();
+  return std::move(done_);
+}
+
+void DataWriter::Abort() {
+  for (auto& [dir, file] : open_) {
+    if (file) {
+      (void)file->writer->Close();
+      (void)file->out->Close();
+    }
+  }
+  open_.clear();
+  std::error_code ignored;
+  for (const auto& path : written_paths_) fs::remove(fs::path(root_) / path, ignored);
+  written_paths_.clear();
+  done_.clear();
+}
+
+}  // namespace sluice::delta
