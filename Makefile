@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test test-long asan tsan bench format clean
+.PHONY: setup build run test test-fast asan tsan bench format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -18,13 +18,13 @@ build: setup $(BUILD)/build.ninja
 run: build
 	@bash scripts/demo.sh $(BUILD)
 
-# Every test, as CI runs it.
+# Every test, as CI runs it, the long fault runs included.
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Long soak and fault runs.
-test-long: build
-	cd $(BUILD) && ctest --output-on-failure -L long
+# Everything but the tests labelled "long", for quick iterations.
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
 
 # Sanitizer runs. Arrow's allocations go through malloc so the sanitizers see them. The
 # Arrow wheel is not instrumented: TSan ignores accesses made inside it (its own

@@ -9,6 +9,9 @@
 //   statement error <text>   -- the statement must fail with a message containing text
 //   SELECT ...
 //
+//   statement ok             -- DDL/DML (run with Exec) or a query that must succeed
+//   INSERT INTO t VALUES (1)
+//
 // Records are separated by blank lines; '#' starts a comment line. "__TEST_DIR__" in SQL
 // is replaced by a directory holding fixture files (see WriteFixtures).
 #include <algorithm>
@@ -159,7 +162,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fixtures: %s\n", status.ToString().c_str());
     return 1;
   }
-  auto session = sluice::Connect("local:").ValueOrDie();
+  auto session =
+      sluice::Connect("local:" + (test_dir / "warehouse").string()).ValueOrDie();
   (void)session->RegisterTable("people", PeopleTable());
 
   std::ifstream in(argv[1]);
@@ -193,10 +197,17 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s:%zu: FAILED\n%s\n%s\n\n", argv[1], header_line,
                    sql.c_str(), why.c_str());
     };
-    auto frame = session->Sql(sql);
-    arrow::Result<std::shared_ptr<arrow::Table>> result =
-        frame.ok() ? frame->Collect()
-                   : arrow::Result<std::shared_ptr<arrow::Table>>(frame.status());
+    arrow::Result<std::shared_ptr<arrow::Table>> result;
+    if (sluice::Session::IsQuery(sql)) {
+      auto frame = session->Sql(sql);
+      result = frame.ok() ? frame->Collect()
+                          : arrow::Result<std::shared_ptr<arrow::Table>>(frame.status());
+    } else {
+      auto executed = session->Exec(sql);
+      result = executed.ok()
+                   ? arrow::Table::MakeEmpty(arrow::schema({}))
+                   : arrow::Result<std::shared_ptr<arrow::Table>>(executed.status());
+    }
     if (kind == "statement" && mode == "error") {
       if (result.ok()) {
         fail("expected an error containing '" + expected_error + "', but it succeeded");

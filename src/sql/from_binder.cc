@@ -298,13 +298,20 @@ arrow::Result<Binder::Relation> Binder::BindValues(const Json& lists, int locati
                             SqlTypeName(*type) + " and " + SqlTypeName(*t));
       }
     }
-    std::unique_ptr<arrow::ArrayBuilder> builder;
-    ARROW_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), type, &builder));
-    for (const auto& row : rows) {
-      ARROW_ASSIGN_OR_RAISE(auto value, row[c]->CastTo(type));
-      ARROW_RETURN_NOT_OK(builder->AppendScalar(*value));
+    std::shared_ptr<arrow::Array> array;
+    if (type->id() == arrow::Type::NA) {
+      ARROW_ASSIGN_OR_RAISE(
+          array, arrow::MakeArrayOfNull(type, static_cast<int64_t>(rows.size())));
+    } else {
+      std::unique_ptr<arrow::ArrayBuilder> builder;
+      ARROW_RETURN_NOT_OK(
+          arrow::MakeBuilder(arrow::default_memory_pool(), type, &builder));
+      for (const auto& row : rows) {
+        ARROW_ASSIGN_OR_RAISE(auto value, row[c]->CastTo(type));
+        ARROW_RETURN_NOT_OK(builder->AppendScalar(*value));
+      }
+      ARROW_ASSIGN_OR_RAISE(array, builder->Finish());
     }
-    ARROW_ASSIGN_OR_RAISE(auto array, builder->Finish());
     fields.push_back(arrow::field("column" + std::to_string(c + 1), type));
     columns.push_back(std::move(array));
   }
