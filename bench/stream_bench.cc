@@ -7,17 +7,8 @@
 
 #include <arrow/record_batch.h>
 
+#include "peak_rss.h"
 #include "sluice/session.h"
-
-namespace {
-long PeakRssKib() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -48,6 +39,6 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"rows\": %lld, \"first_batch_s\": %.6f, \"total_s\": %.6f, \"peak_rss_kib\": "
       "%ld}\n",
-      static_cast<long long>(rows), first, total, PeakRssKib());
+      static_cast<long long>(rows), first, total, sluice::bench::PeakRssKib());
   return 0;
 }

@@ -14,17 +14,10 @@
 
 #include <arrow/api.h>
 
+#include "peak_rss.h"
 #include "sluice/session.h"
 
 namespace {
-
-long PeakRssKib() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
 
 std::shared_ptr<arrow::Schema> Schema() {
   return arrow::schema(
@@ -108,6 +101,6 @@ int main(int argc, char** argv) {
   const int64_t counted =
       std::static_pointer_cast<arrow::Int64Array>(result->column(0)->chunk(0))->Value(0);
   std::printf("{\"rows\": %lld, \"total_s\": %.6f, \"peak_rss_kib\": %ld}\n",
-              static_cast<long long>(counted), total, PeakRssKib());
+              static_cast<long long>(counted), total, sluice::bench::PeakRssKib());
   return counted == batches_each * producers * batch_rows ? 0 : 1;
 }

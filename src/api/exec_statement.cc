@@ -19,9 +19,7 @@ using sql::Json;
 
 namespace {
 
-std::string RelationName(const Json& relation, std::string_view sql) {
-  return relation.value("relname", "");
-}
+std::string RelationName(const Json& relation) { return relation.value("relname", ""); }
 
 arrow::Result<std::shared_ptr<arrow::Schema>> ColumnsOf(const Json& create,
                                                         std::string_view sql) {
@@ -83,7 +81,7 @@ arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param>
   auto taken = [&](const std::string& name) { return catalog_->Lookup(name).ok(); };
 
   if (statement.kind == "CreateStmt") {
-    const std::string name = RelationName(body.at("relation"), sql);
+    const std::string name = RelationName(body.at("relation"));
     if (taken(name)) {
       if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE", 0, -1};
       return SqlError(arrow::StatusCode::AlreadyExists, sql,
@@ -107,7 +105,7 @@ arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param>
 
   if (statement.kind == "CreateTableAsStmt") {
     const Json& into = body.at("into");
-    const std::string name = RelationName(into.at("rel"), sql);
+    const std::string name = RelationName(into.at("rel"));
     if (taken(name)) {
       if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE AS", 0, -1};
       return SqlError(arrow::StatusCode::AlreadyExists, sql, -1,
@@ -135,7 +133,7 @@ arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param>
       if (body.contains(clause))
         return SqlNotSupported(sql, -1, std::string(clause) + " in INSERT");
     }
-    const std::string name = RelationName(body.at("relation"), sql);
+    const std::string name = RelationName(body.at("relation"));
     auto table = catalog_->WarehouseTable(name);
     if (!table.ok()) {
       return SqlError(

@@ -55,6 +55,17 @@ void BatchQueue::EnqueueLocked(std::unique_lock<std::mutex>* lock,
   ApplyWatermark();
 }
 
+std::shared_ptr<arrow::RecordBatch> BatchQueue::DequeueLocked(
+    std::unique_lock<std::mutex>* lock) {
+  auto batch = std::move(batches_.front());
+  batches_.pop_front();
+  not_full_.notify_one();
+  UpdateWatermark();
+  lock->unlock();
+  ApplyWatermark();
+  return batch;
+}
+
 void BatchQueue::EndedLocked(std::unique_lock<std::mutex>* lock) {
   not_empty_.notify_all();
   not_full_.notify_all();
@@ -97,15 +108,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BatchQueue::Pop(
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     if (!error_.ok()) return error_;
-    if (!batches_.empty()) {
-      auto batch = std::move(batches_.front());
-      batches_.pop_front();
-      not_full_.notify_one();
-      UpdateWatermark();
-      lock.unlock();
-      ApplyWatermark();
-      return batch;
-    }
+    if (!batches_.empty()) return DequeueLocked(&lock);
     if (finished_) return std::shared_ptr<arrow::RecordBatch>();
     not_empty_.wait_for(lock, std::chrono::milliseconds(poll_ms));
     if (stop.IsStopRequested()) {
@@ -120,15 +123,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> BatchQueue::Pop(
 BatchFuture BatchQueue::PopAsync() {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!error_.ok()) return BatchFuture::MakeFinished(error_);
-  if (!batches_.empty()) {
-    auto batch = std::move(batches_.front());
-    batches_.pop_front();
-    not_full_.notify_one();
-    UpdateWatermark();
-    lock.unlock();
-    ApplyWatermark();
-    return BatchFuture::MakeFinished(std::move(batch));
-  }
+  if (!batches_.empty()) return BatchFuture::MakeFinished(DequeueLocked(&lock));
   if (finished_) return BatchFuture::MakeFinished(std::shared_ptr<arrow::RecordBatch>());
   if (waiter_)
     return BatchFuture::MakeFinished(arrow::Status::Invalid("PopAsync already waiting"));

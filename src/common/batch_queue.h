@@ -73,6 +73,8 @@ class BatchQueue {
   // queues it. Unlocks.
   void EnqueueLocked(std::unique_lock<std::mutex>* lock,
                      std::shared_ptr<arrow::RecordBatch> batch);
+  // With the lock held and a batch queued: takes the oldest one. Unlocks.
+  std::shared_ptr<arrow::RecordBatch> DequeueLocked(std::unique_lock<std::mutex>* lock);
   // After the queue has ended (lock held): wakes everyone, completing a waiting PopAsync
   // with the end. Unlocks.
   void EndedLocked(std::unique_lock<std::mutex>* lock);
