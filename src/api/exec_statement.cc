@@ -58,13 +58,16 @@ std::vector<std::string> PartitionColumnsOf(const Json& create) {
 }  // namespace
 
 bool Session::IsQuery(std::string_view sql) {
-  auto statements = sql::Parse(sql);
+  auto statements = sql::Parse(sql::RewriteDialect(sql));
   if (!statements.ok() || statements->size() != 1) return true;  // Sql reports the error
   const std::string& kind = (*statements)[0].kind;
   return kind == "SelectStmt" || kind == "ExplainStmt";
 }
 
-arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param> params) {
+arrow::Result<ExecResult> Session::Exec(std::string_view original,
+                                        std::vector<Param> params) {
+  const std::string rewritten = sql::RewriteDialect(original);
+  const std::string_view sql = rewritten;
   ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
   if (statements.size() != 1) {
     return arrow::Status::Invalid("expected one statement, got ", statements.size());

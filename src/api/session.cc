@@ -39,7 +39,10 @@ Session::Session(SessionOptions options)
 
 Session::~Session() = default;
 
-arrow::Result<DataFrame> Session::Sql(std::string_view sql, std::vector<Param> params) {
+arrow::Result<DataFrame> Session::Sql(std::string_view original,
+                                      std::vector<Param> params) {
+  const std::string rewritten = sql::RewriteDialect(original);
+  const std::string_view sql = rewritten;
   ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
   if (statements.empty()) return arrow::Status::Invalid("no SQL statement given");
   if (statements.size() > 1) {

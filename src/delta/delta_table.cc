@@ -280,6 +280,34 @@ arrow::Result<std::shared_ptr<const Snapshot>> DeltaTable::AtTimestamp(
   return AtVersion(chosen);
 }
 
+arrow::Result<std::vector<std::pair<int64_t, CommitInfo>>> DeltaTable::History() {
+  int64_t latest;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ARROW_RETURN_NOT_OK(RefreshLocked());
+    latest = state_->version;
+  }
+  std::vector<std::pair<int64_t, CommitInfo>> history;
+  for (int64_t version = 0; version <= latest; ++version) {
+    const std::string path = CommitPath(root_, version);
+    ARROW_ASSIGN_OR_RAISE(auto text, ReadFile(path));
+    ARROW_ASSIGN_OR_RAISE(auto actions, ParseActions(text, path));
+    CommitInfo info;
+    std::error_code error;
+    const auto mtime = fs::last_write_time(path, error);
+    if (!error) {
+      info.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::file_clock::to_sys(mtime).time_since_epoch())
+                           .count();
+    }
+    for (auto& action : actions) {
+      if (auto* commit = std::get_if<CommitInfo>(&action)) info = std::move(*commit);
+    }
+    history.emplace_back(version, std::move(info));
+  }
+  return history;
+}
+
 arrow::Status DeltaTable::CommitVersion(int64_t version,
                                         const std::vector<Action>& actions) {
   const std::string target = CommitPath(root_, version);

@@ -63,6 +63,10 @@ class DeltaTable {
   // The newest version committed at or before `timestamp_ms`.
   arrow::Result<std::shared_ptr<const Snapshot>> AtTimestamp(int64_t timestamp_ms);
 
+  // The commitInfo of every version, oldest first (commits without one get an empty
+  // CommitInfo with the commit file's time).
+  arrow::Result<std::vector<std::pair<int64_t, CommitInfo>>> History();
+
   // Writes the stream's batches as new data files and commits them as one append. The
   // stream's schema must match the table's (names and types, in order); otherwise
   // TypeError before anything is written. A lost commit race is retried after checking

@@ -11,6 +11,7 @@
 #include "catalog/range_table.h"
 #include "common/sql_error.h"
 #include "delta/delta_table.h"
+#include "delta/snapshot.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
 
@@ -211,6 +212,77 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
     auto table = catalog::RangeTable::Make(start, stop, step);
     if (!table.ok()) return SqlInvalid(sql_, location, table.status().message());
     return ScanSource(*table, qualifier, alias);
+  }
+  // Time travel and history of warehouse tables (from VERSION AS OF, TIMESTAMP AS OF and
+  // DESCRIBE HISTORY, see RewriteDialect): the table's name qualifies the columns.
+  if (name.rfind("__delta_", 0) == 0) {
+    if (args.empty() || args[0].type()->id() != arrow::Type::STRING) {
+      return SqlInvalid(sql_, location, name + "() needs a table name");
+    }
+    const std::string table_name = args[0].scalar_as<arrow::StringScalar>().ToString();
+    auto table = catalog_->WarehouseTable(table_name);
+    if (!table.ok()) {
+      return SqlError(arrow::StatusCode::KeyError, sql_, location,
+                      "table \"" + table_name + "\" does not exist in the warehouse");
+    }
+    const std::string travel_qualifier = alias.value("aliasname", table_name);
+    if (name == "__delta_history") {
+      ARROW_ASSIGN_OR_RAISE(auto history, (*table)->History());
+      arrow::Int64Builder versions, read_versions;
+      arrow::TimestampBuilder times(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
+                                    arrow::default_memory_pool());
+      arrow::StringBuilder operations, parameters;
+      arrow::BooleanBuilder blind;
+      for (auto it = history.rbegin(); it != history.rend(); ++it) {
+        const auto& [version, info] = *it;
+        ARROW_RETURN_NOT_OK(versions.Append(version));
+        ARROW_RETURN_NOT_OK(times.Append(info.timestamp));
+        ARROW_RETURN_NOT_OK(operations.Append(info.operation));
+        ARROW_RETURN_NOT_OK(parameters.Append(info.operation_parameters.dump()));
+        ARROW_RETURN_NOT_OK(info.read_version ? read_versions.Append(*info.read_version)
+                                              : read_versions.AppendNull());
+        ARROW_RETURN_NOT_OK(blind.Append(info.is_blind_append));
+      }
+      auto schema = arrow::schema({arrow::field("version", arrow::int64()),
+                                   arrow::field("timestamp", times.type()),
+                                   arrow::field("operation", arrow::utf8()),
+                                   arrow::field("operation_parameters", arrow::utf8()),
+                                   arrow::field("read_version", arrow::int64()),
+                                   arrow::field("is_blind_append", arrow::boolean())});
+      arrow::ArrayVector columns(6);
+      ARROW_RETURN_NOT_OK(versions.Finish(&columns[0]));
+      ARROW_RETURN_NOT_OK(times.Finish(&columns[1]));
+      ARROW_RETURN_NOT_OK(operations.Finish(&columns[2]));
+      ARROW_RETURN_NOT_OK(parameters.Finish(&columns[3]));
+      ARROW_RETURN_NOT_OK(read_versions.Finish(&columns[4]));
+      ARROW_RETURN_NOT_OK(blind.Finish(&columns[5]));
+      auto source = std::make_shared<catalog::MemoryTable>(
+          arrow::Table::Make(schema, columns), "history of " + table_name);
+      return ScanSource(source, travel_qualifier, alias);
+    }
+    if (args.size() != 2)
+      return SqlInvalid(sql_, location, "time travel needs a version or a time");
+    arrow::Result<std::shared_ptr<const delta::Snapshot>> snapshot;
+    if (name == "__delta_version") {
+      ARROW_ASSIGN_OR_RAISE(auto version, integer_arg(1));
+      snapshot = (*table)->AtVersion(version);
+    } else {
+      auto when =
+          args[1].scalar()->CastTo(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"));
+      if (!when.ok()) {
+        return SqlInvalid(
+            sql_, location,
+            "TIMESTAMP AS OF needs a timestamp such as '2024-05-01 12:00:00'");
+      }
+      snapshot =
+          (*table)->AtTimestamp(static_cast<const arrow::TimestampScalar&>(**when).value);
+    }
+    if (!snapshot.ok()) {
+      return SqlError(snapshot.status().code(), sql_, location,
+                      snapshot.status().message());
+    }
+    return ScanSource(std::make_shared<catalog::DeltaSource>(*snapshot), travel_qualifier,
+                      alias);
   }
   if (name == "delta_scan") {
     if (args.empty() || args.size() > 2 || args[0].type()->id() != arrow::Type::STRING) {
