@@ -1,6 +1,7 @@
 // Session::Exec: DDL and DML on the warehouse's Delta tables.
 #include <filesystem>
 
+#include <arrow/compute/expression.h>
 #include <arrow/type.h>
 
 #include "catalog/catalog.h"
@@ -9,8 +10,10 @@
 #include "exec/insert_reader.h"
 #include "sluice/session.h"
 #include "sql/binder.h"
+#include "sql/dialect.h"
 #include "sql/expression_binder.h"
 #include "sql/parser.h"
+#include "sql/scope.h"
 
 namespace sluice {
 
@@ -46,19 +49,13 @@ arrow::Result<std::shared_ptr<arrow::Schema>> ColumnsOf(const Json& create,
   return arrow::schema(std::move(fields));
 }
 
-std::vector<std::string> PartitionColumnsOf(const Json& create) {
-  std::vector<std::string> columns;
-  if (!create.contains("partspec")) return columns;
-  for (const auto& element : create["partspec"].value("partParams", Json::array())) {
-    columns.push_back(sql::NodeBody(element).value("name", ""));
-  }
-  return columns;
-}
-
 }  // namespace
 
 bool Session::IsQuery(std::string_view sql) {
-  auto statements = sql::Parse(sql::RewriteDialect(sql));
+  auto dialect = sql::RewriteDialect(sql);
+  if (!dialect.ok()) return false;  // Exec reports the error
+  if (dialect->command != sql::DialectStatement::Command::kNone) return false;
+  auto statements = sql::Parse(dialect->sql);
   if (!statements.ok() || statements->size() != 1) return true;  // Sql reports the error
   const std::string& kind = (*statements)[0].kind;
   return kind == "SelectStmt" || kind == "ExplainStmt";
@@ -66,60 +63,114 @@ bool Session::IsQuery(std::string_view sql) {
 
 arrow::Result<ExecResult> Session::Exec(std::string_view original,
                                         std::vector<Param> params) {
-  const std::string rewritten = sql::RewriteDialect(original);
-  const std::string_view sql = rewritten;
+  ARROW_ASSIGN_OR_RAISE(auto dialect, sql::RewriteDialect(original));
+  if (options_.warehouse.empty())
+    return arrow::Status::Invalid("this session has no warehouse");
+  if (dialect.command != sql::DialectStatement::Command::kNone) {
+    auto table = catalog_->WarehouseTable(dialect.table);
+    if (!table.ok()) {
+      return arrow::Status::KeyError("table \"", dialect.table,
+                                     "\" does not exist in the warehouse");
+    }
+    if (dialect.command == sql::DialectStatement::Command::kOptimize) {
+      ARROW_ASSIGN_OR_RAISE(auto result, (*table)->Optimize());
+      return ExecResult{"OPTIMIZE: " + std::to_string(result.files_removed) +
+                            " files packed into " + std::to_string(result.files),
+                        result.files_removed, result.version};
+    }
+    delta::VacuumOptions options;
+    options.retain_hours = dialect.retain_hours;
+    options.dry_run = dialect.dry_run;
+    ARROW_ASSIGN_OR_RAISE(auto result, (*table)->Vacuum(options));
+    std::string message =
+        dialect.dry_run ? "VACUUM DRY RUN: would delete " : "VACUUM: deleted ";
+    message += std::to_string(result.deleted.size()) + " files";
+    if (dialect.dry_run) {
+      for (const auto& path : result.deleted) message += "\n  " + path;
+    }
+    return ExecResult{message, static_cast<int64_t>(result.deleted.size()), -1};
+  }
+  const std::string_view sql = dialect.sql;
   ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
   if (statements.size() != 1) {
     return arrow::Status::Invalid("expected one statement, got ", statements.size());
   }
   const auto& statement = statements[0];
   const Json& body = sql::NodeBody(statement.node);
-  if (options_.warehouse.empty())
-    return arrow::Status::Invalid("this session has no warehouse");
+  if (body.contains("accessMethod") && body["accessMethod"] != "delta") {
+    return SqlNotSupported(sql, -1,
+                           "USING " + body["accessMethod"].get<std::string>() +
+                               " (tables are Delta tables)");
+  }
   auto bind_query = [&](const Json& select) -> arrow::Result<DataFrame> {
     sql::Binder binder(sql, catalog_.get(), &params);
     ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(select));
     return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
   };
   auto taken = [&](const std::string& name) { return catalog_->Lookup(name).ok(); };
+  auto ReplaceableTable =
+      [&](const std::string& name) -> arrow::Result<std::shared_ptr<delta::DeltaTable>> {
+    auto table = catalog_->WarehouseTable(name);
+    if (!table.ok()) {
+      return arrow::Status::Invalid("table \"", name,
+                                    "\" is not a warehouse table and cannot be replaced");
+    }
+    return table;
+  };
 
   if (statement.kind == "CreateStmt") {
     const std::string name = RelationName(body.at("relation"));
-    if (taken(name)) {
-      if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE", 0, -1};
-      return SqlError(arrow::StatusCode::AlreadyExists, sql,
-                      sql::NodeLocation(body.at("relation")),
-                      "table \"" + name + "\" already exists");
-    }
     ARROW_ASSIGN_OR_RAISE(auto schema, ColumnsOf(body, sql));
-    auto partitions = PartitionColumnsOf(body);
-    for (const auto& column : partitions) {
+    for (const auto& column : dialect.partitioned_by) {
       if (schema->GetFieldIndex(column) < 0) {
         return SqlInvalid(
             sql, -1, "partition column \"" + column + "\" is not a column of the table");
       }
     }
+    if (taken(name)) {
+      if (dialect.or_replace) {
+        ARROW_ASSIGN_OR_RAISE(auto table, ReplaceableTable(name));
+        ARROW_ASSIGN_OR_RAISE(
+            auto replaced,
+            table->Replace(schema, dialect.partitioned_by, dialect.properties, nullptr));
+        return ExecResult{"CREATE OR REPLACE TABLE", 0, replaced.version};
+      }
+      if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE", 0, -1};
+      return SqlError(arrow::StatusCode::AlreadyExists, sql,
+                      sql::NodeLocation(body.at("relation")),
+                      "table \"" + name + "\" already exists");
+    }
     fs::create_directories(options_.warehouse);
-    ARROW_ASSIGN_OR_RAISE(
-        auto table,
-        delta::DeltaTable::Create(catalog_->WarehousePath(name), schema, partitions));
+    ARROW_ASSIGN_OR_RAISE(auto table, delta::DeltaTable::Create(
+                                          catalog_->WarehousePath(name), schema,
+                                          dialect.partitioned_by, dialect.properties));
     return ExecResult{"CREATE TABLE", 0, 0};
   }
 
   if (statement.kind == "CreateTableAsStmt") {
     const Json& into = body.at("into");
     const std::string name = RelationName(into.at("rel"));
-    if (taken(name)) {
+    const bool replace = taken(name) && dialect.or_replace;
+    if (taken(name) && !replace) {
       if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE AS", 0, -1};
       return SqlError(arrow::StatusCode::AlreadyExists, sql, -1,
                       "table \"" + name + "\" already exists");
     }
     ARROW_ASSIGN_OR_RAISE(auto frame, bind_query(sql::NodeBody(body.at("query"))));
     ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream());
+    if (replace) {
+      ARROW_ASSIGN_OR_RAISE(auto table, ReplaceableTable(name));
+      ARROW_ASSIGN_OR_RAISE(auto replaced,
+                            table->Replace(reader->schema(), dialect.partitioned_by,
+                                           dialect.properties, reader.get()));
+      return ExecResult{"SELECT " + std::to_string(replaced.rows), replaced.rows,
+                        replaced.version};
+    }
     const std::string path = catalog_->WarehousePath(name);
     fs::create_directories(options_.warehouse);
-    ARROW_ASSIGN_OR_RAISE(auto table,
-                          delta::DeltaTable::Create(path, reader->schema(), {}));
+    ARROW_ASSIGN_OR_RAISE(auto table, delta::DeltaTable::Create(path, reader->schema(),
+                                                                dialect.partitioned_by,
+                                                                dialect.properties));
     auto written = table->Append(reader.get());
     if (!written.ok()) {
       // Nothing else can have seen the new table: remove it whole.
@@ -176,9 +227,48 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
     }
     ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream());
     ARROW_ASSIGN_OR_RAISE(auto shaped, exec::InsertReader::Make(reader, target, sources));
-    ARROW_ASSIGN_OR_RAISE(auto written, (*table)->Append(shaped.get()));
+    ARROW_ASSIGN_OR_RAISE(auto written, dialect.overwrite
+                                            ? (*table)->Overwrite(shaped.get())
+                                            : (*table)->Append(shaped.get()));
     return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
                       written.version};
+  }
+
+  if (statement.kind == "DeleteStmt") {
+    for (const char* clause : {"usingClause", "returningList", "withClause"}) {
+      if (body.contains(clause))
+        return SqlNotSupported(sql, -1, std::string(clause) + " in DELETE");
+    }
+    const Json& relation = body.at("relation");
+    const std::string name = RelationName(relation);
+    auto table = catalog_->WarehouseTable(name);
+    if (!table.ok()) {
+      return SqlError(
+          arrow::StatusCode::KeyError, sql, sql::NodeLocation(relation),
+          "table \"" + name + "\" does not exist (DELETE changes durable tables)");
+    }
+    arrow::compute::Expression predicate = arrow::compute::literal(true);
+    if (body.contains("whereClause")) {
+      ARROW_ASSIGN_OR_RAISE(auto snapshot, (*table)->Latest());
+      std::vector<sql::ScopeColumn> columns;
+      const std::string qualifier =
+          relation.contains("alias") ? relation["alias"].value("aliasname", name) : name;
+      for (const auto& field : snapshot->schema()->fields()) {
+        columns.push_back({qualifier, field->name(), field->name(), field->type()});
+      }
+      sql::Scope scope(std::move(columns));
+      sql::ExpressionBinder binder(sql, &scope, &params);
+      ARROW_ASSIGN_OR_RAISE(auto bound, binder.Bind(body["whereClause"]));
+      if (!bound.type->Equals(arrow::boolean())) {
+        return SqlInvalid(sql, sql::NodeLocation(body["whereClause"]),
+                          "the WHERE condition of DELETE must be boolean, not " +
+                              bound.type->ToString());
+      }
+      predicate = std::move(bound.expr);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto deleted, (*table)->Delete(predicate));
+    return ExecResult{"DELETE " + std::to_string(deleted.rows), deleted.rows,
+                      deleted.version};
   }
 
   if (statement.kind == "DropStmt") {

@@ -10,6 +10,7 @@
 #include "common/sql_error.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
+#include "sql/dialect.h"
 #include "sql/parser.h"
 
 namespace sluice {
@@ -41,8 +42,12 @@ Session::~Session() = default;
 
 arrow::Result<DataFrame> Session::Sql(std::string_view original,
                                       std::vector<Param> params) {
-  const std::string rewritten = sql::RewriteDialect(original);
-  const std::string_view sql = rewritten;
+  ARROW_ASSIGN_OR_RAISE(auto dialect, sql::RewriteDialect(original));
+  if (dialect.command != sql::DialectStatement::Command::kNone || dialect.or_replace ||
+      dialect.overwrite) {
+    return arrow::Status::Invalid("Sql runs queries; run DDL and DML with Exec");
+  }
+  const std::string_view sql = dialect.sql;
   ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
   if (statements.empty()) return arrow::Status::Invalid("no SQL statement given");
   if (statements.size() > 1) {

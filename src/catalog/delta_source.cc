@@ -1,88 +1,19 @@
 #include "catalog/delta_source.h"
 
-#include <filesystem>
-
 #include <arrow/compute/api.h>
 #include <arrow/dataset/api.h>
 #include <arrow/filesystem/localfs.h>
-#include <nlohmann/json.hpp>
 
 #include "catalog/file_batch_generator.h"
+#include "delta/data_files.h"
 #include "delta/data_writer.h"
 #include "delta/snapshot.h"
 
 namespace sluice::catalog {
 
 namespace cp = arrow::compute;
-using Json = nlohmann::json;
 
 namespace {
-
-// A statistics value from the log as a scalar of the column's type, or null if unusable.
-std::shared_ptr<arrow::Scalar> StatScalar(const Json& value,
-                                          const std::shared_ptr<arrow::DataType>& type,
-                                          bool is_max) {
-  std::shared_ptr<arrow::Scalar> scalar;
-  if (value.is_number_integer()) {
-    scalar = arrow::MakeScalar(value.get<int64_t>());
-  } else if (value.is_number_float()) {
-    scalar = arrow::MakeScalar(value.get<double>());
-  } else if (value.is_string()) {
-    const std::string text = value.get<std::string>();
-    // Writers may truncate long strings; a truncated max would be wrong.
-    if (type->id() == arrow::Type::STRING && text.size() >= 32) return nullptr;
-    scalar = arrow::MakeScalar(text);
-  } else {
-    return nullptr;
-  }
-  auto cast = scalar->CastTo(type);
-  if (!cast.ok()) return nullptr;
-  if (is_max && type->id() == arrow::Type::TIMESTAMP) {
-    // Writers keep milliseconds: the true max may be up to 1 ms later.
-    auto& ts = static_cast<arrow::TimestampScalar&>(**cast);
-    const auto unit = static_cast<const arrow::TimestampType&>(*type).unit();
-    ts.value += unit == arrow::TimeUnit::NANO    ? 1'000'000
-                : unit == arrow::TimeUnit::MICRO ? 1000
-                                                 : 1;
-  }
-  return *cast;
-}
-
-// What is known to hold for every row of a file.
-cp::Expression FileGuarantee(const delta::AddFile& add, const arrow::Schema& schema) {
-  std::vector<cp::Expression> facts;
-  for (const auto& [column, value] : add.partition_values) {
-    auto field = schema.GetFieldByName(column);
-    if (!field) continue;
-    if (!value) {
-      facts.push_back(cp::is_null(cp::field_ref(column)));
-      continue;
-    }
-    auto scalar = delta::PartitionValueFromString(value, field->type());
-    if (scalar.ok())
-      facts.push_back(cp::equal(cp::field_ref(column), cp::literal(*scalar)));
-  }
-  Json stats = Json::parse(add.stats, nullptr, /*allow_exceptions=*/false);
-  if (stats.is_object() && stats.contains("minValues") && stats.contains("maxValues")) {
-    const Json& mins = stats["minValues"];
-    const Json& maxs = stats["maxValues"];
-    const Json nulls = stats.value("nullCount", Json::object());
-    for (const auto& field : schema.fields()) {
-      const auto& name = field->name();
-      // A range says nothing about NULLs; use it only for columns without any.
-      if (!mins.contains(name) || !maxs.contains(name) || !nulls.contains(name) ||
-          !nulls[name].is_number() || nulls[name].get<int64_t>() != 0) {
-        continue;
-      }
-      auto min = StatScalar(mins[name], field->type(), false);
-      auto max = StatScalar(maxs[name], field->type(), true);
-      if (!min || !max) continue;
-      facts.push_back(cp::greater_equal(cp::field_ref(name), cp::literal(min)));
-      facts.push_back(cp::less_equal(cp::field_ref(name), cp::literal(max)));
-    }
-  }
-  return facts.empty() ? cp::literal(true) : cp::and_(facts);
-}
 
 std::vector<cp::Expression> Conjuncts(const cp::Expression& expr) {
   const auto* call = expr.call();
@@ -94,14 +25,6 @@ std::vector<cp::Expression> Conjuncts(const cp::Expression& expr) {
     return out;
   }
   return {expr};
-}
-
-std::string FilePath(const std::string& root, const std::string& path) {
-  std::string decoded = delta::DecodePath(path);
-  if (decoded.rfind("file://", 0) == 0) return decoded.substr(7);
-  if (decoded.rfind("file:", 0) == 0) return decoded.substr(5);
-  if (!decoded.empty() && decoded[0] == '/') return decoded;
-  return (std::filesystem::path(root) / decoded).string();
 }
 
 }  // namespace
@@ -144,11 +67,11 @@ arrow::Result<arrow::acero::Declaration> DeltaSource::MakeScan(
   std::vector<FileToScan> files;
   for (size_t i = begin; i < end; ++i) {
     const auto& add = all[i];
-    ARROW_ASSIGN_OR_RAISE(auto remaining,
-                          cp::SimplifyWithGuarantee(filter, FileGuarantee(add, schema)));
+    ARROW_ASSIGN_OR_RAISE(auto remaining, cp::SimplifyWithGuarantee(
+                                              filter, delta::FileGuarantee(add, schema)));
     if (remaining.IsSatisfiable() == false) continue;  // no row of this file can pass
     FileToScan file;
-    file.path = FilePath(snapshot_->root(), add.path);
+    file.path = delta::DataFilePath(snapshot_->root(), add.path);
     ARROW_ASSIGN_OR_RAISE(file.fragment, format->MakeFragment(arrow::dataset::FileSource(
                                              file.path, filesystem)));
     // Row groups are pruned by the conjuncts left once partition values are known that

@@ -16,8 +16,11 @@
 
 #include <arrow/type.h>
 
+#include "delta/checkpoint.h"
+#include "delta/data_files.h"
 #include "delta/data_writer.h"
 #include "delta/delta_schema.h"
+#include "delta/table_state.h"
 
 namespace sluice::delta {
 
@@ -60,16 +63,44 @@ arrow::Result<std::string> ReadFile(const fs::path& path) {
   return text.str();
 }
 
-arrow::Status CheckProtocol(const Protocol& protocol, const std::string& root) {
-  if (protocol.min_reader_version > DeltaTable::kReaderVersion) {
-    std::string features;
-    for (const auto& feature : protocol.reader_features) features += " " + feature;
-    return arrow::Status::NotImplemented(
-        "Delta table ", root, " needs reader version ", protocol.min_reader_version,
-        features.empty() ? "" : " with features" + features, "; Sluice reads version ",
-        DeltaTable::kReaderVersion, " tables");
+int64_t FileTimeMillis(const std::string& path) {
+  std::error_code error;
+  const auto mtime = fs::last_write_time(path, error);
+  if (error) return 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::file_clock::to_sys(mtime).time_since_epoch())
+      .count();
+}
+
+// Whether the stream's schema is the table's (names and types, in order).
+arrow::Status CheckSchema(const arrow::Schema& incoming, const arrow::Schema& table,
+                          const std::string& root) {
+  bool matches = incoming.num_fields() == table.num_fields();
+  for (int i = 0; matches && i < table.num_fields(); ++i) {
+    matches = incoming.field(i)->name() == table.field(i)->name() &&
+              incoming.field(i)->type()->Equals(*table.field(i)->type());
   }
-  return arrow::Status::OK();
+  if (matches) return arrow::Status::OK();
+  return arrow::Status::TypeError("data does not match the schema of Delta table ", root,
+                                  ": expected {", table.ToString(), "}, got {",
+                                  incoming.ToString(), "}");
+}
+
+// Writes every batch of `data` through `writer`; on failure the files written are
+// deleted.
+arrow::Result<std::vector<AddFile>> WriteAll(arrow::RecordBatchReader* data,
+                                             DataWriter* writer) {
+  auto written = [&]() -> arrow::Result<std::vector<AddFile>> {
+    while (data != nullptr) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
+      if (!batch) break;
+      ARROW_RETURN_NOT_OK(writer->Write(batch));
+    }
+    return writer->Finish();
+  }();
+  if (!written.ok()) writer->Abort();
+  return written;
 }
 
 }  // namespace
@@ -80,59 +111,20 @@ std::string CommitPath(const std::string& root, int64_t version) {
   return (LogDir(root) / name).string();
 }
 
-struct DeltaTable::State {
-  int64_t version = -1;
-  int64_t timestamp_ms = 0;
-  Protocol protocol;
-  Metadata metadata;
-  std::shared_ptr<arrow::Schema> schema;
-  std::map<std::string, AddFile> files;
-  std::map<std::string, int64_t> txns;
-  int64_t schema_changed_at = 0;  // the last version that set the schema or protocol
-
-  // Applies one commit's actions.
-  arrow::Status Apply(int64_t next_version, int64_t commit_time,
-                      std::vector<Action> actions, const std::string& root) {
-    for (auto& action : actions) {
-      if (auto* add = std::get_if<AddFile>(&action)) {
-        std::string path = add->path;
-        files[std::move(path)] = std::move(*add);
-      } else if (auto* remove = std::get_if<RemoveFile>(&action)) {
-        files.erase(remove->path);
-      } else if (auto* txn = std::get_if<Txn>(&action)) {
-        txns[txn->app_id] = txn->version;
-      } else if (auto* p = std::get_if<Protocol>(&action)) {
-        ARROW_RETURN_NOT_OK(CheckProtocol(*p, root));
-        protocol = *p;
-        schema_changed_at = next_version;
-      } else if (auto* m = std::get_if<Metadata>(&action)) {
-        ARROW_ASSIGN_OR_RAISE(schema, SchemaFromDelta(m->schema_string));
-        metadata = std::move(*m);
-        schema_changed_at = next_version;
-      }
-    }
-    version = next_version;
-    timestamp_ms = commit_time;
-    return arrow::Status::OK();
-  }
-};
-
-arrow::Status DeltaTable::ApplyCommitFile(State* state, const std::string& root,
+arrow::Status DeltaTable::ApplyCommitFile(TableState* state, const std::string& root,
                                           int64_t version) {
   const std::string path = CommitPath(root, version);
   ARROW_ASSIGN_OR_RAISE(auto text, ReadFile(path));
   ARROW_ASSIGN_OR_RAISE(auto actions, ParseActions(text, path));
-  std::error_code error;
-  const auto mtime = fs::last_write_time(path, error);
-  const int64_t commit_time =
-      error ? 0
-            : std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::file_clock::to_sys(mtime).time_since_epoch())
-                  .count();
-  return state->Apply(version, commit_time, std::move(actions), root);
+  return state->Apply(version, FileTimeMillis(path), std::move(actions), root);
 }
 
 DeltaTable::DeltaTable(std::string root) : root_(std::move(root)) {}
+
+DeltaTable::~DeltaTable() {
+  std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
 
 bool DeltaTable::Exists(const std::string& root) {
   std::error_code error;
@@ -147,10 +139,11 @@ arrow::Result<std::shared_ptr<DeltaTable>> DeltaTable::Open(const std::string& r
   return table;
 }
 
-arrow::Result<std::shared_ptr<DeltaTable>> DeltaTable::Create(
-    const std::string& root, const std::shared_ptr<arrow::Schema>& schema,
-    const std::vector<std::string>& partition_columns,
-    std::map<std::string, std::string> configuration) {
+namespace {
+
+arrow::Result<Metadata> NewMetadata(const std::shared_ptr<arrow::Schema>& schema,
+                                    const std::vector<std::string>& partition_columns,
+                                    std::map<std::string, std::string> configuration) {
   for (const auto& column : partition_columns) {
     if (schema->GetFieldIndex(column) < 0) {
       return arrow::Status::Invalid("partition column ", column,
@@ -162,23 +155,43 @@ arrow::Result<std::shared_ptr<DeltaTable>> DeltaTable::Create(
     return arrow::Status::Invalid(
         "a table needs at least one column that is not a partition column");
   }
-  ARROW_ASSIGN_OR_RAISE(auto schema_string, SchemaToDelta(*schema));
-  std::error_code error;
-  fs::create_directories(LogDir(root), error);
-  if (error)
-    return arrow::Status::IOError("cannot create ", LogDir(root).string(), ": ",
-                                  error.message());
+  auto interval = configuration.find("delta.checkpointInterval");
+  if (interval != configuration.end()) {
+    char* end = nullptr;
+    const long long value = std::strtoll(interval->second.c_str(), &end, 10);
+    if (value < 1 || *end != '\0') {
+      return arrow::Status::Invalid(
+          "delta.checkpointInterval must be a positive integer, not '", interval->second,
+          "'");
+    }
+  }
   Metadata metadata;
+  ARROW_ASSIGN_OR_RAISE(metadata.schema_string, SchemaToDelta(*schema));
   std::mt19937_64 random(std::random_device{}());
   char id[40];
   std::snprintf(id, sizeof(id), "%016llx%016llx",
                 static_cast<unsigned long long>(random()),
                 static_cast<unsigned long long>(random()));
   metadata.id = id;
-  metadata.schema_string = std::move(schema_string);
   metadata.partition_columns = partition_columns;
   metadata.configuration = std::move(configuration);
   metadata.created_time = NowMillis();
+  return metadata;
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<DeltaTable>> DeltaTable::Create(
+    const std::string& root, const std::shared_ptr<arrow::Schema>& schema,
+    const std::vector<std::string>& partition_columns,
+    std::map<std::string, std::string> configuration) {
+  ARROW_ASSIGN_OR_RAISE(auto metadata,
+                        NewMetadata(schema, partition_columns, std::move(configuration)));
+  std::error_code error;
+  fs::create_directories(LogDir(root), error);
+  if (error)
+    return arrow::Status::IOError("cannot create ", LogDir(root).string(), ": ",
+                                  error.message());
   CommitInfo info;
   info.timestamp = NowMillis();
   info.operation = "CREATE TABLE";
@@ -194,51 +207,70 @@ arrow::Result<std::shared_ptr<DeltaTable>> DeltaTable::Create(
   return table;
 }
 
+arrow::Result<std::unique_ptr<TableState>> DeltaTable::LoadState(int64_t version) const {
+  auto state = std::make_unique<TableState>();
+  // Start from the newest checkpoint at or before `version`.
+  std::optional<int64_t> start;
+  if (version < 0) start = LastCheckpointVersion(root_);
+  const auto checkpoints = ListCheckpoints(root_);
+  if (start && !std::binary_search(checkpoints.begin(), checkpoints.end(), *start))
+    start.reset();  // _last_checkpoint names a checkpoint that is not (yet) there
+  for (auto it = checkpoints.rbegin(); !start && it != checkpoints.rend(); ++it) {
+    if (version < 0 || *it <= version) start = *it;
+  }
+  std::error_code error;
+  if (start && (version < 0 || *start <= version)) {
+    ARROW_ASSIGN_OR_RAISE(auto actions, ReadCheckpoint(root_, *start));
+    ARROW_RETURN_NOT_OK(state->Apply(*start, FileTimeMillis(CommitPath(root_, *start)),
+                                     std::move(actions), root_));
+  } else if (!fs::exists(CommitPath(root_, 0), error)) {
+    const auto commits = ListCommits(root_);
+    if (version >= 0 && !commits.empty() && version < commits.front()) {
+      return arrow::Status::IOError("version ", version, " of Delta table ", root_,
+                                    " is no longer in its log (the oldest is ",
+                                    commits.front(), ")");
+    }
+    return arrow::Status::IOError("Delta table ", root_,
+                                  " has neither a checkpoint nor a log from version 0");
+  }
+  while ((version < 0 || state->version < version) &&
+         fs::exists(CommitPath(root_, state->version + 1), error)) {
+    ARROW_RETURN_NOT_OK(ApplyCommitFile(state.get(), root_, state->version + 1));
+  }
+  if (state->version < 0 || !state->schema) {
+    return arrow::Status::IOError("Delta table ", root_, " has no metadata");
+  }
+  return state;
+}
+
 arrow::Status DeltaTable::RefreshLocked() {
   if (!state_) {
-    state_ = std::make_unique<State>();
-    // The first read: the log must start at version 0 (no checkpoint support yet).
-    const auto versions = ListCommits(root_);
-    if (versions.empty() || versions.front() != 0) {
-      return arrow::Status::NotImplemented(
-          "Delta table ", root_,
-          " has no complete JSON log from version 0 "
-          "(checkpoint-only logs are not supported yet)");
-    }
+    ARROW_ASSIGN_OR_RAISE(state_, LoadState(-1));
+    return arrow::Status::OK();
   }
   // Read only what was committed since: probe the next versions one by one.
   std::error_code error;
   while (fs::exists(CommitPath(root_, state_->version + 1), error)) {
     ARROW_RETURN_NOT_OK(ApplyCommitFile(state_.get(), root_, state_->version + 1));
   }
-  if (state_->version < 0 || !state_->schema) {
-    return arrow::Status::IOError("Delta table ", root_, " has no metadata");
-  }
   return arrow::Status::OK();
 }
 
-std::shared_ptr<const Snapshot> DeltaTable::MakeSnapshot(const State& state) const {
+std::shared_ptr<const Snapshot> DeltaTable::MakeSnapshot(const TableState& state) const {
   std::vector<AddFile> files;
   files.reserve(state.files.size());
   for (const auto& [path, add] : state.files) files.push_back(add);
+  std::map<std::string, int64_t> txns;
+  for (const auto& [app, txn] : state.txns) txns[app] = txn.version;
   return std::make_shared<Snapshot>(root_, state.version, state.timestamp_ms,
                                     state.protocol, state.metadata, state.schema,
-                                    std::move(files), state.txns);
+                                    std::move(files), std::move(txns));
 }
 
 arrow::Result<std::shared_ptr<const Snapshot>> DeltaTable::Latest() {
   std::lock_guard<std::mutex> lock(mutex_);
   ARROW_RETURN_NOT_OK(RefreshLocked());
   return MakeSnapshot(*state_);
-}
-
-arrow::Result<std::unique_ptr<DeltaTable::State>> DeltaTable::ReplayTo(
-    int64_t version) const {
-  auto state = std::make_unique<State>();
-  for (int64_t v = 0; v <= version; ++v) {
-    ARROW_RETURN_NOT_OK(ApplyCommitFile(state.get(), root_, v));
-  }
-  return state;
 }
 
 arrow::Result<std::shared_ptr<const Snapshot>> DeltaTable::AtVersion(int64_t version) {
@@ -251,7 +283,7 @@ arrow::Result<std::shared_ptr<const Snapshot>> DeltaTable::AtVersion(int64_t ver
                                     " (versions 0 to ", state_->version, ")");
     }
   }
-  ARROW_ASSIGN_OR_RAISE(auto state, ReplayTo(version));
+  ARROW_ASSIGN_OR_RAISE(auto state, LoadState(version));
   return MakeSnapshot(*state);
 }
 
@@ -264,14 +296,10 @@ arrow::Result<std::shared_ptr<const Snapshot>> DeltaTable::AtTimestamp(
     latest = state_->version;
   }
   int64_t chosen = -1;
-  for (int64_t v = 0; v <= latest; ++v) {
-    std::error_code error;
-    const auto mtime = fs::last_write_time(CommitPath(root_, v), error);
-    if (error) continue;
-    const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::file_clock::to_sys(mtime).time_since_epoch())
-                           .count();
-    if (ms <= timestamp_ms) chosen = v;
+  for (int64_t version : ListCommits(root_)) {
+    if (version > latest) break;
+    const int64_t ms = FileTimeMillis(CommitPath(root_, version));
+    if (ms != 0 && ms <= timestamp_ms) chosen = version;
   }
   if (chosen < 0) {
     return arrow::Status::IOError("Delta table ", root_,
@@ -288,18 +316,13 @@ arrow::Result<std::vector<std::pair<int64_t, CommitInfo>>> DeltaTable::History()
     latest = state_->version;
   }
   std::vector<std::pair<int64_t, CommitInfo>> history;
-  for (int64_t version = 0; version <= latest; ++version) {
+  for (int64_t version : ListCommits(root_)) {
+    if (version > latest) break;
     const std::string path = CommitPath(root_, version);
     ARROW_ASSIGN_OR_RAISE(auto text, ReadFile(path));
     ARROW_ASSIGN_OR_RAISE(auto actions, ParseActions(text, path));
     CommitInfo info;
-    std::error_code error;
-    const auto mtime = fs::last_write_time(path, error);
-    if (!error) {
-      info.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::file_clock::to_sys(mtime).time_since_epoch())
-                           .count();
-    }
+    info.timestamp = FileTimeMillis(path);
     for (auto& action : actions) {
       if (auto* commit = std::get_if<CommitInfo>(&action)) info = std::move(*commit);
     }
@@ -358,6 +381,129 @@ arrow::Status DeltaTable::CommitVersion(int64_t version,
   return arrow::Status::OK();
 }
 
+arrow::Result<bool> DeltaTable::CheckWinners(int64_t read_version, int64_t latest,
+                                             const std::vector<Action>& actions,
+                                             const ReadScope& scope,
+                                             const arrow::Schema& schema) const {
+  const Txn* txn = nullptr;
+  for (const auto& action : actions) {
+    if (const auto* t = std::get_if<Txn>(&action)) txn = t;
+  }
+  for (int64_t version = read_version + 1; version <= latest; ++version) {
+    bool changed_metadata = false;
+    const std::string path = CommitPath(root_, version);
+    ARROW_ASSIGN_OR_RAISE(auto text, ReadFile(path));
+    ARROW_ASSIGN_OR_RAISE(auto winner, ParseActions(text, path));
+    std::string operation = "a commit";
+    for (const auto& action : winner) {
+      if (const auto* info = std::get_if<CommitInfo>(&action))
+        operation = info->operation;
+      if (std::holds_alternative<Metadata>(action) ||
+          std::holds_alternative<Protocol>(action)) {
+        changed_metadata = true;
+      }
+    }
+    auto conflict = [&](const std::string& what) {
+      return arrow::Status::Invalid("commit conflict on Delta table ", root_,
+                                    ": version ", version, " (", operation, ") ", what,
+                                    " concurrently; retry the operation");
+    };
+    if (changed_metadata) return conflict("changed the table's metadata or protocol");
+    for (const auto& action : winner) {
+      if (const auto* t = std::get_if<Txn>(&action)) {
+        if (txn && t->app_id == txn->app_id && t->version >= txn->version) return true;
+      }
+      if (const auto* remove = std::get_if<RemoveFile>(&action)) {
+        if (scope.removed_paths.count(remove->path)) {
+          return conflict("removed file " + remove->path + ", which this one read");
+        }
+      }
+      if (const auto* add = std::get_if<AddFile>(&action)) {
+        if (!scope.predicate || !add->data_change) continue;
+        ARROW_ASSIGN_OR_RAISE(bool may_match,
+                              FileMayMatch(*add, schema, *scope.predicate));
+        if (may_match) {
+          return conflict("added file " + add->path +
+                          ", which may hold rows this one depends on,");
+        }
+      }
+    }
+  }
+  return false;
+}
+
+arrow::Result<int64_t> DeltaTable::Commit(int64_t read_version,
+                                          std::vector<Action> actions,
+                                          const ReadScope& scope) {
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    for (auto& action : actions) {
+      if (auto* info = std::get_if<CommitInfo>(&action)) {
+        info->timestamp = NowMillis();
+        info->read_version = read_version;
+      } else if (auto* txn = std::get_if<Txn>(&action)) {
+        txn->last_updated = NowMillis();
+      }
+    }
+    auto status = CommitVersion(read_version + 1, actions);
+    if (status.ok()) {
+      int64_t interval = kDefaultCheckpointInterval;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ARROW_RETURN_NOT_OK(RefreshLocked());
+        auto it = state_->metadata.configuration.find("delta.checkpointInterval");
+        if (it != state_->metadata.configuration.end()) {
+          interval = std::max<int64_t>(1, std::atoll(it->second.c_str()));
+        }
+      }
+      if ((read_version + 1) % interval == 0) ScheduleCheckpoint(read_version + 1);
+      return read_version + 1;
+    }
+    if (!status.IsAlreadyExists()) return status;
+    // Another writer won this version: check what it and any later winners did.
+    int64_t latest;
+    std::shared_ptr<arrow::Schema> schema;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ARROW_RETURN_NOT_OK(RefreshLocked());
+      latest = state_->version;
+      schema = state_->schema;
+    }
+    ARROW_ASSIGN_OR_RAISE(bool applied,
+                          CheckWinners(read_version, latest, actions, scope, *schema));
+    if (applied) return -1;
+    read_version = latest;
+    std::this_thread::sleep_for(std::chrono::microseconds(100 * (attempt + 1)));
+  }
+  return arrow::Status::IOError("could not commit to ", root_, " after ",
+                                kMaxCommitAttempts,
+                                " attempts: too many concurrent writers");
+}
+
+void DeltaTable::ScheduleCheckpoint(int64_t version) {
+  std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+  if (checkpointing_) return;  // the next interval will catch up
+  if (checkpointer_.joinable()) checkpointer_.join();
+  checkpointing_ = true;
+  checkpointer_ = std::thread([this, version] {
+    // A checkpoint only speeds up reading: if writing it fails, readers use the previous
+    // one and the commits after it.
+    (void)Checkpoint(version);
+    checkpointing_ = false;
+  });
+}
+
+arrow::Status DeltaTable::Checkpoint(int64_t version) {
+  ARROW_ASSIGN_OR_RAISE(auto state, LoadState(version));
+  if (state->version != version) {
+    return arrow::Status::IOError("Delta table ", root_, " has no version ", version);
+  }
+  const double retention_hours = ConfiguredHours(
+      state->metadata.configuration, "delta.deletedFileRetentionDuration", 168);
+  const int64_t expired_before =
+      NowMillis() - static_cast<int64_t>(retention_hours * 3600 * 1000);
+  return WriteCheckpoint(root_, version, state->ToActions(expired_before));
+}
+
 arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
                                               const WriteOptions& options) {
   std::shared_ptr<arrow::Schema> schema;
@@ -371,40 +517,17 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
     read_version = state_->version;
     if (options.txn) {
       auto it = state_->txns.find(options.txn->app_id);
-      if (it != state_->txns.end() && it->second >= options.txn->version)
+      if (it != state_->txns.end() && it->second.version >= options.txn->version)
         return WriteResult{};
     }
   }
   // Reject a mismatched stream before writing anything.
-  const auto& incoming = *data->schema();
-  bool matches = incoming.num_fields() == schema->num_fields();
-  for (int i = 0; matches && i < schema->num_fields(); ++i) {
-    matches = incoming.field(i)->name() == schema->field(i)->name() &&
-              incoming.field(i)->type()->Equals(*schema->field(i)->type());
-  }
-  if (!matches) {
-    return arrow::Status::TypeError("data does not match the schema of Delta table ",
-                                    root_, ": expected {", schema->ToString(), "}, got {",
-                                    incoming.ToString(), "}");
-  }
-
+  ARROW_RETURN_NOT_OK(CheckSchema(*data->schema(), *schema, root_));
   DataWriter writer(root_, schema, partition_columns, options.target_file_rows);
-  auto written = [&]() -> arrow::Result<std::vector<AddFile>> {
-    while (true) {
-      std::shared_ptr<arrow::RecordBatch> batch;
-      ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
-      if (!batch) break;
-      ARROW_RETURN_NOT_OK(writer.Write(batch));
-    }
-    return writer.Finish();
-  }();
-  if (!written.ok()) {
-    writer.Abort();
-    return written.status();
-  }
+  ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer));
   WriteResult result;
   result.rows = writer.rows();
-  result.files = static_cast<int64_t>(written->size());
+  result.files = static_cast<int64_t>(added.size());
 
   CommitInfo info;
   info.operation = "WRITE";
@@ -413,52 +536,93 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
   info.operation_metrics = {{"numFiles", std::to_string(result.files)},
                             {"numOutputRows", std::to_string(result.rows)}};
   info.is_blind_append = !options.txn.has_value();
-  std::vector<Action> actions;
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    info.timestamp = NowMillis();
-    info.read_version = read_version;
-    actions = {Action(info)};
-    if (options.txn) {
-      Txn txn = *options.txn;
-      txn.last_updated = NowMillis();
-      actions.emplace_back(txn);
-    }
-    for (const auto& add : *written) actions.emplace_back(add);
-    auto status = CommitVersion(read_version + 1, actions);
-    if (status.ok()) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ARROW_RETURN_NOT_OK(RefreshLocked());
-      result.version = read_version + 1;
-      return result;
-    }
-    if (!status.IsAlreadyExists()) {
-      writer.Abort();
-      return status;
-    }
-    // Another writer won this version. An append conflicts only with a change of schema
-    // or protocol, or with a writer that applied the same transaction.
+  std::vector<Action> actions = {Action(info)};
+  if (options.txn) actions.emplace_back(*options.txn);
+  for (auto& add : added) actions.emplace_back(std::move(add));
+  auto version = Commit(read_version, std::move(actions), ReadScope{});
+  if (!version.ok() || *version < 0) writer.Abort();
+  ARROW_RETURN_NOT_OK(version);
+  if (*version < 0) return WriteResult{};
+  result.version = *version;
+  return result;
+}
+
+arrow::Result<WriteResult> DeltaTable::Overwrite(arrow::RecordBatchReader* data,
+                                                 const WriteOptions& options) {
+  return Rewrite(std::nullopt, data, options, "Overwrite");
+}
+
+arrow::Result<WriteResult> DeltaTable::Replace(
+    const std::shared_ptr<arrow::Schema>& schema,
+    const std::vector<std::string>& partition_columns,
+    std::map<std::string, std::string> configuration, arrow::RecordBatchReader* data) {
+  ARROW_ASSIGN_OR_RAISE(auto metadata,
+                        NewMetadata(schema, partition_columns, std::move(configuration)));
+  {
     std::lock_guard<std::mutex> lock(mutex_);
     ARROW_RETURN_NOT_OK(RefreshLocked());
-    if (state_->schema_changed_at > read_version) {
-      writer.Abort();
-      return arrow::Status::Invalid(
-          "commit conflict on ", root_,
-          ": the table's schema or protocol changed concurrently");
-    }
-    if (options.txn) {
-      auto it = state_->txns.find(options.txn->app_id);
-      if (it != state_->txns.end() && it->second >= options.txn->version) {
-        writer.Abort();
-        return WriteResult{};
-      }
-    }
-    read_version = state_->version;
-    std::this_thread::sleep_for(std::chrono::microseconds(100 * (attempt + 1)));
+    metadata.id = state_->metadata.id;  // the same table, replaced
   }
-  writer.Abort();
-  return arrow::Status::IOError("could not commit to ", root_, " after ",
-                                kMaxCommitAttempts,
-                                " attempts: too many concurrent writers");
+  return Rewrite(std::move(metadata), data, WriteOptions(), "CREATE OR REPLACE TABLE");
+}
+
+arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
+                                               arrow::RecordBatchReader* data,
+                                               const WriteOptions& options,
+                                               std::string operation) {
+  std::shared_ptr<arrow::Schema> schema;
+  std::vector<std::string> partition_columns;
+  int64_t read_version;
+  std::vector<Action> actions;
+  ReadScope scope;
+  scope.predicate = arrow::compute::literal(true);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ARROW_RETURN_NOT_OK(RefreshLocked());
+    read_version = state_->version;
+    if (metadata) {
+      ARROW_ASSIGN_OR_RAISE(schema, SchemaFromDelta(metadata->schema_string));
+      partition_columns = metadata->partition_columns;
+    } else {
+      schema = state_->schema;
+      partition_columns = state_->metadata.partition_columns;
+    }
+    const int64_t now = NowMillis();
+    for (const auto& [path, add] : state_->files) {
+      RemoveFile remove;
+      remove.path = path;
+      remove.deletion_timestamp = now;
+      remove.partition_values = add.partition_values;
+      remove.size = add.size;
+      actions.emplace_back(std::move(remove));
+      scope.removed_paths.insert(path);
+    }
+  }
+  if (data) ARROW_RETURN_NOT_OK(CheckSchema(*data->schema(), *schema, root_));
+  DataWriter writer(root_, schema, partition_columns, options.target_file_rows);
+  ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer));
+  WriteResult result;
+  result.rows = writer.rows();
+  result.files = static_cast<int64_t>(added.size());
+  result.files_removed = static_cast<int64_t>(scope.removed_paths.size());
+
+  CommitInfo info;
+  info.operation = metadata ? operation : "WRITE";
+  info.operation_parameters = {{"mode", metadata ? "Replace" : operation},
+                               {"partitionBy", nlohmann::json(partition_columns).dump()}};
+  info.operation_metrics = {{"numFiles", std::to_string(result.files)},
+                            {"numRemovedFiles", std::to_string(result.files_removed)},
+                            {"numOutputRows", std::to_string(result.rows)}};
+  actions.insert(actions.begin(), Action(info));
+  if (metadata) actions.insert(actions.begin() + 1, Action(std::move(*metadata)));
+  if (options.txn) actions.emplace_back(*options.txn);
+  for (auto& add : added) actions.emplace_back(std::move(add));
+  auto version = Commit(read_version, std::move(actions), scope);
+  if (!version.ok() || *version < 0) writer.Abort();
+  ARROW_RETURN_NOT_OK(version);
+  if (*version < 0) return WriteResult{};
+  result.version = *version;
+  return result;
 }
 
 }  // namespace sluice::delta

@@ -1,37 +1,10 @@
 #include "sql/parser.h"
 
 #include <pg_query.h>
-#include <strings.h>
-
-#include <regex>
 
 #include "common/sql_error.h"
 
 namespace sluice::sql {
-
-// Spark/Delta syntax that PostgreSQL's grammar lacks, rewritten into forms libpg_query
-// parses: `PARTITIONED BY (cols)` in CREATE TABLE as `PARTITION BY LIST (cols)`,
-// `t VERSION AS OF n` and `t TIMESTAMP AS OF 'ts'` as internal table functions, and
-// `DESCRIBE HISTORY t` as a query of the table's history.
-std::string RewriteDialect(std::string_view sql) {
-  std::string text(sql);
-  const size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string::npos) return text;
-  if (strncasecmp(text.c_str() + start, "create", 6) == 0) {
-    static const std::regex kPartitioned("PARTITIONED\\s+BY\\s*\\(", std::regex::icase);
-    text = std::regex_replace(text, kPartitioned, "PARTITION BY LIST (");
-  }
-  static const std::regex kHistory("DESCRIBE\\s+HISTORY\\s+([A-Za-z_][A-Za-z0-9_]*)",
-                                   std::regex::icase);
-  text = std::regex_replace(text, kHistory, "SELECT * FROM __delta_history('$1')");
-  static const std::regex kVersion(
-      "([A-Za-z_][A-Za-z0-9_]*)\\s+VERSION\\s+AS\\s+OF\\s+([0-9]+)", std::regex::icase);
-  text = std::regex_replace(text, kVersion, "__delta_version('$1', $2)");
-  static const std::regex kTimestamp(
-      "([A-Za-z_][A-Za-z0-9_]*)\\s+TIMESTAMP\\s+AS\\s+OF\\s+('[^']*')",
-      std::regex::icase);
-  return std::regex_replace(text, kTimestamp, "__delta_timestamp('$1', $2)");
-}
 
 arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql) {
   const std::string text(sql);

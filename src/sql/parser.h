@@ -20,11 +20,6 @@ struct ParsedStatement {
   int length = 0;  // bytes, to the end of the statement
 };
 
-// Rewrites the few Spark/Delta forms PostgreSQL's grammar lacks (PARTITIONED BY,
-// VERSION/TIMESTAMP AS OF, DESCRIBE HISTORY) into forms Parse accepts. Positions in errors
-// then refer to the rewritten text, which is what must be parsed and bound.
-std::string RewriteDialect(std::string_view sql);
-
 // Parses PostgreSQL-dialect SQL with libpg_query. A syntax error becomes an Invalid
 // status that names the line and column and shows the offending line with a caret.
 arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql);

@@ -1,0 +1,327 @@
+// DeltaTable::Delete, Optimize and Vacuum: the operations that rewrite or remove files.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <limits>
+
+#include <arrow/api.h>
+#include <arrow/compute/api.h>
+
+#include "delta/data_files.h"
+#include "delta/data_writer.h"
+#include "delta/delta_table.h"
+#include "delta/table_state.h"
+
+namespace sluice::delta {
+
+namespace cp = arrow::compute;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kDefaultTargetFileBytes = 128LL << 20;
+constexpr double kDefaultRetentionHours = 168;
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+RemoveFile RemoveOf(const AddFile& add, int64_t now, bool data_change) {
+  RemoveFile remove;
+  remove.path = add.path;
+  remove.deletion_timestamp = now;
+  remove.data_change = data_change;
+  remove.partition_values = add.partition_values;
+  remove.size = add.size;
+  return remove;
+}
+
+// Copies the rows of `add` for which `keep` is true through `writer`; returns how many
+// rows the file had and how many were kept.
+arrow::Result<std::pair<int64_t, int64_t>> CopyKept(const std::string& root,
+                                                    const AddFile& add,
+                                                    const std::shared_ptr<arrow::Schema>& schema,
+                                                    const cp::Expression& keep,
+                                                    DataWriter* writer) {
+  ARROW_ASSIGN_OR_RAISE(auto reader, ReadDataFile(root, add, schema));
+  int64_t total = 0, kept = 0;
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    ARROW_RETURN_NOT_OK(reader->ReadNext(&batch));
+    if (!batch) break;
+    total += batch->num_rows();
+    ARROW_ASSIGN_OR_RAISE(auto mask,
+                          cp::ExecuteScalarExpression(keep, cp::ExecBatch(*batch)));
+    if (mask.is_scalar()) {
+      const auto& value = mask.scalar_as<arrow::BooleanScalar>();
+      if (!value.is_valid || !value.value) continue;
+      kept += batch->num_rows();
+      ARROW_RETURN_NOT_OK(writer->Write(batch));
+      continue;
+    }
+    ARROW_ASSIGN_OR_RAISE(auto filtered, cp::Filter(batch, mask));
+    auto rows = filtered.record_batch();
+    if (rows->num_rows() == 0) continue;
+    kept += rows->num_rows();
+    ARROW_RETURN_NOT_OK(writer->Write(rows));
+  }
+  return std::make_pair(total, kept);
+}
+
+std::string PartitionKey(const PartitionValues& values) {
+  std::string key;
+  for (const auto& [column, value] : values) {
+    key += column;
+    key += value ? "=" + *value : "=<null>";
+    key += '\x1f';
+  }
+  return key;
+}
+
+}  // namespace
+
+arrow::Result<WriteResult> DeltaTable::Delete(const cp::Expression& predicate) {
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, Latest());
+  const auto& schema = snapshot->schema();
+  ARROW_ASSIGN_OR_RAISE(auto bound, predicate.Bind(*schema));
+  if (!bound.type()->Equals(arrow::boolean())) {
+    return arrow::Status::TypeError("a DELETE condition must be boolean, not ",
+                                    bound.type()->ToString());
+  }
+  // A row stays unless the condition is true for it (NULL keeps the row, as in SQL).
+  ARROW_ASSIGN_OR_RAISE(
+      auto keep,
+      cp::not_(cp::call("coalesce", {predicate, cp::literal(false)})).Bind(*schema));
+
+  WriteResult result;
+  ReadScope scope;
+  scope.predicate = bound;
+  std::vector<Action> actions;
+  std::vector<std::unique_ptr<DataWriter>> writers;
+  auto abort_all = [&] {
+    for (auto& writer : writers) writer->Abort();
+  };
+  const int64_t now = NowMillis();
+  int64_t copied = 0;
+  for (const auto& add : snapshot->files()) {
+    auto remaining = cp::SimplifyWithGuarantee(bound, FileGuarantee(add, *schema));
+    if (!remaining.ok()) {
+      abort_all();
+      return remaining.status();
+    }
+    if (!remaining->IsSatisfiable()) continue;  // no row of this file can match
+    if (remaining->Equals(cp::literal(true))) {
+      // Every row matches: remove the file without reading it.
+      auto rows = DataFileRows(root_, add);
+      if (!rows.ok()) {
+        abort_all();
+        return rows.status();
+      }
+      result.rows += *rows;
+    } else {
+      writers.push_back(std::make_unique<DataWriter>(
+          root_, schema, snapshot->metadata().partition_columns,
+          std::numeric_limits<int64_t>::max()));
+      DataWriter* writer = writers.back().get();
+      auto counts = CopyKept(root_, add, schema, keep, writer);
+      arrow::Result<std::vector<AddFile>> added =
+          counts.ok() ? writer->Finish() : counts.status();
+      if (!added.ok()) {
+        abort_all();
+        return added.status();
+      }
+      const auto [total, kept] = *counts;
+      if (kept == total) {  // nothing matched after all: leave the file as it is
+        writer->Abort();
+        writers.pop_back();
+        continue;
+      }
+      result.rows += total - kept;
+      copied += kept;
+      result.files += static_cast<int64_t>(added->size());
+      for (auto& file : *added) actions.emplace_back(std::move(file));
+    }
+    actions.emplace_back(RemoveOf(add, now, /*data_change=*/true));
+    scope.removed_paths.insert(add.path);
+  }
+  result.files_removed = static_cast<int64_t>(scope.removed_paths.size());
+  if (scope.removed_paths.empty()) return result;  // nothing to delete: no commit
+
+  CommitInfo info;
+  info.operation = "DELETE";
+  info.operation_parameters = {{"predicate", nlohmann::json({predicate.ToString()}).dump()}};
+  info.operation_metrics = {{"numRemovedFiles", std::to_string(result.files_removed)},
+                            {"numAddedFiles", std::to_string(result.files)},
+                            {"numDeletedRows", std::to_string(result.rows)},
+                            {"numCopiedRows", std::to_string(copied)}};
+  actions.insert(actions.begin(), Action(info));
+  auto version = Commit(snapshot->version(), std::move(actions), scope);
+  if (!version.ok()) abort_all();
+  ARROW_RETURN_NOT_OK(version);
+  result.version = *version;
+  return result;
+}
+
+arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, Latest());
+  const auto& schema = snapshot->schema();
+  const auto& configuration = snapshot->metadata().configuration;
+  int64_t target = kDefaultTargetFileBytes;
+  if (options.target_file_bytes) {
+    target = *options.target_file_bytes;
+  } else if (auto it = configuration.find("delta.targetFileSize");
+             it != configuration.end()) {
+    target = std::max<int64_t>(1, std::atoll(it->second.c_str()));
+  }
+  // Bins of small files within one partition, filled up to the target size.
+  std::map<std::string, std::vector<const AddFile*>> small;
+  for (const auto& add : snapshot->files()) {
+    if (add.size < target) small[PartitionKey(add.partition_values)].push_back(&add);
+  }
+  std::vector<std::vector<const AddFile*>> bins;
+  for (auto& [partition, files] : small) {
+    std::sort(files.begin(), files.end(),
+              [](const AddFile* a, const AddFile* b) { return a->size < b->size; });
+    std::vector<const AddFile*> bin;
+    int64_t bytes = 0;
+    for (const AddFile* file : files) {
+      if (!bin.empty() && bytes + file->size > target) {
+        bins.push_back(std::move(bin));
+        bin.clear();
+        bytes = 0;
+      }
+      bin.push_back(file);
+      bytes += file->size;
+    }
+    bins.push_back(std::move(bin));
+  }
+
+  WriteResult result;
+  ReadScope scope;  // concurrent appends do not conflict; removing a packed file does
+  std::vector<Action> actions;
+  std::vector<std::unique_ptr<DataWriter>> writers;
+  const int64_t now = NowMillis();
+  auto abort_all = [&] {
+    for (auto& writer : writers) writer->Abort();
+  };
+  for (const auto& bin : bins) {
+    if (bin.size() < 2) continue;
+    writers.push_back(std::make_unique<DataWriter>(root_, schema,
+                                                   snapshot->metadata().partition_columns,
+                                                   std::numeric_limits<int64_t>::max()));
+    DataWriter* writer = writers.back().get();
+    for (const AddFile* file : bin) {
+      auto copied = CopyKept(root_, *file, schema, cp::literal(true), writer);
+      if (!copied.ok()) {
+        abort_all();
+        return copied.status();
+      }
+      actions.emplace_back(RemoveOf(*file, now, /*data_change=*/false));
+      scope.removed_paths.insert(file->path);
+    }
+    auto added = writer->Finish();
+    if (!added.ok()) {
+      abort_all();
+      return added.status();
+    }
+    for (auto& add : *added) {
+      add.data_change = false;
+      actions.emplace_back(std::move(add));
+      ++result.files;
+    }
+    result.rows += writer->rows();
+  }
+  result.files_removed = static_cast<int64_t>(scope.removed_paths.size());
+  if (actions.empty()) return result;  // already compact: no commit
+
+  CommitInfo info;
+  info.operation = "OPTIMIZE";
+  info.operation_parameters = {{"predicate", "[]"}, {"targetSize", std::to_string(target)}};
+  info.operation_metrics = {{"numRemovedFiles", std::to_string(result.files_removed)},
+                            {"numAddedFiles", std::to_string(result.files)}};
+  actions.insert(actions.begin(), Action(info));
+  auto version = Commit(snapshot->version(), std::move(actions), scope);
+  if (!version.ok()) abort_all();
+  ARROW_RETURN_NOT_OK(version);
+  result.version = *version;
+  return result;
+}
+
+arrow::Result<VacuumResult> DeltaTable::Vacuum(const VacuumOptions& options) {
+  std::set<std::string> needed;
+  double table_hours;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ARROW_RETURN_NOT_OK(RefreshLocked());
+    table_hours = ConfiguredHours(state_->metadata.configuration,
+                                  "delta.deletedFileRetentionDuration",
+                                  kDefaultRetentionHours);
+    const double hours = options.retain_hours.value_or(table_hours);
+    if (hours < 0) return arrow::Status::Invalid("VACUUM: retention must not be negative");
+    if (options.enforce_retention && hours < table_hours) {
+      return arrow::Status::Invalid(
+          "VACUUM RETAIN ", hours, " HOURS is shorter than the table's retention of ",
+          table_hours,
+          " hours: readers of recent versions and writers still committing may need the "
+          "files it would delete. Lower the table's delta.deletedFileRetentionDuration "
+          "to allow it");
+    }
+    const int64_t cutoff = NowMillis() - static_cast<int64_t>(hours * 3600 * 1000);
+    for (const auto& [path, add] : state_->files) {
+      needed.insert(fs::path(DataFilePath(root_, path)).lexically_normal().string());
+    }
+    for (const auto& [path, remove] : state_->tombstones) {
+      if (remove.deletion_timestamp >= cutoff) {
+        needed.insert(fs::path(DataFilePath(root_, path)).lexically_normal().string());
+      }
+    }
+  }
+  const double hours = options.retain_hours.value_or(table_hours);
+  const auto cutoff = std::chrono::file_clock::now() -
+                      std::chrono::milliseconds(static_cast<int64_t>(hours * 3600 * 1000));
+  VacuumResult result;
+  std::vector<fs::path> directories;
+  std::error_code error;
+  const fs::path root = fs::path(root_).lexically_normal();
+  for (auto it = fs::recursive_directory_iterator(root, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    // The log and hidden files (writers' temporaries, checksums) are not data.
+    if (!name.empty() && (name[0] == '_' || name[0] == '.')) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory()) {
+      directories.push_back(it->path());
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
+    const std::string path = it->path().lexically_normal().string();
+    if (needed.count(path)) continue;
+    if (fs::last_write_time(it->path(), error) > cutoff) continue;  // may be in flight
+    result.deleted.push_back(it->path().lexically_relative(root).string());
+  }
+  if (error) {
+    return arrow::Status::IOError("VACUUM cannot list ", root_, ": ", error.message());
+  }
+  std::sort(result.deleted.begin(), result.deleted.end());
+  if (options.dry_run) return result;
+  for (const auto& relative : result.deleted) {
+    fs::remove(root / relative, error);
+    if (error) {
+      return arrow::Status::IOError("VACUUM cannot delete ", (root / relative).string(),
+                                    ": ", error.message());
+    }
+  }
+  // Partition directories left empty, deepest first.
+  std::sort(directories.begin(), directories.end(),
+            [](const fs::path& a, const fs::path& b) { return a.string() > b.string(); });
+  for (const auto& directory : directories) {
+    if (fs::is_empty(directory, error)) fs::remove(directory, error);
+  }
+  return result;
+}
+
+}  // namespace sluice::delta
