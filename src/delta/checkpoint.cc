@@ -11,9 +11,9 @@
 
 #include <arrow/api.h>
 #include <arrow/io/file.h>
-#include <nlohmann/json.hpp>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
+#include <nlohmann/json.hpp>
 
 namespace sluice::delta {
 
@@ -40,20 +40,20 @@ std::shared_ptr<arrow::Schema> CheckpointSchema() {
       arrow::field("txn", arrow::struct_({arrow::field("appId", arrow::utf8()),
                                           arrow::field("version", arrow::int64()),
                                           arrow::field("lastUpdated", arrow::int64())})),
-      arrow::field(
-          "add", arrow::struct_({arrow::field("path", arrow::utf8()),
-                                 arrow::field("partitionValues", StringMap()),
-                                 arrow::field("size", arrow::int64()),
-                                 arrow::field("modificationTime", arrow::int64()),
-                                 arrow::field("dataChange", arrow::boolean()),
-                                 arrow::field("stats", arrow::utf8())})),
-      arrow::field(
-          "remove", arrow::struct_({arrow::field("path", arrow::utf8()),
-                                    arrow::field("deletionTimestamp", arrow::int64()),
-                                    arrow::field("dataChange", arrow::boolean()),
-                                    arrow::field("extendedFileMetadata", arrow::boolean()),
-                                    arrow::field("partitionValues", StringMap()),
-                                    arrow::field("size", arrow::int64())})),
+      arrow::field("add",
+                   arrow::struct_({arrow::field("path", arrow::utf8()),
+                                   arrow::field("partitionValues", StringMap()),
+                                   arrow::field("size", arrow::int64()),
+                                   arrow::field("modificationTime", arrow::int64()),
+                                   arrow::field("dataChange", arrow::boolean()),
+                                   arrow::field("stats", arrow::utf8())})),
+      arrow::field("remove",
+                   arrow::struct_({arrow::field("path", arrow::utf8()),
+                                   arrow::field("deletionTimestamp", arrow::int64()),
+                                   arrow::field("dataChange", arrow::boolean()),
+                                   arrow::field("extendedFileMetadata", arrow::boolean()),
+                                   arrow::field("partitionValues", StringMap()),
+                                   arrow::field("size", arrow::int64())})),
       arrow::field(
           "metaData",
           arrow::struct_(
@@ -94,8 +94,7 @@ class StructFiller {
     return static_cast<arrow::Int32Builder*>(builder_->field_builder(i))->Append(value);
   }
   arrow::Status Bool(int i, bool value) {
-    return static_cast<arrow::BooleanBuilder*>(builder_->field_builder(i))
-        ->Append(value);
+    return static_cast<arrow::BooleanBuilder*>(builder_->field_builder(i))->Append(value);
   }
   arrow::Status Map(int i, const PartitionValues& values) {
     return AppendMap(builder_->field_builder(i), values);
@@ -131,20 +130,21 @@ PartitionValues ToPartitionValues(const std::map<std::string, std::string>& valu
   return out;
 }
 
-arrow::Status WriteAtomically(const fs::path& target,
-                              const std::function<arrow::Status(const std::string&)>& write) {
+arrow::Status WriteAtomically(
+    const fs::path& target,
+    const std::function<arrow::Status(const std::string&)>& write) {
   const std::string temp =
-      (target.parent_path() / ("." + target.filename().string() + "." +
-                               std::to_string(::getpid()) + "." +
-                               std::to_string(std::random_device{}()) + ".tmp"))
+      (target.parent_path() /
+       ("." + target.filename().string() + "." + std::to_string(::getpid()) + "." +
+        std::to_string(std::random_device{}()) + ".tmp"))
           .string();
   auto status = write(temp);
   std::error_code error;
   if (status.ok()) {
     fs::rename(temp, target, error);
     if (error) {
-      status = arrow::Status::IOError("cannot write ", target.string(), ": ",
-                                      error.message());
+      status =
+          arrow::Status::IOError("cannot write ", target.string(), ": ", error.message());
     }
   }
   if (!status.ok()) fs::remove(temp, error);
@@ -200,9 +200,8 @@ class StructReader {
     const auto& keys = static_cast<const arrow::StringArray&>(*map.keys());
     const auto& items = static_cast<const arrow::StringArray&>(*map.items());
     for (int64_t i = map.value_offset(row); i < map.value_offset(row + 1); ++i) {
-      out[keys.GetString(i)] = items.IsNull(i)
-                                   ? std::nullopt
-                                   : std::optional<std::string>(items.GetString(i));
+      out[keys.GetString(i)] =
+          items.IsNull(i) ? std::nullopt : std::optional<std::string>(items.GetString(i));
     }
     return out;
   }
@@ -241,8 +240,8 @@ arrow::Status ReadActions(const arrow::Table& table, const std::string& file,
       if (adds && StructReader(adds->chunk(c)).IsValid(row)) {
         StructReader add(adds->chunk(c));
         if (add.Has("deletionVector") && add.IsPresent("deletionVector", row)) {
-          return arrow::Status::NotImplemented("file ", add.String("path", row).value_or(""),
-                                               " has a deletion vector");
+          return arrow::Status::NotImplemented(
+              "file ", add.String("path", row).value_or(""), " has a deletion vector");
         }
         AddFile a;
         a.path = add.String("path", row).value_or("");
@@ -259,7 +258,8 @@ arrow::Status ReadActions(const arrow::Table& table, const std::string& file,
         r.path = remove.String("path", row).value_or("");
         r.deletion_timestamp = remove.Integer("deletionTimestamp", row).value_or(0);
         r.data_change = remove.Bool("dataChange", row).value_or(false);
-        r.extended_file_metadata = remove.Bool("extendedFileMetadata", row).value_or(false);
+        r.extended_file_metadata =
+            remove.Bool("extendedFileMetadata", row).value_or(false);
         r.partition_values = remove.Map("partitionValues", row);
         r.size = remove.Integer("size", row).value_or(0);
         out->emplace_back(std::move(r));
@@ -375,9 +375,8 @@ arrow::Status WriteCheckpoint(const std::string& root, int64_t version,
       ARROW_RETURN_NOT_OK(add.Int64(2, a->size));
       ARROW_RETURN_NOT_OK(add.Int64(3, a->modification_time));
       ARROW_RETURN_NOT_OK(add.Bool(4, false));  // a checkpoint's adds change no data
-      ARROW_RETURN_NOT_OK(add.String(5, a->stats.empty()
-                                            ? std::nullopt
-                                            : std::optional<std::string>(a->stats)));
+      ARROW_RETURN_NOT_OK(add.String(
+          5, a->stats.empty() ? std::nullopt : std::optional<std::string>(a->stats)));
     } else if (const auto* r = std::get_if<RemoveFile>(&action)) {
       used = &remove;
       ARROW_RETURN_NOT_OK(remove.String(0, r->path));
@@ -432,8 +431,8 @@ arrow::Status WriteCheckpoint(const std::string& root, int64_t version,
     auto properties = parquet::WriterProperties::Builder()
                           .compression(parquet::Compression::SNAPPY)
                           ->build();
-    ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(
-        *table, arrow::default_memory_pool(), out, 64 * 1024, properties));
+    ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(),
+                                                   out, 64 * 1024, properties));
     return out->Close();
   }));
   const auto last = LastCheckpointVersion(root);

@@ -5,9 +5,9 @@
 #include <arrow/api.h>
 #include <arrow/compute/api.h>
 #include <arrow/io/file.h>
-#include <nlohmann/json.hpp>
 #include <parquet/arrow/reader.h>
 #include <parquet/file_reader.h>
+#include <nlohmann/json.hpp>
 
 #include "delta/data_writer.h"
 
@@ -50,7 +50,7 @@ std::shared_ptr<arrow::Scalar> StatScalar(const Json& value,
 
 // Where each output column of a data file comes from.
 struct ColumnSource {
-  int file_index = -1;                     // a stored column, or
+  int file_index = -1;                      // a stored column, or
   std::shared_ptr<arrow::Scalar> constant;  // a partition value or NULL
 };
 
@@ -71,7 +71,8 @@ class DataFileReader : public arrow::RecordBatchReader {
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     std::shared_ptr<arrow::RecordBatch> batch;
     auto status = batches_->ReadNext(&batch);
-    if (!status.ok()) return status.WithMessage("reading ", path_, ": ", status.message());
+    if (!status.ok())
+      return status.WithMessage("reading ", path_, ": ", status.message());
     if (!batch) {
       *out = nullptr;
       return arrow::Status::OK();
@@ -81,8 +82,8 @@ class DataFileReader : public arrow::RecordBatchReader {
       const auto& source = sources_[i];
       const auto& type = schema_->field(i)->type();
       if (source.file_index < 0) {
-        ARROW_ASSIGN_OR_RAISE(auto column, arrow::MakeArrayFromScalar(
-                                               *source.constant, batch->num_rows()));
+        ARROW_ASSIGN_OR_RAISE(
+            auto column, arrow::MakeArrayFromScalar(*source.constant, batch->num_rows()));
         columns.push_back(std::move(column));
         continue;
       }
@@ -152,6 +153,7 @@ cp::Expression FileGuarantee(const AddFile& add, const arrow::Schema& schema) {
 
 arrow::Result<bool> FileMayMatch(const AddFile& add, const arrow::Schema& schema,
                                  const cp::Expression& predicate) {
+  ARROW_RETURN_NOT_OK(cp::Initialize());  // registers the functions predicates call
   cp::Expression bound = predicate;
   if (!bound.IsBound()) {
     ARROW_ASSIGN_OR_RAISE(bound, predicate.Bind(schema));
@@ -172,9 +174,8 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ReadDataFile(
   }
   auto file = parquet::arrow::OpenFile(*opened, arrow::default_memory_pool());
   if (!file.ok()) {
-    return arrow::Status::IOError("data file ", path,
-                                  " is not a readable Parquet file: ",
-                                  file.status().message());
+    return arrow::Status::IOError(
+        "data file ", path, " is not a readable Parquet file: ", file.status().message());
   }
   std::shared_ptr<arrow::Schema> file_schema;
   ARROW_RETURN_NOT_OK((*file)->GetSchema(&file_schema));
@@ -185,10 +186,9 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ReadDataFile(
     if (partition != add.partition_values.end()) {
       auto scalar = PartitionValueFromString(partition->second, field->type());
       if (!scalar.ok()) {
-        return arrow::Status::IOError("partition value '",
-                                      partition->second.value_or("NULL"), "' of column ",
-                                      field->name(), " in ", add.path, " is not a ",
-                                      field->type()->ToString());
+        return arrow::Status::IOError(
+            "partition value '", partition->second.value_or("NULL"), "' of column ",
+            field->name(), " in ", add.path, " is not a ", field->type()->ToString());
       }
       source.constant = *scalar;
     } else {

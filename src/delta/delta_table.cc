@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include <arrow/compute/initialize.h>
 #include <arrow/type.h>
 
 #include "delta/checkpoint.h"
@@ -119,11 +120,20 @@ arrow::Status DeltaTable::ApplyCommitFile(TableState* state, const std::string& 
   return state->Apply(version, FileTimeMillis(path), std::move(actions), root);
 }
 
-DeltaTable::DeltaTable(std::string root) : root_(std::move(root)) {}
+DeltaTable::DeltaTable(std::string root) : root_(std::move(root)) {
+  // Statistics, deletes and conflict checks run Arrow compute functions, which must be
+  // registered even when no query has run in this process.
+  (void)arrow::compute::Initialize();
+}
 
 DeltaTable::~DeltaTable() {
-  std::lock_guard<std::mutex> lock(checkpoint_mutex_);
-  if (checkpointer_.joinable()) checkpointer_.join();
+  // Let a background checkpoint finish: it takes checkpoint_mutex_ to see it is done.
+  std::thread checkpointer;
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+    checkpointer = std::move(checkpointer_);
+  }
+  if (checkpointer.joinable()) checkpointer.join();
 }
 
 bool DeltaTable::Exists(const std::string& root) {
@@ -481,14 +491,27 @@ arrow::Result<int64_t> DeltaTable::Commit(int64_t read_version,
 
 void DeltaTable::ScheduleCheckpoint(int64_t version) {
   std::lock_guard<std::mutex> lock(checkpoint_mutex_);
-  if (checkpointing_) return;  // the next interval will catch up
+  checkpoint_wanted_ = std::max(checkpoint_wanted_, version);
+  if (checkpointing_) return;  // the running thread takes the newest wanted version next
   if (checkpointer_.joinable()) checkpointer_.join();
   checkpointing_ = true;
-  checkpointer_ = std::thread([this, version] {
-    // A checkpoint only speeds up reading: if writing it fails, readers use the previous
-    // one and the commits after it.
-    (void)Checkpoint(version);
-    checkpointing_ = false;
+  checkpointer_ = std::thread([this] {
+    int64_t done = -1;
+    while (true) {
+      int64_t next;
+      {
+        std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+        if (checkpoint_wanted_ <= done) {
+          checkpointing_ = false;
+          return;
+        }
+        next = checkpoint_wanted_;
+      }
+      // A checkpoint only speeds up reading: if writing it fails, readers use the
+      // previous one and the commits after it.
+      (void)Checkpoint(next);
+      done = next;
+    }
   });
 }
 

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -174,7 +173,7 @@ class DeltaTable {
   arrow::Result<WriteResult> Rewrite(std::optional<Metadata> metadata,
                                      arrow::RecordBatchReader* data,
                                      const WriteOptions& options, std::string operation);
-  // Starts a background checkpoint of `version` unless one is running.
+  // Checkpoints `version` in the background, after the one being written if any.
   void ScheduleCheckpoint(int64_t version);
 
   const std::string root_;
@@ -183,7 +182,8 @@ class DeltaTable {
 
   std::mutex checkpoint_mutex_;
   std::thread checkpointer_;
-  std::atomic<bool> checkpointing_{false};
+  bool checkpointing_ = false;      // whether checkpointer_ is still at work
+  int64_t checkpoint_wanted_ = -1;  // the newest version to checkpoint
 };
 
 // "<root>/_delta_log/<version, 20 digits>.json"

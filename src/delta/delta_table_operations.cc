@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <limits>
+#include <sstream>
 
 #include <arrow/api.h>
 #include <arrow/compute/api.h>
@@ -40,11 +41,10 @@ RemoveFile RemoveOf(const AddFile& add, int64_t now, bool data_change) {
 
 // Copies the rows of `add` for which `keep` is true through `writer`; returns how many
 // rows the file had and how many were kept.
-arrow::Result<std::pair<int64_t, int64_t>> CopyKept(const std::string& root,
-                                                    const AddFile& add,
-                                                    const std::shared_ptr<arrow::Schema>& schema,
-                                                    const cp::Expression& keep,
-                                                    DataWriter* writer) {
+arrow::Result<std::pair<int64_t, int64_t>> CopyKept(
+    const std::string& root, const AddFile& add,
+    const std::shared_ptr<arrow::Schema>& schema, const cp::Expression& keep,
+    DataWriter* writer) {
   ARROW_ASSIGN_OR_RAISE(auto reader, ReadDataFile(root, add, schema));
   int64_t total = 0, kept = 0;
   while (true) {
@@ -151,7 +151,8 @@ arrow::Result<WriteResult> DeltaTable::Delete(const cp::Expression& predicate) {
 
   CommitInfo info;
   info.operation = "DELETE";
-  info.operation_parameters = {{"predicate", nlohmann::json({predicate.ToString()}).dump()}};
+  info.operation_parameters = {
+      {"predicate", nlohmann::json({predicate.ToString()}).dump()}};
   info.operation_metrics = {{"numRemovedFiles", std::to_string(result.files_removed)},
                             {"numAddedFiles", std::to_string(result.files)},
                             {"numDeletedRows", std::to_string(result.rows)},
@@ -238,7 +239,8 @@ arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) 
 
   CommitInfo info;
   info.operation = "OPTIMIZE";
-  info.operation_parameters = {{"predicate", "[]"}, {"targetSize", std::to_string(target)}};
+  info.operation_parameters = {{"predicate", "[]"},
+                               {"targetSize", std::to_string(target)}};
   info.operation_metrics = {{"numRemovedFiles", std::to_string(result.files_removed)},
                             {"numAddedFiles", std::to_string(result.files)}};
   actions.insert(actions.begin(), Action(info));
@@ -255,15 +257,18 @@ arrow::Result<VacuumResult> DeltaTable::Vacuum(const VacuumOptions& options) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ARROW_RETURN_NOT_OK(RefreshLocked());
-    table_hours = ConfiguredHours(state_->metadata.configuration,
-                                  "delta.deletedFileRetentionDuration",
-                                  kDefaultRetentionHours);
+    table_hours =
+        ConfiguredHours(state_->metadata.configuration,
+                        "delta.deletedFileRetentionDuration", kDefaultRetentionHours);
     const double hours = options.retain_hours.value_or(table_hours);
-    if (hours < 0) return arrow::Status::Invalid("VACUUM: retention must not be negative");
+    if (hours < 0)
+      return arrow::Status::Invalid("VACUUM: retention must not be negative");
     if (options.enforce_retention && hours < table_hours) {
+      std::ostringstream message;
+      message << "VACUUM RETAIN " << hours
+              << " HOURS is shorter than the table's retention of " << table_hours;
       return arrow::Status::Invalid(
-          "VACUUM RETAIN ", hours, " HOURS is shorter than the table's retention of ",
-          table_hours,
+          message.str(),
           " hours: readers of recent versions and writers still committing may need the "
           "files it would delete. Lower the table's delta.deletedFileRetentionDuration "
           "to allow it");
@@ -279,8 +284,9 @@ arrow::Result<VacuumResult> DeltaTable::Vacuum(const VacuumOptions& options) {
     }
   }
   const double hours = options.retain_hours.value_or(table_hours);
-  const auto cutoff = std::chrono::file_clock::now() -
-                      std::chrono::milliseconds(static_cast<int64_t>(hours * 3600 * 1000));
+  const auto cutoff =
+      std::chrono::file_clock::now() -
+      std::chrono::milliseconds(static_cast<int64_t>(hours * 3600 * 1000));
   VacuumResult result;
   std::vector<fs::path> directories;
   std::error_code error;

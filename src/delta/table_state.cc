@@ -24,7 +24,7 @@ arrow::Status CheckProtocol(const Protocol& protocol, const std::string& root) {
 }  // namespace
 
 arrow::Status TableState::Apply(int64_t next_version, int64_t commit_time,
-                                 std::vector<Action> actions, const std::string& root) {
+                                std::vector<Action> actions, const std::string& root) {
   for (auto& action : actions) {
     if (auto* add = std::get_if<AddFile>(&action)) {
       tombstones.erase(add->path);

@@ -21,7 +21,7 @@ struct TableState {
   Protocol protocol;
   Metadata metadata;
   std::shared_ptr<arrow::Schema> schema;
-  std::map<std::string, AddFile> files;         // live files by path
+  std::map<std::string, AddFile> files;          // live files by path
   std::map<std::string, RemoveFile> tombstones;  // removed files by path
   std::map<std::string, Txn> txns;               // by application id
 

@@ -126,7 +126,8 @@ arrow::Result<DialectStatement> RewriteDialect(std::string_view sql) {
                                        std::regex::icase);
     if (std::regex_search(text, match, kOrReplace)) {
       out.or_replace = true;
-      text = match.prefix().str() + match[1].str() + match[2].str() + match.suffix().str();
+      text =
+          match.prefix().str() + match[1].str() + match[2].str() + match.suffix().str();
     }
     static const std::regex kUsingDelta("\\bUSING\\s+DELTA\\b", std::regex::icase);
     text = std::regex_replace(text, kUsingDelta, "");

@@ -31,9 +31,9 @@ struct DialectStatement {
   std::vector<std::string> partitioned_by;
   std::map<std::string, std::string> properties;
   Command command = Command::kNone;
-  std::string table;                  // of OPTIMIZE and VACUUM
+  std::string table;                   // of OPTIMIZE and VACUUM
   std::optional<double> retain_hours;  // VACUUM ... RETAIN n HOURS
-  bool dry_run = false;               // VACUUM ... DRY RUN
+  bool dry_run = false;                // VACUUM ... DRY RUN
 };
 
 // Invalid, with the position, for a malformed TBLPROPERTIES, OPTIMIZE or VACUUM.

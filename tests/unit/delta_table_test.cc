@@ -1,10 +1,12 @@
 // Delta Lake tables: commits, replay, time travel, concurrency, bad input, file skipping.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
 
 #include <arrow/api.h>
+#include <arrow/compute/api.h>
 #include <gtest/gtest.h>
 
 #include "delta/delta_table.h"
@@ -44,7 +46,10 @@ int64_t Count(Session& session, const std::string& sql) {
 int DataFiles(const fs::path& root) {
   int files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.path().extension() == ".parquet") ++files;
+    if (entry.path().extension() == ".parquet" &&
+        entry.path().parent_path().filename() != "_delta_log") {
+      ++files;
+    }
   }
   return files;
 }
@@ -211,6 +216,240 @@ TEST(DeltaTable, FilesAreSkippedByPartitionValuesAndStatistics) {
   // Skipping never changes the answer.
   EXPECT_EQ(Count(*session, "SELECT count(*) FROM ranges WHERE k >= 2500"), 1500);
   EXPECT_EQ(Count(*session, "SELECT count(*) FROM parts WHERE p = 'p2' AND k > 2990"), 9);
+}
+
+// The paths of the live files of a table's newest version.
+std::set<std::string> LivePaths(delta::DeltaTable& table) {
+  std::set<std::string> paths;
+  const auto snapshot = table.Latest().ValueOrDie();
+  for (const auto& add : snapshot->files()) paths.insert(add.path);
+  return paths;
+}
+
+int64_t TableRows(const std::string& root) {
+  testing::TempDir elsewhere;
+  auto session = Connect("local:" + elsewhere.path().string()).ValueOrDie();
+  return Count(*session, "SELECT count(*) FROM delta_scan('" + root + "')");
+}
+
+TEST(DeltaTable, CheckpointsAreWrittenAndOpeningStartsFromTheNewest) {
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  {
+    auto table = delta::DeltaTable::Create(root, KvSchema(), {"p"},
+                                           {{"delta.checkpointInterval", "3"}})
+                     .ValueOrDie();
+    for (int i = 0; i < 7; ++i) {
+      delta::WriteOptions options;
+      options.txn = delta::Txn{"app", i + 1, 0};
+      ASSERT_TRUE(table->Append(Rows(i * 10, 10, 2).get(), options).ok());
+    }
+    // A delete leaves a tombstone for the checkpoint to carry.
+    ASSERT_TRUE(table
+                    ->Delete(arrow::compute::equal(arrow::compute::field_ref("p"),
+                                                   arrow::compute::literal("p1")))
+                    .ok());
+  }  // closing the table waits for its background checkpoint
+  const fs::path log = fs::path(root) / "_delta_log";
+  EXPECT_TRUE(fs::exists(log / "00000000000000000003.checkpoint.parquet"));
+  EXPECT_TRUE(fs::exists(log / "00000000000000000006.checkpoint.parquet"));
+  std::ifstream pointer(log / "_last_checkpoint");
+  std::string text((std::istreambuf_iterator<char>(pointer)), {});
+  EXPECT_NE(text.find("\"version\":6"), std::string::npos) << text;
+
+  // Without the commits before it, the table opens from the checkpoint alone.
+  for (int version = 0; version < 6; ++version)
+    fs::remove(delta::CommitPath(root, version));
+  auto table = delta::DeltaTable::Open(root).ValueOrDie();
+  auto latest = table->Latest().ValueOrDie();
+  EXPECT_EQ(latest->version(), 8);
+  EXPECT_EQ(latest->TxnVersion("app"), 7);
+  EXPECT_EQ(latest->metadata().partition_columns, std::vector<std::string>{"p"});
+  EXPECT_EQ(TableRows(root), 35);
+  EXPECT_EQ(table->AtVersion(6).ValueOrDie()->files().size(), 12u);
+  auto gone = table->AtVersion(2);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_NE(gone.status().message().find("no longer in its log"), std::string::npos)
+      << gone.status();
+  ASSERT_TRUE(table->Checkpoint(8).ok());
+  auto history = table->History().ValueOrDie();
+  ASSERT_EQ(history.size(), 3u);  // versions 6 to 8 are still in the log
+  EXPECT_EQ(history.back().second.operation, "DELETE");
+}
+
+TEST(DeltaTable, ACorruptCheckpointIsAnErrorNamingTheFile) {
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  {
+    auto table = delta::DeltaTable::Create(root, KvSchema(), {}).ValueOrDie();
+    ASSERT_TRUE(table->Append(Rows(0, 5).get()).ok());
+    ASSERT_TRUE(table->Checkpoint(1).ok());
+  }
+  const auto checkpoint =
+      fs::path(root) / "_delta_log" / "00000000000000000001.checkpoint.parquet";
+  fs::resize_file(checkpoint, fs::file_size(checkpoint) / 2);
+  auto opened = delta::DeltaTable::Open(root);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find(checkpoint.string()), std::string::npos)
+      << opened.status();
+}
+
+// Two handles on one directory behave like two processes: each reads, then commits.
+TEST(DeltaTable, LostRacesAreRetriedUnlessTheWinnerTouchedWhatWasRead) {
+  namespace cp = arrow::compute;
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  auto mine = delta::DeltaTable::Create(root, KvSchema(), {}).ValueOrDie();
+  auto theirs = delta::DeltaTable::Open(root).ValueOrDie();
+  ASSERT_TRUE(mine->Append(Rows(0, 10).get()).ok());  // k in [0, 10): version 1
+  const auto file = mine->Latest().ValueOrDie()->files().at(0);
+  delta::RemoveFile remove;
+  remove.path = file.path;
+  delta::ReadScope delete_scope;
+  delete_scope.removed_paths = {file.path};
+  delete_scope.predicate = cp::less(cp::field_ref("k"), cp::literal(int64_t{5}));
+
+  // They append rows that cannot match k < 5: my delete is retried at the next version.
+  ASSERT_TRUE(theirs->Append(Rows(100, 10).get()).ok());  // version 2
+  auto version =
+      mine->Commit(1, {delta::Action(delta::CommitInfo{}), remove}, delete_scope);
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_EQ(*version, 3);
+
+  // They append rows that may match: conflict, and nothing is committed.
+  ASSERT_TRUE(theirs->Append(Rows(0, 3).get()).ok());  // version 4
+  const auto second = LivePaths(*mine);
+  delta::ReadScope scope;
+  scope.predicate = cp::less(cp::field_ref("k"), cp::literal(int64_t{5}));
+  auto conflict = mine->Commit(3, {delta::Action(delta::CommitInfo{})}, scope);
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_NE(conflict.status().message().find("commit conflict"), std::string::npos);
+  EXPECT_NE(conflict.status().message().find("version 4 (WRITE)"), std::string::npos)
+      << conflict.status();
+  EXPECT_EQ(mine->Latest().ValueOrDie()->version(), 4);
+
+  // They remove a file I read: conflict.
+  const auto victim = *second.begin();
+  delta::RemoveFile removed;
+  removed.path = victim;
+  ASSERT_TRUE(theirs->Commit(4, {removed}, delta::ReadScope{}).ok());  // version 5
+  delta::ReadScope optimize_scope;
+  optimize_scope.removed_paths = {victim};
+  auto lost = mine->Commit(4, {removed}, optimize_scope);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_NE(lost.status().message().find("removed file " + victim), std::string::npos)
+      << lost.status();
+
+  // A blind append only conflicts with a new schema.
+  ASSERT_TRUE(theirs->Replace(KvSchema(), {}, {}, nullptr).ok());  // version 6
+  auto blind = mine->Commit(5, {delta::Action(delta::CommitInfo{})}, delta::ReadScope{});
+  ASSERT_FALSE(blind.ok());
+  EXPECT_NE(blind.status().message().find("metadata"), std::string::npos);
+}
+
+TEST(DeltaTable, DeleteRewritesOnlyFilesWithMatchingRows) {
+  namespace cp = arrow::compute;
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  auto table = delta::DeltaTable::Create(root, KvSchema(), {"p"}).ValueOrDie();
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(table->Append(Rows(i * 100, 100, 2).get()).ok());
+  const auto before = LivePaths(*table);
+  ASSERT_EQ(before.size(), 8u);
+  // k in [150, 160) lives in the second append's two files only.
+  auto result = table
+                    ->Delete(cp::and_(
+                        cp::greater_equal(cp::field_ref("k"), cp::literal(int64_t{150})),
+                        cp::less(cp::field_ref("k"), cp::literal(int64_t{160}))))
+                    .ValueOrDie();
+  EXPECT_EQ(result.rows, 10);
+  EXPECT_EQ(result.files_removed, 2);
+  EXPECT_EQ(result.files, 2);
+  const auto after = LivePaths(*table);
+  std::vector<std::string> kept;
+  std::set_intersection(before.begin(), before.end(), after.begin(), after.end(),
+                        std::back_inserter(kept));
+  EXPECT_EQ(kept.size(), 6u);
+  EXPECT_EQ(TableRows(root), 390);
+  // A partition value decides whole files: removed without a rewrite.
+  result = table->Delete(cp::equal(cp::field_ref("p"), cp::literal("p0"))).ValueOrDie();
+  EXPECT_EQ(result.rows, 195);
+  EXPECT_EQ(result.files, 0);
+  EXPECT_EQ(result.files_removed, 4);
+  // No match: no commit.
+  result = table->Delete(cp::greater(cp::field_ref("k"), cp::literal(int64_t{1000})))
+               .ValueOrDie();
+  EXPECT_EQ(result.version, -1);
+  EXPECT_EQ(table->Latest().ValueOrDie()->version(), 6);
+  EXPECT_FALSE(table->Delete(cp::field_ref("k")).ok());  // not a boolean
+}
+
+TEST(DeltaTable, OptimizePacksSmallFilesWithoutChangingData) {
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  auto table = delta::DeltaTable::Create(root, KvSchema(), {"p"}).ValueOrDie();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(table->Append(Rows(i * 10, 10, 2).get()).ok());
+  ASSERT_EQ(LivePaths(*table).size(), 20u);
+  auto result = table->Optimize().ValueOrDie();
+  EXPECT_EQ(result.files_removed, 20);
+  EXPECT_EQ(result.files, 2);  // one per partition
+  EXPECT_EQ(result.rows, 100);
+  EXPECT_EQ(LivePaths(*table).size(), 2u);
+  EXPECT_EQ(TableRows(root), 100);
+  std::ifstream commit(delta::CommitPath(root, result.version));
+  std::string text((std::istreambuf_iterator<char>(commit)), {});
+  EXPECT_EQ(text.find("\"dataChange\":true"), std::string::npos);
+  // Already compact; a small target leaves files alone too.
+  EXPECT_EQ(table->Optimize().ValueOrDie().version, -1);
+  delta::OptimizeOptions tiny;
+  tiny.target_file_bytes = 1;
+  EXPECT_EQ(table->Optimize(tiny).ValueOrDie().version, -1);
+  EXPECT_EQ(DataFiles(root), 22);  // removed files stay until VACUUM
+}
+
+TEST(DeltaTable, VacuumDeletesOnlyFilesNoVersionInTheRetentionNeeds) {
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  auto table = delta::DeltaTable::Create(root, KvSchema(), {"p"}).ValueOrDie();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(table->Append(Rows(i * 10, 10, 2).get()).ok());
+  ASSERT_TRUE(table->Optimize().ok());
+  ASSERT_EQ(DataFiles(root), 8);
+  // An untracked file of a writer that has not committed yet.
+  std::ofstream(fs::path(root) / "p=p0" / "in-flight.parquet") << "x";
+
+  auto refused = table->Vacuum(delta::VacuumOptions{0.0, true, false});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("168"), std::string::npos);
+  // Removed just now: within a one-hour retention, nothing goes.
+  EXPECT_TRUE(table->Vacuum(delta::VacuumOptions{1.0, false, false})
+                  .ValueOrDie()
+                  .deleted.empty());
+  auto dry = table->Vacuum(delta::VacuumOptions{0.0, false, true}).ValueOrDie();
+  EXPECT_EQ(dry.deleted.size(), 7u);  // six removed files and the untracked one
+  EXPECT_EQ(DataFiles(root), 9);
+  auto done = table->Vacuum(delta::VacuumOptions{0.0, false, false}).ValueOrDie();
+  EXPECT_EQ(done.deleted, dry.deleted);
+  EXPECT_EQ(DataFiles(root), 2);
+  EXPECT_TRUE(fs::exists(delta::CommitPath(root, 0)));
+  EXPECT_EQ(TableRows(root), 30);
+}
+
+TEST(DeltaTable, OverwriteAndReplaceRejectBadDataBeforeWriting) {
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  auto table = delta::DeltaTable::Create(root, KvSchema(), {}).ValueOrDie();
+  ASSERT_TRUE(table->Append(Rows(0, 10).get()).ok());
+  auto other = arrow::schema({arrow::field("k", arrow::int32())});
+  auto reader = arrow::RecordBatchReader::Make({}, other).ValueOrDie();
+  auto overwritten = table->Overwrite(reader.get());
+  EXPECT_EQ(overwritten.status().code(), arrow::StatusCode::TypeError);
+  auto replaced = table->Replace(KvSchema(), {}, {}, reader.get());
+  EXPECT_EQ(replaced.status().code(), arrow::StatusCode::TypeError);
+  EXPECT_EQ(DataFiles(root), 1);
+  EXPECT_EQ(table->Latest().ValueOrDie()->version(), 1);
+  auto result = table->Overwrite(Rows(50, 3).get()).ValueOrDie();
+  EXPECT_EQ(result.files_removed, 1);
+  EXPECT_EQ(TableRows(root), 3);
 }
 
 }  // namespace
