@@ -49,6 +49,16 @@ arrow::Result<std::shared_ptr<arrow::Schema>> ColumnsOf(const Json& create,
   return arrow::schema(std::move(fields));
 }
 
+// PostgreSQL's `PARTITION BY LIST (cols)`, the other spelling of PARTITIONED BY.
+std::vector<std::string> PartitionColumnsOf(const Json& create) {
+  std::vector<std::string> columns;
+  if (!create.contains("partspec")) return columns;
+  for (const auto& element : create["partspec"].value("partParams", Json::array())) {
+    columns.push_back(sql::NodeBody(element).value("name", ""));
+  }
+  return columns;
+}
+
 }  // namespace
 
 bool Session::IsQuery(std::string_view sql) {
@@ -121,6 +131,7 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
   if (statement.kind == "CreateStmt") {
     const std::string name = RelationName(body.at("relation"));
     ARROW_ASSIGN_OR_RAISE(auto schema, ColumnsOf(body, sql));
+    if (dialect.partitioned_by.empty()) dialect.partitioned_by = PartitionColumnsOf(body);
     for (const auto& column : dialect.partitioned_by) {
       if (schema->GetFieldIndex(column) < 0) {
         return SqlInvalid(
