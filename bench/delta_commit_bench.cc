@@ -38,8 +38,9 @@ double Percentile(std::vector<double> values, double q) {
 
 int main(int argc, char** argv) {
   if (argc != 3 && argc != 4) {
-    std::fprintf(stderr,
-                 "usage: delta_commit_bench DIR SIZES (e.g. 1000,10000) [OPTIMIZE_EVERY]\n");
+    std::fprintf(
+        stderr,
+        "usage: delta_commit_bench DIR SIZES (e.g. 1000,10000) [OPTIMIZE_EVERY]\n");
     return 2;
   }
   const std::string root = argv[1];

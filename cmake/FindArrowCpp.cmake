@@ -1,4 +1,5 @@
-# Provides the imported targets sluice::arrow (core, compute, Acero, dataset, Parquet).
+# Provides the targets sluice::arrow (core, compute, Acero, dataset, Parquet) and
+# sluice::arrow_flight (Arrow Flight, for the server).
 # A system Arrow C++ (find_package) wins; otherwise the C++ headers and shared libraries
 # that the pyarrow wheel in the project virtualenv ships are used.
 find_package(Arrow CONFIG QUIET)
@@ -6,8 +7,13 @@ find_package(ArrowAcero CONFIG QUIET)
 find_package(ArrowDataset CONFIG QUIET)
 find_package(Parquet CONFIG QUIET)
 
+find_package(ArrowFlight CONFIG QUIET)
+
 add_library(sluice_arrow INTERFACE)
 add_library(sluice::arrow ALIAS sluice_arrow)
+add_library(sluice_arrow_flight INTERFACE)
+add_library(sluice::arrow_flight ALIAS sluice_arrow_flight)
+target_link_libraries(sluice_arrow_flight INTERFACE sluice_arrow)
 
 if(Arrow_FOUND AND ArrowAcero_FOUND AND ArrowDataset_FOUND AND Parquet_FOUND)
   message(STATUS "Arrow C++ ${Arrow_VERSION} from the system")
@@ -16,6 +22,10 @@ if(Arrow_FOUND AND ArrowAcero_FOUND AND ArrowDataset_FOUND AND Parquet_FOUND)
   if(TARGET ArrowCompute::arrow_compute_shared)
     target_link_libraries(sluice_arrow INTERFACE ArrowCompute::arrow_compute_shared)
   endif()
+  if(NOT ArrowFlight_FOUND)
+    message(FATAL_ERROR "the system Arrow C++ has no Arrow Flight, which sluiced needs")
+  endif()
+  target_link_libraries(sluice_arrow_flight INTERFACE ArrowFlight::arrow_flight_shared)
   set(SLUICE_ARROW_LIBDIR "")
 else()
   set(_py "${SLUICE_VENV}/bin/python")
@@ -38,6 +48,9 @@ else()
     find_library(_path_${_lib} NAMES ${_lib} PATHS "${SLUICE_ARROW_LIBDIR}" NO_DEFAULT_PATH REQUIRED)
     target_link_libraries(sluice_arrow INTERFACE "${_path_${_lib}}")
   endforeach()
+  find_library(_path_arrow_flight NAMES arrow_flight PATHS "${SLUICE_ARROW_LIBDIR}"
+               NO_DEFAULT_PATH REQUIRED)
+  target_link_libraries(sluice_arrow_flight INTERFACE "${_path_arrow_flight}")
   set(CMAKE_BUILD_RPATH "${SLUICE_ARROW_LIBDIR}")
   set(CMAKE_INSTALL_RPATH "${SLUICE_ARROW_LIBDIR}")
 endif()

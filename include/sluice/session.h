@@ -77,7 +77,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Removes a registered table; queries already running keep reading it.
   arrow::Status DropTable(std::string_view name);
-  // Names of the registered tables, sorted.
+  // Names of the registered tables and the warehouse's tables, sorted.
   std::vector<std::string> TableNames() const;
 
   const SessionOptions& options() const { return options_; }

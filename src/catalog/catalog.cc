@@ -1,12 +1,12 @@
 #include "catalog/catalog.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <set>
 
 #include "catalog/delta_source.h"
 #include "delta/delta_table.h"
-
-#include <algorithm>
-#include <cctype>
 
 namespace sluice::catalog {
 
@@ -92,10 +92,20 @@ bool Catalog::DropIf(const std::string& name, const TableSource* source) {
 }
 
 std::vector<std::string> Catalog::Names() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<std::string> names;
-  for (const auto& [key, entry] : tables_) names.push_back(entry.first);
-  return names;
+  std::set<std::string> names;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [key, entry] : tables_) names.insert(entry.first);
+  }
+  std::error_code error;
+  if (!warehouse_.empty()) {
+    for (const auto& entry : std::filesystem::directory_iterator(warehouse_, error)) {
+      if (entry.is_directory() && delta::DeltaTable::Exists(entry.path().string())) {
+        names.insert(entry.path().filename().string());
+      }
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 }  // namespace sluice::catalog

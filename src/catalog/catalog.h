@@ -44,6 +44,7 @@ class Catalog {
   arrow::Status Drop(const std::string& name);
   // Removes `name` only if it still refers to `source`; returns whether it did.
   bool DropIf(const std::string& name, const TableSource* source);
+  // Registered tables and the warehouse's Delta tables, sorted.
   std::vector<std::string> Names() const;
 
  private:

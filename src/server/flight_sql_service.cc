@@ -1,0 +1,405 @@
+#include "server/flight_sql_service.h"
+
+#include <random>
+
+#include <arrow/api.h>
+#include <arrow/flight/server_middleware.h>
+#include <arrow/ipc/writer.h>
+
+#include "server/flight_sql_messages.h"
+#include "server/flight_sql_metadata.h"
+
+namespace sluice::server {
+
+namespace fl = arrow::flight;
+
+namespace {
+
+constexpr auto kUnfetchedLifetime = std::chrono::hours(1);
+
+std::shared_ptr<arrow::Schema> ExecSchema() {
+  return arrow::schema({arrow::field("message", arrow::utf8(), false),
+                        arrow::field("rows_affected", arrow::int64(), false),
+                        arrow::field("version", arrow::int64(), false)});
+}
+
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ExecResultReader(
+    const ExecResult& result) {
+  arrow::StringBuilder message;
+  arrow::Int64Builder rows, version;
+  ARROW_RETURN_NOT_OK(message.Append(result.message));
+  ARROW_RETURN_NOT_OK(rows.Append(result.rows_affected));
+  ARROW_RETURN_NOT_OK(version.Append(result.version));
+  arrow::ArrayVector columns(3);
+  ARROW_RETURN_NOT_OK(message.Finish(&columns[0]));
+  ARROW_RETURN_NOT_OK(rows.Finish(&columns[1]));
+  ARROW_RETURN_NOT_OK(version.Finish(&columns[2]));
+  auto batch = arrow::RecordBatch::Make(ExecSchema(), 1, columns);
+  return arrow::RecordBatchReader::Make({batch}, ExecSchema());
+}
+
+// The rows of a DoPut's stream of parameter batches.
+arrow::Result<std::vector<std::vector<Param>>> ReadParams(fl::FlightMessageReader* reader) {
+  std::vector<std::vector<Param>> rows;
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(auto chunk, reader->Next());
+    if (!chunk.data) break;
+    const auto& batch = *chunk.data;
+    for (int64_t row = 0; row < batch.num_rows(); ++row) {
+      std::vector<Param> params;
+      for (int column = 0; column < batch.num_columns(); ++column) {
+        ARROW_ASSIGN_OR_RAISE(auto scalar, batch.column(column)->GetScalar(row));
+        params.emplace_back(std::move(scalar));
+      }
+      rows.push_back(std::move(params));
+    }
+  }
+  return rows;
+}
+
+class SingleResultStream : public fl::ResultStream {
+ public:
+  explicit SingleResultStream(std::string body) : body_(std::move(body)) {}
+  arrow::Result<std::unique_ptr<fl::Result>> Next() override {
+    if (done_) return nullptr;
+    done_ = true;
+    auto result = std::make_unique<fl::Result>();
+    result->body = arrow::Buffer::FromString(std::move(body_));
+    return result;
+  }
+
+ private:
+  std::string body_;
+  bool done_ = false;
+};
+
+class BearerTokenMiddleware : public fl::ServerMiddleware {
+ public:
+  void SendingHeaders(fl::AddCallHeaders*) override {}
+  void CallCompleted(const arrow::Status&) override {}
+  std::string name() const override { return "BearerTokenMiddleware"; }
+};
+
+class BearerTokenFactory : public fl::ServerMiddlewareFactory {
+ public:
+  explicit BearerTokenFactory(std::string token) : expected_("Bearer " + token) {}
+  arrow::Status StartCall(const fl::CallInfo&, const fl::ServerCallContext& context,
+                          std::shared_ptr<fl::ServerMiddleware>* middleware) override {
+    const auto& headers = context.incoming_headers();
+    auto it = headers.find("authorization");
+    if (it == headers.end()) {
+      return fl::MakeFlightError(fl::FlightStatusCode::Unauthenticated,
+                                 "sluiced requires a bearer token (authorization header)");
+    }
+    if (it->second != expected_) {
+      return fl::MakeFlightError(fl::FlightStatusCode::Unauthenticated,
+                                 "the bearer token is not valid");
+    }
+    *middleware = std::make_shared<BearerTokenMiddleware>();
+    return arrow::Status::OK();
+  }
+
+ private:
+  std::string expected_;
+};
+
+}  // namespace
+
+std::shared_ptr<fl::ServerMiddlewareFactory> MakeBearerTokenAuth(std::string token) {
+  return std::make_shared<BearerTokenFactory>(std::move(token));
+}
+
+FlightSqlService::FlightSqlService(std::shared_ptr<Session> session,
+                                   std::shared_ptr<QueryRegistry> registry)
+    : session_(std::move(session)), registry_(std::move(registry)) {}
+
+arrow::Result<FlightSqlService::Statement> FlightSqlService::FindPrepared(
+    const std::string& handle) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = prepared_.find(handle);
+  if (it == prepared_.end()) {
+    return arrow::Status::KeyError("no prepared statement with that handle (closed?)");
+  }
+  return it->second;
+}
+
+std::string FlightSqlService::NewHandle() {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::to_string(++next_handle_) + "-" + std::to_string(random());
+}
+
+void FlightSqlService::ExpireLocked() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    it = now - it->second.created > kUnfetchedLifetime ? pending_.erase(it) : std::next(it);
+  }
+}
+
+arrow::Result<std::shared_ptr<arrow::Schema>> FlightSqlService::ResultSchema(
+    const std::string& sql, const std::vector<Param>& params) {
+  if (!Session::IsQuery(sql)) return ExecSchema();
+  ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(sql, params));
+  return frame.schema();
+}
+
+arrow::Result<std::optional<ExecResult>> FlightSqlService::ExecuteIfUpdate(
+    const std::string& sql, const std::vector<Param>& params) {
+  if (Session::IsQuery(sql)) return std::nullopt;
+  ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(sql, params));
+  return result;
+}
+
+arrow::Result<std::unique_ptr<fl::FlightInfo>> FlightSqlService::MakeInfo(
+    const std::shared_ptr<arrow::Schema>& schema, const fl::FlightDescriptor& descriptor,
+    const std::string& ticket) {
+  fl::FlightEndpoint endpoint;
+  endpoint.ticket.ticket = ticket;
+  ARROW_ASSIGN_OR_RAISE(auto info, fl::FlightInfo::Make(*schema, descriptor, {endpoint},
+                                                        -1, -1, /*ordered=*/true));
+  return std::make_unique<fl::FlightInfo>(std::move(info));
+}
+
+arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext&,
+                                              const fl::FlightDescriptor& request,
+                                              std::unique_ptr<fl::FlightInfo>* info) {
+  if (request.type != fl::FlightDescriptor::CMD) {
+    return arrow::Status::Invalid("sluiced takes Flight SQL commands, not paths");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(request.cmd));
+  if (const auto* query = std::get_if<CommandStatementQuery>(&command)) {
+    ARROW_ASSIGN_OR_RAISE(auto schema, ResultSchema(query->query, {}));
+    ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(query->query, {}));
+    const std::string handle = NewHandle();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ExpireLocked();
+      pending_[handle] =
+          Statement{query->query, {}, std::chrono::steady_clock::now(), std::move(executed)};
+    }
+    ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(schema, request,
+                                          PackCommand(TicketStatementQuery{handle})));
+    return arrow::Status::OK();
+  }
+  if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
+    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
+    ARROW_ASSIGN_OR_RAISE(auto schema, ResultSchema(statement.sql, statement.params));
+    ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(statement.sql, statement.params));
+    if (executed) {
+      // Its summary is fetched once, like a statement query's.
+      const std::string handle = NewHandle();
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending_[handle] = Statement{statement.sql, statement.params,
+                                   std::chrono::steady_clock::now(), std::move(executed)};
+      ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(schema, request,
+                                            PackCommand(TicketStatementQuery{handle})));
+      return arrow::Status::OK();
+    }
+    ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(schema, request, PackCommand(command)));
+    return arrow::Status::OK();
+  }
+  if (std::holds_alternative<CommandStatementUpdate>(command) ||
+      std::holds_alternative<CommandPreparedStatementUpdate>(command) ||
+      std::holds_alternative<TicketStatementQuery>(command)) {
+    return arrow::Status::Invalid("this Flight SQL command is sent with DoPut or DoGet");
+  }
+  ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(MetadataSchema(command), request, PackCommand(command)));
+  return arrow::Status::OK();
+}
+
+arrow::Status FlightSqlService::GetSchema(const fl::ServerCallContext&,
+                                          const fl::FlightDescriptor& request,
+                                          std::unique_ptr<fl::SchemaResult>* schema) {
+  if (request.type != fl::FlightDescriptor::CMD) {
+    return arrow::Status::Invalid("sluiced takes Flight SQL commands, not paths");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(request.cmd));
+  std::shared_ptr<arrow::Schema> result;
+  if (const auto* query = std::get_if<CommandStatementQuery>(&command)) {
+    ARROW_ASSIGN_OR_RAISE(result, ResultSchema(query->query, {}));
+  } else if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
+    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
+    ARROW_ASSIGN_OR_RAISE(result, ResultSchema(statement.sql, statement.params));
+  } else {
+    result = MetadataSchema(command);
+  }
+  ARROW_ASSIGN_OR_RAISE(*schema, fl::SchemaResult::Make(*result));
+  return arrow::Status::OK();
+}
+
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> FlightSqlService::Run(
+    const fl::ServerCallContext& context, const Statement& statement) {
+  if (statement.executed) return ExecResultReader(*statement.executed);
+  ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(statement.sql, statement.params));
+  if (executed) return ExecResultReader(*executed);
+  auto stop = std::make_shared<arrow::StopSource>();
+  ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(statement.sql, statement.params));
+  ExecOptions options;
+  options.stop_token = stop->token();
+  ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
+  // The call context outlives the stream DoGet returns, which ends the tracking.
+  const fl::ServerCallContext* call = &context;
+  return registry_->Track(std::move(reader), std::move(stop), statement.sql, "flight",
+                          context.peer(), [call] { return call->is_cancelled(); });
+}
+
+arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,
+                                      const fl::Ticket& request,
+                                      std::unique_ptr<fl::FlightDataStream>* stream) {
+  ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(request.ticket));
+  std::shared_ptr<arrow::RecordBatchReader> reader;
+  if (const auto* ticket = std::get_if<TicketStatementQuery>(&command)) {
+    Statement statement;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = pending_.find(ticket->handle);
+      if (it == pending_.end()) {
+        return arrow::Status::KeyError(
+            "unknown or already fetched statement ticket (tickets are good for one DoGet)");
+      }
+      statement = std::move(it->second);
+      pending_.erase(it);
+    }
+    ARROW_ASSIGN_OR_RAISE(reader, Run(context, statement));
+  } else if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
+    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
+    ARROW_ASSIGN_OR_RAISE(reader, Run(context, statement));
+  } else {
+    std::shared_ptr<arrow::Table> table;
+    if (std::holds_alternative<CommandGetCatalogs>(command)) {
+      ARROW_ASSIGN_OR_RAISE(table, CatalogsTable());
+    } else if (const auto* schemas = std::get_if<CommandGetDbSchemas>(&command)) {
+      ARROW_ASSIGN_OR_RAISE(table, DbSchemasTable(*schemas));
+    } else if (const auto* tables = std::get_if<CommandGetTables>(&command)) {
+      ARROW_ASSIGN_OR_RAISE(table, TablesTable(session_.get(), *tables));
+    } else if (std::holds_alternative<CommandGetTableTypes>(command)) {
+      ARROW_ASSIGN_OR_RAISE(table, TableTypesTable());
+    } else if (const auto* info = std::get_if<CommandGetSqlInfo>(&command)) {
+      ARROW_ASSIGN_OR_RAISE(table, SqlInfoTable(*info));
+    } else {
+      return arrow::Status::Invalid("this Flight SQL command is not a ticket");
+    }
+    reader = std::make_shared<arrow::TableBatchReader>(table);
+  }
+  *stream = std::make_unique<fl::RecordBatchStream>(reader);
+  return arrow::Status::OK();
+}
+
+arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
+                                      std::unique_ptr<fl::FlightMessageReader> reader,
+                                      std::unique_ptr<fl::FlightMetadataWriter> writer) {
+  const auto& descriptor = reader->descriptor();
+  if (descriptor.type != fl::FlightDescriptor::CMD) {
+    return arrow::Status::Invalid("sluiced takes Flight SQL commands, not paths");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(descriptor.cmd));
+  if (const auto* update = std::get_if<CommandStatementUpdate>(&command)) {
+    if (Session::IsQuery(update->query)) {
+      return arrow::Status::Invalid("a query is not an update: run it with GetFlightInfo");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(update->query));
+    return writer->WriteMetadata(*arrow::Buffer::FromString(
+        EncodeDoPutUpdateResult(result.rows_affected)));
+  }
+  if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
+    ARROW_ASSIGN_OR_RAISE(auto rows, ReadParams(reader.get()));
+    if (rows.size() > 1) {
+      return arrow::Status::NotImplemented(
+          "a prepared query takes one row of parameters, got ", rows.size());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = prepared_.find(prepared->handle);
+      if (it == prepared_.end()) return arrow::Status::KeyError("no such prepared statement");
+      it->second.params = rows.empty() ? std::vector<Param>{} : std::move(rows[0]);
+    }
+    return writer->WriteMetadata(*arrow::Buffer::FromString(
+        EncodeDoPutPreparedStatementResult(prepared->handle)));
+  }
+  if (const auto* prepared = std::get_if<CommandPreparedStatementUpdate>(&command)) {
+    std::string sql;
+    std::vector<Param> bound;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = prepared_.find(prepared->handle);
+      if (it == prepared_.end()) return arrow::Status::KeyError("no such prepared statement");
+      sql = it->second.sql;
+      bound = it->second.params;
+    }
+    ARROW_ASSIGN_OR_RAISE(auto rows, ReadParams(reader.get()));
+    if (rows.empty()) rows.push_back(std::move(bound));
+    int64_t affected = 0;
+    for (auto& params : rows) {
+      ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(sql, std::move(params)));
+      affected += result.rows_affected;
+    }
+    return writer->WriteMetadata(*arrow::Buffer::FromString(EncodeDoPutUpdateResult(affected)));
+  }
+  return arrow::Status::Invalid("this Flight SQL command is not sent with DoPut");
+}
+
+arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext&,
+                                         const fl::Action& action,
+                                         std::unique_ptr<fl::ResultStream>* result) {
+  const std::string_view body =
+      action.body ? std::string_view(*action.body) : std::string_view();
+  if (action.type == "CreatePreparedStatement") {
+    ARROW_ASSIGN_OR_RAISE(auto request, ParseCreatePreparedStatement(body));
+    ActionCreatePreparedStatementResult created;
+    // The result's columns are known now unless they depend on parameters.
+    auto schema = ResultSchema(request.query, {});
+    if (schema.ok()) {
+      ARROW_ASSIGN_OR_RAISE(auto serialized, arrow::ipc::SerializeSchema(**schema));
+      created.dataset_schema = serialized->ToString();
+    } else if (schema.status().message().find("parameter") == std::string::npos) {
+      return schema.status();  // a real error in the SQL
+    }
+    created.handle = NewHandle();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      prepared_[created.handle] =
+          Statement{request.query, {}, std::chrono::steady_clock::now(), std::nullopt};
+    }
+    *result = std::make_unique<SingleResultStream>(PackCreatePreparedStatementResult(created));
+    return arrow::Status::OK();
+  }
+  if (action.type == "ClosePreparedStatement") {
+    ARROW_ASSIGN_OR_RAISE(auto request, ParseClosePreparedStatement(body));
+    std::lock_guard<std::mutex> lock(mutex_);
+    prepared_.erase(request.handle);
+    *result = std::make_unique<SingleResultStream>("");
+    return arrow::Status::OK();
+  }
+  if (action.type == fl::ActionType::kCancelFlightInfo.type) {
+    ARROW_ASSIGN_OR_RAISE(auto request, fl::CancelFlightInfoRequest::Deserialize(body));
+    fl::CancelStatus status = fl::CancelStatus::kNotCancellable;
+    if (request.info && !request.info->endpoints().empty()) {
+      auto ticket = ParseCommand(request.info->endpoints()[0].ticket.ticket);
+      if (ticket.ok()) {
+        if (const auto* handle = std::get_if<TicketStatementQuery>(&*ticket)) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          // Not fetched yet: it never runs. Already streaming: its DoGet ends when the
+          // client, which asked for the cancel, drops the stream.
+          status = pending_.erase(handle->handle) ? fl::CancelStatus::kCancelled
+                                                  : fl::CancelStatus::kNotCancellable;
+        }
+      }
+    }
+    ARROW_ASSIGN_OR_RAISE(auto serialized, fl::CancelFlightInfoResult(status).SerializeToString());
+    *result = std::make_unique<SingleResultStream>(std::move(serialized));
+    return arrow::Status::OK();
+  }
+  return arrow::Status::NotImplemented("action ", action.type, " is not supported by sluiced");
+}
+
+arrow::Status FlightSqlService::ListActions(const fl::ServerCallContext&,
+                                            std::vector<fl::ActionType>* actions) {
+  *actions = {
+      {"CreatePreparedStatement", "Prepare a SQL statement; parameters bind with DoPut"},
+      {"ClosePreparedStatement", "Release a prepared statement"},
+      fl::ActionType::kCancelFlightInfo,
+  };
+  return arrow::Status::OK();
+}
+
+}  // namespace sluice::server

@@ -1,0 +1,238 @@
+#include "server/http_service.h"
+
+#include <httplib.h>
+
+#include <arrow/api.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/ipc/writer.h>
+#include <nlohmann/json.hpp>
+
+#include "output/batch_writer.h"
+#include "sluice/session.h"
+
+namespace sluice::server {
+
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kArrowStream = "application/vnd.apache.arrow.stream";
+constexpr const char* kNdjson = "application/x-ndjson";
+
+// Collects what an IPC writer writes, to be sent as the next chunk.
+class ChunkOutputStream : public arrow::io::OutputStream {
+ public:
+  arrow::Status Write(const void* data, int64_t nbytes) override {
+    pending_.append(static_cast<const char*>(data), static_cast<size_t>(nbytes));
+    position_ += nbytes;
+    return arrow::Status::OK();
+  }
+  arrow::Status Close() override {
+    closed_ = true;
+    return arrow::Status::OK();
+  }
+  bool closed() const override { return closed_; }
+  arrow::Result<int64_t> Tell() const override { return position_; }
+  std::string Take() { return std::exchange(pending_, std::string()); }
+
+ private:
+  std::string pending_;
+  int64_t position_ = 0;
+  bool closed_ = false;
+};
+
+void SendJson(httplib::Response& response, int status, const Json& body) {
+  response.status = status;
+  response.set_content(body.dump() + "\n", "application/json");
+}
+
+void SendError(httplib::Response& response, int status, const arrow::Status& error) {
+  SendJson(response, status,
+           {{"error", error.message()}, {"code", error.CodeAsString()}});
+}
+
+// One query's stream being written out as the response body.
+struct Streaming {
+  std::shared_ptr<arrow::RecordBatchReader> reader;
+  std::shared_ptr<ChunkOutputStream> chunks;
+  std::shared_ptr<arrow::ipc::RecordBatchWriter> ipc;  // for Arrow responses
+  bool done = false;
+};
+
+}  // namespace
+
+HttpService::HttpService(std::shared_ptr<Session> session,
+                         std::shared_ptr<QueryRegistry> registry, std::string token,
+                         int threads)
+    : session_(std::move(session)),
+      registry_(std::move(registry)),
+      token_(std::move(token)),
+      server_(std::make_unique<httplib::Server>()) {
+  server_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  auto authorized = [this](const httplib::Request& request, httplib::Response& response) {
+    if (token_.empty()) return true;
+    const std::string header = request.get_header_value("Authorization");
+    if (header == "Bearer " + token_) return true;
+    response.set_header("WWW-Authenticate", "Bearer");
+    SendJson(response, 401,
+             {{"error", header.empty() ? "sluiced requires a bearer token"
+                                       : "the bearer token is not valid"},
+              {"code", "Unauthenticated"}});
+    return false;
+  };
+
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    SendJson(response, 200, {{"status", "ok"}});
+  });
+
+  server_->Get("/v1/queries", [this, authorized](const httplib::Request& request,
+                                                 httplib::Response& response) {
+    if (!authorized(request, response)) return;
+    Json queries = Json::array();
+    for (const auto& info : registry_->List()) {
+      queries.push_back({{"id", info.id},
+                         {"sql", info.sql},
+                         {"protocol", info.protocol},
+                         {"peer", info.peer},
+                         {"started_ms", info.started_ms},
+                         {"rows", info.rows},
+                         {"bytes", info.bytes}});
+    }
+    SendJson(response, 200, queries);
+  });
+
+  server_->Delete(R"(/v1/queries/(\d+))", [this, authorized](const httplib::Request& request,
+                                                             httplib::Response& response) {
+    if (!authorized(request, response)) return;
+    const int64_t id = std::stoll(request.matches[1]);
+    if (registry_->Cancel(id)) {
+      SendJson(response, 200, {{"cancelled", id}});
+    } else {
+      SendJson(response, 404, {{"error", "no running query " + std::to_string(id)},
+                               {"code", "Key error"}});
+    }
+  });
+
+  auto query = [this, authorized](const httplib::Request& request,
+                                  httplib::Response& response) {
+    if (!authorized(request, response)) return;
+    std::string sql;
+    if (request.method == "GET") {
+      sql = request.get_param_value("sql");
+    } else if (request.get_header_value("Content-Type").rfind("application/json", 0) == 0) {
+      Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+      if (!body.is_object() || !body.contains("sql") || !body["sql"].is_string()) {
+        SendError(response, 400,
+                  arrow::Status::Invalid("expected a JSON body {\"sql\": \"...\"}"));
+        return;
+      }
+      sql = body["sql"].get<std::string>();
+    } else {
+      sql = request.body;
+    }
+    if (sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
+      SendError(response, 400, arrow::Status::Invalid("no SQL given (sql parameter or body)"));
+      return;
+    }
+    if (!Session::IsQuery(sql)) {
+      auto result = session_->Exec(sql);
+      if (!result.ok()) {
+        SendError(response, 400, result.status());
+        return;
+      }
+      SendJson(response, 200,
+               {{"message", result->message},
+                {"rows_affected", result->rows_affected},
+                {"version", result->version}});
+      return;
+    }
+    auto frame = session_->Sql(sql);
+    if (!frame.ok()) {
+      SendError(response, 400, frame.status());
+      return;
+    }
+    auto stop = std::make_shared<arrow::StopSource>();
+    ExecOptions options;
+    options.stop_token = stop->token();
+    auto reader = frame->Stream(options);
+    if (!reader.ok()) {
+      SendError(response, 400, reader.status());
+      return;
+    }
+    const bool arrow_format =
+        request.get_header_value("Accept").find(kArrowStream) != std::string::npos;
+    auto streaming = std::make_shared<Streaming>();
+    streaming->reader =
+        registry_->Track(*reader, stop, sql, "http",
+                         request.remote_addr + ":" + std::to_string(request.remote_port));
+    if (arrow_format) {
+      streaming->chunks = std::make_shared<ChunkOutputStream>();
+      auto writer =
+          arrow::ipc::MakeStreamWriter(streaming->chunks, streaming->reader->schema());
+      if (!writer.ok()) {
+        SendError(response, 500, writer.status());
+        return;
+      }
+      streaming->ipc = *writer;
+    }
+    response.status = 200;
+    response.set_chunked_content_provider(
+        arrow_format ? kArrowStream : kNdjson,
+        [streaming](size_t, httplib::DataSink& sink) {
+          if (streaming->done) return false;
+          std::shared_ptr<arrow::RecordBatch> batch;
+          auto status = streaming->reader->ReadNext(&batch);
+          std::string chunk;
+          if (!status.ok()) {
+            (void)streaming->reader->Close();
+            if (streaming->ipc) return false;  // aborts the response: no final chunk
+            chunk = Json({{"error", status.message()}, {"code", status.CodeAsString()}})
+                        .dump() +
+                    "\n";
+            streaming->done = true;
+          } else if (!batch) {
+            if (streaming->ipc) {
+              if (!streaming->ipc->Close().ok()) return false;
+              chunk = streaming->chunks->Take();
+              if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
+            }
+            sink.done();
+            streaming->done = true;
+            return true;
+          } else if (streaming->ipc) {
+            if (!streaming->ipc->WriteRecordBatch(*batch).ok()) return false;
+            chunk = streaming->chunks->Take();
+          } else if (!output::AppendNdjson(*batch, &chunk).ok()) {
+            return false;
+          }
+          // A failed write means the client is gone: returning false ends the response
+          // and the releaser below stops the query.
+          if (!sink.write(chunk.data(), chunk.size())) return false;
+          if (streaming->done) sink.done();
+          return true;
+        },
+        [streaming](bool) { (void)streaming->reader->Close(); });
+  };
+  server_->Get("/v1/query", query);
+  server_->Post("/v1/query", query);
+}
+
+HttpService::~HttpService() { Stop(); }
+
+arrow::Status HttpService::Bind(const std::string& host, int port) {
+  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port)
+                                                             ? port
+                                                             : -1);
+  if (port_ < 0) {
+    return arrow::Status::IOError("cannot listen for HTTP on ", host, ":", port);
+  }
+  return arrow::Status::OK();
+}
+
+void HttpService::Serve() { server_->listen_after_bind(); }
+
+void HttpService::Stop() { server_->stop(); }
+
+}  // namespace sluice::server

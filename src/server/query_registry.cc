@@ -1,0 +1,124 @@
+#include "server/query_registry.h"
+
+#include <chrono>
+
+#include <arrow/util/byte_size.h>
+
+namespace sluice::server {
+
+class QueryRegistry::TrackedReader : public arrow::RecordBatchReader {
+ public:
+  TrackedReader(QueryRegistry* registry, int64_t id,
+                std::shared_ptr<arrow::RecordBatchReader> inner)
+      : registry_(registry), id_(id), inner_(std::move(inner)) {}
+
+  ~TrackedReader() override { (void)Close(); }
+
+  std::shared_ptr<arrow::Schema> schema() const override { return inner_->schema(); }
+
+  arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
+    if (closed_) return arrow::Status::Invalid("the query's stream is closed");
+    auto status = inner_->ReadNext(batch);
+    if (!status.ok() || !*batch) {
+      (void)Close();
+      return status;
+    }
+    registry_->Count(id_, (*batch)->num_rows(),
+                     static_cast<int64_t>(arrow::util::TotalBufferSize(**batch)));
+    return status;
+  }
+
+  arrow::Status Close() override {
+    if (closed_) return arrow::Status::OK();
+    closed_ = true;
+    registry_->Remove(id_);
+    return inner_->Close();  // stops the query if it is still running
+  }
+
+ private:
+  QueryRegistry* registry_;
+  const int64_t id_;
+  std::shared_ptr<arrow::RecordBatchReader> inner_;
+  bool closed_ = false;  // the reader is used by one thread at a time
+};
+
+QueryRegistry::QueryRegistry() : watchdog_([this] { Watch(); }) {}
+
+QueryRegistry::~QueryRegistry() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    shutting_down_ = true;
+  }
+  wake_.notify_all();
+  watchdog_.join();
+}
+
+std::shared_ptr<arrow::RecordBatchReader> QueryRegistry::Track(
+    std::shared_ptr<arrow::RecordBatchReader> reader,
+    std::shared_ptr<arrow::StopSource> stop, std::string sql, std::string protocol,
+    std::string peer, std::function<bool()> gone) {
+  const int64_t id = next_id_++;
+  Entry entry;
+  entry.info.id = id;
+  entry.info.sql = std::move(sql);
+  entry.info.protocol = std::move(protocol);
+  entry.info.peer = std::move(peer);
+  entry.info.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  entry.stop = std::move(stop);
+  entry.gone = std::move(gone);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_.emplace(id, std::move(entry));
+  }
+  return std::make_shared<TrackedReader>(this, id, std::move(reader));
+}
+
+std::vector<QueryRegistry::Info> QueryRegistry::List() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Info> out;
+  for (const auto& [id, entry] : running_) out.push_back(entry.info);
+  return out;
+}
+
+bool QueryRegistry::Cancel(int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = running_.find(id);
+  if (it == running_.end()) return false;
+  // The query's work stops now; a response write already under way finishes or times
+  // out on its own, and the query is no longer listed.
+  it->second.stop->RequestStop();
+  running_.erase(it);
+  return true;
+}
+
+size_t QueryRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return running_.size();
+}
+
+void QueryRegistry::Count(int64_t id, int64_t rows, int64_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = running_.find(id);
+  if (it == running_.end()) return;
+  it->second.info.rows += rows;
+  it->second.info.bytes += bytes;
+}
+
+void QueryRegistry::Remove(int64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  running_.erase(id);
+}
+
+void QueryRegistry::Watch() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!shutting_down_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+    for (auto& [id, entry] : running_) {
+      if (entry.gone && entry.gone()) entry.stop->RequestStop();
+    }
+  }
+}
+
+}  // namespace sluice::server

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arrow/record_batch.h>
+#include <arrow/util/cancel.h>
+
+namespace sluice::server {
+
+// The queries sluiced is streaming right now, for GET /v1/queries and for cancellation.
+// A query is listed from when its stream is opened until the stream is closed or
+// destroyed. A watchdog thread polls each query's `gone` predicate (has the client
+// disconnected or cancelled?) every 100 ms and stops the query when it turns true, so a
+// query blocked on its own work still ends promptly. Thread-safe.
+class QueryRegistry {
+ public:
+  struct Info {
+    int64_t id = 0;
+    std::string sql;
+    std::string protocol;  // "flight" or "http"
+    std::string peer;
+    int64_t started_ms = 0;  // since the epoch
+    int64_t rows = 0;
+    int64_t bytes = 0;
+  };
+
+  QueryRegistry();
+  ~QueryRegistry();
+
+  // Wraps `reader`, whose query stops when `stop` is requested, so that the query is
+  // listed while the wrapper is open and what it produces is counted. `gone` may be
+  // empty.
+  std::shared_ptr<arrow::RecordBatchReader> Track(
+      std::shared_ptr<arrow::RecordBatchReader> reader,
+      std::shared_ptr<arrow::StopSource> stop, std::string sql, std::string protocol,
+      std::string peer, std::function<bool()> gone = {});
+
+  std::vector<Info> List() const;
+  // Stops a running query and unlists it; false if there is none with that id.
+  bool Cancel(int64_t id);
+  size_t size() const;
+
+ private:
+  class TrackedReader;
+  struct Entry {
+    Info info;
+    std::shared_ptr<arrow::StopSource> stop;
+    std::function<bool()> gone;
+  };
+  void Count(int64_t id, int64_t rows, int64_t bytes);
+  void Remove(int64_t id);
+  void Watch();
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool shutting_down_ = false;
+  std::map<int64_t, Entry> running_;
+  std::atomic<int64_t> next_id_{1};
+  std::thread watchdog_;
+};
+
+}  // namespace sluice::server

@@ -1,0 +1,108 @@
+// sluiced: serve the embedded engine over Arrow Flight SQL and HTTP.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <arrow/flight/server.h>
+
+#include "server/flight_sql_service.h"
+#include "server/http_service.h"
+#include "sluice/session.h"
+
+namespace {
+
+// "host:port" -> (host, port); false if malformed.
+bool SplitAddress(const std::string& address, std::string* host, int* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = address.substr(0, colon);
+  char* end = nullptr;
+  const long value = std::strtol(address.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || value < 0 || value > 65535) return false;
+  *port = static_cast<int>(value);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a client that goes away is an error, not a crash
+
+  CLI::App app{"sluiced: stream query results over Arrow Flight SQL and HTTP"};
+  std::string flight_address = "127.0.0.1:8815", http_address = "127.0.0.1:8080";
+  std::string warehouse = "./warehouse", token;
+  int http_threads = 64;
+  app.add_option("--flight", flight_address,
+                 "Flight SQL address HOST:PORT (default 127.0.0.1:8815; port 0: any)");
+  app.add_option("--http", http_address,
+                 "HTTP address HOST:PORT (default 127.0.0.1:8080; port 0: any)");
+  app.add_option("--warehouse", warehouse, "Directory of durable tables");
+  app.add_option("--token", token,
+                 "Require 'Authorization: Bearer TOKEN' (default: $SLUICED_TOKEN, else none)");
+  app.add_option("--http-threads", http_threads, "Concurrent HTTP requests (default 64)")
+      ->check(CLI::PositiveNumber);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (token.empty() && std::getenv("SLUICED_TOKEN") != nullptr) {
+    token = std::getenv("SLUICED_TOKEN");
+  }
+  std::string flight_host, http_host;
+  int flight_port = 0, http_port = 0;
+  if (!SplitAddress(flight_address, &flight_host, &flight_port) ||
+      !SplitAddress(http_address, &http_host, &http_port)) {
+    std::fprintf(stderr, "Error: addresses are HOST:PORT\n");
+    return 2;
+  }
+
+  auto session = sluice::Connect("local:" + warehouse);
+  if (!session.ok()) {
+    std::fprintf(stderr, "Error: %s\n", session.status().message().c_str());
+    return 2;
+  }
+  auto registry = std::make_shared<sluice::server::QueryRegistry>();
+
+  auto location = arrow::flight::Location::ForGrpcTcp(flight_host, flight_port);
+  if (!location.ok()) {
+    std::fprintf(stderr, "Error: %s\n", location.status().message().c_str());
+    return 2;
+  }
+  arrow::flight::FlightServerOptions options(*location);
+  if (!token.empty()) {
+    options.middleware.emplace_back("auth", sluice::server::MakeBearerTokenAuth(token));
+  }
+  sluice::server::FlightSqlService flight(*session, registry);
+  auto status = flight.Init(options);
+  if (!status.ok()) {
+    std::fprintf(stderr, "Error: cannot serve Flight SQL on %s: %s\n",
+                 flight_address.c_str(), status.message().c_str());
+    return 1;
+  }
+  sluice::server::HttpService http(*session, registry, token, http_threads);
+  status = http.Bind(http_host, http_port);
+  if (!status.ok()) {
+    std::fprintf(stderr, "Error: %s\n", status.message().c_str());
+    return 1;
+  }
+  std::thread http_thread([&http] { http.Serve(); });
+
+  std::printf("sluiced: Flight SQL on grpc://%s:%d, HTTP on http://%s:%d, warehouse %s\n",
+              flight_host.c_str(), flight.port(), http_host.c_str(), http.port(),
+              warehouse.c_str());
+  std::fflush(stdout);
+  status = flight.SetShutdownOnSignals({SIGINT, SIGTERM});
+  if (status.ok()) status = flight.Serve();  // until SIGINT or SIGTERM
+  http.Stop();
+  http_thread.join();
+  if (!status.ok()) {
+    std::fprintf(stderr, "Error: %s\n", status.message().c_str());
+    return 1;
+  }
+  return 0;
+}
