@@ -46,6 +46,7 @@ bench: build
 	.venv/bin/python bench/streaming.py --build $(BUILD)
 	.venv/bin/python bench/streaming_table.py --build $(BUILD)
 	.venv/bin/python bench/delta_commit.py --build $(BUILD)
+	.venv/bin/python bench/server.py --build $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -35,7 +35,8 @@ bool SchemaMatches(const std::optional<std::string>& pattern) {
   return !pattern || Like(kSchema, *pattern);
 }
 
-arrow::Result<std::shared_ptr<arrow::Array>> Strings(const std::vector<std::string>& values) {
+arrow::Result<std::shared_ptr<arrow::Array>> Strings(
+    const std::vector<std::string>& values) {
   arrow::StringBuilder builder;
   ARROW_RETURN_NOT_OK(builder.AppendValues(values));
   return builder.Finish();
@@ -73,7 +74,8 @@ std::shared_ptr<arrow::Schema> MetadataSchema(const Command& command) {
                                  field("db_schema_name", arrow::utf8()),
                                  field("table_name", arrow::utf8(), false),
                                  field("table_type", arrow::utf8(), false)};
-    if (tables->include_schema) fields.push_back(field("table_schema", arrow::binary(), false));
+    if (tables->include_schema)
+      fields.push_back(field("table_schema", arrow::binary(), false));
     return arrow::schema(fields);
   }
   if (std::holds_alternative<CommandGetTableTypes>(command)) {
@@ -86,7 +88,8 @@ std::shared_ptr<arrow::Schema> MetadataSchema(const Command& command) {
        field("int32_to_int32_list_map",
              arrow::map(arrow::int32(), arrow::list(field("item", arrow::int32()))))},
       {0, 1, 2, 3, 4, 5});
-  return arrow::schema({field("info_name", arrow::uint32(), false), field("value", value)});
+  return arrow::schema(
+      {field("info_name", arrow::uint32(), false), field("value", value)});
 }
 
 arrow::Result<std::shared_ptr<arrow::Table>> CatalogsTable() {
@@ -106,8 +109,8 @@ arrow::Result<std::shared_ptr<arrow::Table>> DbSchemasTable(
   return arrow::Table::Make(MetadataSchema(command), {catalog_column, schema_column});
 }
 
-arrow::Result<std::shared_ptr<arrow::Table>> TablesTable(Session* session,
-                                                         const CommandGetTables& command) {
+arrow::Result<std::shared_ptr<arrow::Table>> TablesTable(
+    Session* session, const CommandGetTables& command) {
   std::vector<std::string> names;
   const bool type_matches =
       command.table_types.empty() ||
@@ -116,7 +119,8 @@ arrow::Result<std::shared_ptr<arrow::Table>> TablesTable(Session* session,
   if (CatalogMatches(command.catalog) && SchemaMatches(command.schema_pattern) &&
       type_matches) {
     for (const auto& name : session->TableNames()) {
-      if (!command.table_pattern || Like(name, *command.table_pattern)) names.push_back(name);
+      if (!command.table_pattern || Like(name, *command.table_pattern))
+        names.push_back(name);
     }
   }
   std::sort(names.begin(), names.end());
@@ -133,7 +137,8 @@ arrow::Result<std::shared_ptr<arrow::Table>> TablesTable(Session* session,
     arrow::BinaryBuilder schemas_builder;
     for (const auto& name : names) {
       ARROW_ASSIGN_OR_RAISE(auto frame, session->Table(name));
-      ARROW_ASSIGN_OR_RAISE(auto serialized, arrow::ipc::SerializeSchema(*frame.schema()));
+      ARROW_ASSIGN_OR_RAISE(auto serialized,
+                            arrow::ipc::SerializeSchema(*frame.schema()));
       ARROW_RETURN_NOT_OK(schemas_builder.Append(serialized->data(), serialized->size()));
     }
     ARROW_ASSIGN_OR_RAISE(auto column, schemas_builder.Finish());
@@ -147,7 +152,8 @@ arrow::Result<std::shared_ptr<arrow::Table>> TableTypesTable() {
   return arrow::Table::Make(MetadataSchema(CommandGetTableTypes{}), {types});
 }
 
-arrow::Result<std::shared_ptr<arrow::Table>> SqlInfoTable(const CommandGetSqlInfo& command) {
+arrow::Result<std::shared_ptr<arrow::Table>> SqlInfoTable(
+    const CommandGetSqlInfo& command) {
   struct Value {
     uint32_t id;
     int8_t type;  // 0 string, 1 bool, 3 int32
@@ -176,8 +182,8 @@ arrow::Result<std::shared_ptr<arrow::Table>> SqlInfoTable(const CommandGetSqlInf
   arrow::BooleanBuilder bools;
   arrow::Int32Builder int32s;
   for (const auto& value : known) {
-    if (!command.info.empty() &&
-        std::find(command.info.begin(), command.info.end(), value.id) == command.info.end())
+    if (!command.info.empty() && std::find(command.info.begin(), command.info.end(),
+                                           value.id) == command.info.end())
       continue;
     ARROW_RETURN_NOT_OK(ids.Append(value.id));
     ARROW_RETURN_NOT_OK(type_ids.Append(value.type));

@@ -39,7 +39,8 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ExecResultReader(
 }
 
 // The rows of a DoPut's stream of parameter batches.
-arrow::Result<std::vector<std::vector<Param>>> ReadParams(fl::FlightMessageReader* reader) {
+arrow::Result<std::vector<std::vector<Param>>> ReadParams(
+    fl::FlightMessageReader* reader) {
   std::vector<std::vector<Param>> rows;
   while (true) {
     ARROW_ASSIGN_OR_RAISE(auto chunk, reader->Next());
@@ -88,8 +89,9 @@ class BearerTokenFactory : public fl::ServerMiddlewareFactory {
     const auto& headers = context.incoming_headers();
     auto it = headers.find("authorization");
     if (it == headers.end()) {
-      return fl::MakeFlightError(fl::FlightStatusCode::Unauthenticated,
-                                 "sluiced requires a bearer token (authorization header)");
+      return fl::MakeFlightError(
+          fl::FlightStatusCode::Unauthenticated,
+          "sluiced requires a bearer token (authorization header)");
     }
     if (it->second != expected_) {
       return fl::MakeFlightError(fl::FlightStatusCode::Unauthenticated,
@@ -132,7 +134,8 @@ std::string FlightSqlService::NewHandle() {
 void FlightSqlService::ExpireLocked() {
   const auto now = std::chrono::steady_clock::now();
   for (auto it = pending_.begin(); it != pending_.end();) {
-    it = now - it->second.created > kUnfetchedLifetime ? pending_.erase(it) : std::next(it);
+    it = now - it->second.created > kUnfetchedLifetime ? pending_.erase(it)
+                                                       : std::next(it);
   }
 }
 
@@ -174,25 +177,26 @@ arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext&,
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ExpireLocked();
-      pending_[handle] =
-          Statement{query->query, {}, std::chrono::steady_clock::now(), std::move(executed)};
+      pending_[handle] = Statement{
+          query->query, {}, std::chrono::steady_clock::now(), std::move(executed)};
     }
-    ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(schema, request,
-                                          PackCommand(TicketStatementQuery{handle})));
+    ARROW_ASSIGN_OR_RAISE(
+        *info, MakeInfo(schema, request, PackCommand(TicketStatementQuery{handle})));
     return arrow::Status::OK();
   }
   if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
     ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
     ARROW_ASSIGN_OR_RAISE(auto schema, ResultSchema(statement.sql, statement.params));
-    ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(statement.sql, statement.params));
+    ARROW_ASSIGN_OR_RAISE(auto executed,
+                          ExecuteIfUpdate(statement.sql, statement.params));
     if (executed) {
       // Its summary is fetched once, like a statement query's.
       const std::string handle = NewHandle();
       std::lock_guard<std::mutex> lock(mutex_);
       pending_[handle] = Statement{statement.sql, statement.params,
                                    std::chrono::steady_clock::now(), std::move(executed)};
-      ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(schema, request,
-                                            PackCommand(TicketStatementQuery{handle})));
+      ARROW_ASSIGN_OR_RAISE(
+          *info, MakeInfo(schema, request, PackCommand(TicketStatementQuery{handle})));
       return arrow::Status::OK();
     }
     ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(schema, request, PackCommand(command)));
@@ -203,7 +207,8 @@ arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext&,
       std::holds_alternative<TicketStatementQuery>(command)) {
     return arrow::Status::Invalid("this Flight SQL command is sent with DoPut or DoGet");
   }
-  ARROW_ASSIGN_OR_RAISE(*info, MakeInfo(MetadataSchema(command), request, PackCommand(command)));
+  ARROW_ASSIGN_OR_RAISE(*info,
+                        MakeInfo(MetadataSchema(command), request, PackCommand(command)));
   return arrow::Status::OK();
 }
 
@@ -217,7 +222,8 @@ arrow::Status FlightSqlService::GetSchema(const fl::ServerCallContext&,
   std::shared_ptr<arrow::Schema> result;
   if (const auto* query = std::get_if<CommandStatementQuery>(&command)) {
     ARROW_ASSIGN_OR_RAISE(result, ResultSchema(query->query, {}));
-  } else if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
+  } else if (const auto* prepared =
+                 std::get_if<CommandPreparedStatementQuery>(&command)) {
     ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
     ARROW_ASSIGN_OR_RAISE(result, ResultSchema(statement.sql, statement.params));
   } else {
@@ -255,13 +261,15 @@ arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,
       auto it = pending_.find(ticket->handle);
       if (it == pending_.end()) {
         return arrow::Status::KeyError(
-            "unknown or already fetched statement ticket (tickets are good for one DoGet)");
+            "unknown or already fetched statement ticket (tickets are good for one "
+            "DoGet)");
       }
       statement = std::move(it->second);
       pending_.erase(it);
     }
     ARROW_ASSIGN_OR_RAISE(reader, Run(context, statement));
-  } else if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
+  } else if (const auto* prepared =
+                 std::get_if<CommandPreparedStatementQuery>(&command)) {
     ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
     ARROW_ASSIGN_OR_RAISE(reader, Run(context, statement));
   } else {
@@ -295,11 +303,12 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
   ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(descriptor.cmd));
   if (const auto* update = std::get_if<CommandStatementUpdate>(&command)) {
     if (Session::IsQuery(update->query)) {
-      return arrow::Status::Invalid("a query is not an update: run it with GetFlightInfo");
+      return arrow::Status::Invalid(
+          "a query is not an update: run it with GetFlightInfo");
     }
     ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(update->query));
-    return writer->WriteMetadata(*arrow::Buffer::FromString(
-        EncodeDoPutUpdateResult(result.rows_affected)));
+    return writer->WriteMetadata(
+        *arrow::Buffer::FromString(EncodeDoPutUpdateResult(result.rows_affected)));
   }
   if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
     ARROW_ASSIGN_OR_RAISE(auto rows, ReadParams(reader.get()));
@@ -310,11 +319,12 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = prepared_.find(prepared->handle);
-      if (it == prepared_.end()) return arrow::Status::KeyError("no such prepared statement");
+      if (it == prepared_.end())
+        return arrow::Status::KeyError("no such prepared statement");
       it->second.params = rows.empty() ? std::vector<Param>{} : std::move(rows[0]);
     }
-    return writer->WriteMetadata(*arrow::Buffer::FromString(
-        EncodeDoPutPreparedStatementResult(prepared->handle)));
+    return writer->WriteMetadata(
+        *arrow::Buffer::FromString(EncodeDoPutPreparedStatementResult(prepared->handle)));
   }
   if (const auto* prepared = std::get_if<CommandPreparedStatementUpdate>(&command)) {
     std::string sql;
@@ -322,7 +332,8 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = prepared_.find(prepared->handle);
-      if (it == prepared_.end()) return arrow::Status::KeyError("no such prepared statement");
+      if (it == prepared_.end())
+        return arrow::Status::KeyError("no such prepared statement");
       sql = it->second.sql;
       bound = it->second.params;
     }
@@ -333,7 +344,8 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
       ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(sql, std::move(params)));
       affected += result.rows_affected;
     }
-    return writer->WriteMetadata(*arrow::Buffer::FromString(EncodeDoPutUpdateResult(affected)));
+    return writer->WriteMetadata(
+        *arrow::Buffer::FromString(EncodeDoPutUpdateResult(affected)));
   }
   return arrow::Status::Invalid("this Flight SQL command is not sent with DoPut");
 }
@@ -360,7 +372,8 @@ arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext&,
       prepared_[created.handle] =
           Statement{request.query, {}, std::chrono::steady_clock::now(), std::nullopt};
     }
-    *result = std::make_unique<SingleResultStream>(PackCreatePreparedStatementResult(created));
+    *result =
+        std::make_unique<SingleResultStream>(PackCreatePreparedStatementResult(created));
     return arrow::Status::OK();
   }
   if (action.type == "ClosePreparedStatement") {
@@ -385,11 +398,13 @@ arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext&,
         }
       }
     }
-    ARROW_ASSIGN_OR_RAISE(auto serialized, fl::CancelFlightInfoResult(status).SerializeToString());
+    ARROW_ASSIGN_OR_RAISE(auto serialized,
+                          fl::CancelFlightInfoResult(status).SerializeToString());
     *result = std::make_unique<SingleResultStream>(std::move(serialized));
     return arrow::Status::OK();
   }
-  return arrow::Status::NotImplemented("action ", action.type, " is not supported by sluiced");
+  return arrow::Status::NotImplemented("action ", action.type,
+                                       " is not supported by sluiced");
 }
 
 arrow::Status FlightSqlService::ListActions(const fl::ServerCallContext&,

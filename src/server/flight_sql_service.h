@@ -41,9 +41,10 @@ class FlightSqlService : public arrow::flight::FlightServerBase {
   arrow::Status DoGet(const arrow::flight::ServerCallContext& context,
                       const arrow::flight::Ticket& request,
                       std::unique_ptr<arrow::flight::FlightDataStream>* stream) override;
-  arrow::Status DoPut(const arrow::flight::ServerCallContext& context,
-                      std::unique_ptr<arrow::flight::FlightMessageReader> reader,
-                      std::unique_ptr<arrow::flight::FlightMetadataWriter> writer) override;
+  arrow::Status DoPut(
+      const arrow::flight::ServerCallContext& context,
+      std::unique_ptr<arrow::flight::FlightMessageReader> reader,
+      std::unique_ptr<arrow::flight::FlightMetadataWriter> writer) override;
   arrow::Status DoAction(const arrow::flight::ServerCallContext& context,
                          const arrow::flight::Action& action,
                          std::unique_ptr<arrow::flight::ResultStream>* result) override;
@@ -66,8 +67,8 @@ class FlightSqlService : public arrow::flight::FlightServerBase {
   arrow::Result<std::shared_ptr<arrow::Schema>> ResultSchema(
       const std::string& sql, const std::vector<Param>& params);
   // Runs DDL and DML now (GetFlightInfo); nothing for queries.
-  arrow::Result<std::optional<ExecResult>> ExecuteIfUpdate(const std::string& sql,
-                                                           const std::vector<Param>& params);
+  arrow::Result<std::optional<ExecResult>> ExecuteIfUpdate(
+      const std::string& sql, const std::vector<Param>& params);
   arrow::Result<std::unique_ptr<arrow::flight::FlightInfo>> MakeInfo(
       const std::shared_ptr<arrow::Schema>& schema,
       const arrow::flight::FlightDescriptor& descriptor, const std::string& ticket);

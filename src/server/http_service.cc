@@ -103,17 +103,19 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     SendJson(response, 200, queries);
   });
 
-  server_->Delete(R"(/v1/queries/(\d+))", [this, authorized](const httplib::Request& request,
-                                                             httplib::Response& response) {
-    if (!authorized(request, response)) return;
-    const int64_t id = std::stoll(request.matches[1]);
-    if (registry_->Cancel(id)) {
-      SendJson(response, 200, {{"cancelled", id}});
-    } else {
-      SendJson(response, 404, {{"error", "no running query " + std::to_string(id)},
-                               {"code", "Key error"}});
-    }
-  });
+  server_->Delete(
+      R"(/v1/queries/(\d+))",
+      [this, authorized](const httplib::Request& request, httplib::Response& response) {
+        if (!authorized(request, response)) return;
+        const int64_t id = std::stoll(request.matches[1]);
+        if (registry_->Cancel(id)) {
+          SendJson(response, 200, {{"cancelled", id}});
+        } else {
+          SendJson(response, 404,
+                   {{"error", "no running query " + std::to_string(id)},
+                    {"code", "Key error"}});
+        }
+      });
 
   auto query = [this, authorized](const httplib::Request& request,
                                   httplib::Response& response) {
@@ -121,7 +123,8 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     std::string sql;
     if (request.method == "GET") {
       sql = request.get_param_value("sql");
-    } else if (request.get_header_value("Content-Type").rfind("application/json", 0) == 0) {
+    } else if (request.get_header_value("Content-Type").rfind("application/json", 0) ==
+               0) {
       Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
       if (!body.is_object() || !body.contains("sql") || !body["sql"].is_string()) {
         SendError(response, 400,
@@ -133,7 +136,8 @@ HttpService::HttpService(std::shared_ptr<Session> session,
       sql = request.body;
     }
     if (sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
-      SendError(response, 400, arrow::Status::Invalid("no SQL given (sql parameter or body)"));
+      SendError(response, 400,
+                arrow::Status::Invalid("no SQL given (sql parameter or body)"));
       return;
     }
     if (!Session::IsQuery(sql)) {
@@ -222,9 +226,8 @@ HttpService::HttpService(std::shared_ptr<Session> session,
 HttpService::~HttpService() { Stop(); }
 
 arrow::Status HttpService::Bind(const std::string& host, int port) {
-  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port)
-                                                             ? port
-                                                             : -1);
+  port_ = port == 0 ? server_->bind_to_any_port(host)
+                    : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ < 0) {
     return arrow::Status::IOError("cannot listen for HTTP on ", host, ":", port);
   }

@@ -25,7 +25,8 @@ namespace sluice::server {
 //   the first row is a 400 with {"error": ...}; an error mid-stream ends NDJSON with an
 //   {"error": ...} line and aborts an Arrow stream (no end-of-stream marker, no final
 //   chunk), never a silent truncation. A client that disconnects cancels its query.
-// - `GET /v1/queries`: the running queries as JSON; `DELETE /v1/queries/<id>` cancels one.
+// - `GET /v1/queries`: the running queries as JSON; `DELETE /v1/queries/<id>` cancels
+// one.
 // - `GET /healthz`.
 // With a token, every endpoint but /healthz needs `Authorization: Bearer <token>`.
 class HttpService {

@@ -19,7 +19,8 @@ class ProtoWriter {
   template <typename It>
   void PackedVarints(int field, It begin, It end) {
     std::string packed;
-    for (It it = begin; it != end; ++it) AppendVarint(&packed, static_cast<uint64_t>(*it));
+    for (It it = begin; it != end; ++it)
+      AppendVarint(&packed, static_cast<uint64_t>(*it));
     Bytes(field, packed);
   }
 

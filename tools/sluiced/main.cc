@@ -5,8 +5,8 @@
 #include <string>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <arrow/flight/server.h>
+#include <CLI/CLI.hpp>
 
 #include "server/flight_sql_service.h"
 #include "server/http_service.h"
@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
   app.add_option("--http", http_address,
                  "HTTP address HOST:PORT (default 127.0.0.1:8080; port 0: any)");
   app.add_option("--warehouse", warehouse, "Directory of durable tables");
-  app.add_option("--token", token,
-                 "Require 'Authorization: Bearer TOKEN' (default: $SLUICED_TOKEN, else none)");
+  app.add_option(
+      "--token", token,
+      "Require 'Authorization: Bearer TOKEN' (default: $SLUICED_TOKEN, else none)");
   app.add_option("--http-threads", http_threads, "Concurrent HTTP requests (default 64)")
       ->check(CLI::PositiveNumber);
   try {
