@@ -70,6 +70,51 @@ arrow::Result<std::pair<int64_t, int64_t>> CopyKept(
   return std::make_pair(total, kept);
 }
 
+// The data files one rewrite (DELETE, OPTIMIZE) writes: deleted again unless the rewrite
+// commits.
+class RewriteFiles {
+ public:
+  RewriteFiles(std::string root, std::shared_ptr<arrow::Schema> schema,
+               std::vector<std::string> partition_columns)
+      : root_(std::move(root)),
+        schema_(std::move(schema)),
+        partition_columns_(std::move(partition_columns)) {}
+
+  // A writer for one new file (however many rows).
+  DataWriter* NewWriter() {
+    writers_.push_back(std::make_unique<DataWriter>(root_, schema_, partition_columns_,
+                                                    std::numeric_limits<int64_t>::max()));
+    return writers_.back().get();
+  }
+  // Deletes what the newest writer wrote.
+  void DropLast() {
+    writers_.back()->Abort();
+    writers_.pop_back();
+  }
+  // Deletes everything and passes `status` on.
+  arrow::Status Abort(arrow::Status status) {
+    for (auto& writer : writers_) writer->Abort();
+    return status;
+  }
+  // Commits `info` before `actions` on top of `read_version`; nothing stays behind if
+  // that fails.
+  arrow::Result<WriteResult> Commit(DeltaTable* table, int64_t read_version,
+                                    const CommitInfo& info, std::vector<Action> actions,
+                                    const ReadScope& scope, WriteResult result) {
+    actions.insert(actions.begin(), Action(info));
+    auto version = table->Commit(read_version, std::move(actions), scope);
+    if (!version.ok()) return Abort(version.status());
+    result.version = *version;
+    return result;
+  }
+
+ private:
+  std::string root_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::vector<std::string> partition_columns_;
+  std::vector<std::unique_ptr<DataWriter>> writers_;
+};
+
 std::string PartitionKey(const PartitionValues& values) {
   std::string key;
   for (const auto& [column, value] : values) {
@@ -99,43 +144,27 @@ arrow::Result<WriteResult> DeltaTable::Delete(const cp::Expression& predicate) {
   ReadScope scope;
   scope.predicate = bound;
   std::vector<Action> actions;
-  std::vector<std::unique_ptr<DataWriter>> writers;
-  auto abort_all = [&] {
-    for (auto& writer : writers) writer->Abort();
-  };
+  RewriteFiles files(root_, schema, snapshot->metadata().partition_columns);
   const int64_t now = NowMillis();
   int64_t copied = 0;
   for (const auto& add : snapshot->files()) {
     auto remaining = cp::SimplifyWithGuarantee(bound, FileGuarantee(add, *schema));
-    if (!remaining.ok()) {
-      abort_all();
-      return remaining.status();
-    }
+    if (!remaining.ok()) return files.Abort(remaining.status());
     if (!remaining->IsSatisfiable()) continue;  // no row of this file can match
     if (remaining->Equals(cp::literal(true))) {
       // Every row matches: remove the file without reading it.
       auto rows = DataFileRows(root_, add);
-      if (!rows.ok()) {
-        abort_all();
-        return rows.status();
-      }
+      if (!rows.ok()) return files.Abort(rows.status());
       result.rows += *rows;
     } else {
-      writers.push_back(std::make_unique<DataWriter>(
-          root_, schema, snapshot->metadata().partition_columns,
-          std::numeric_limits<int64_t>::max()));
-      DataWriter* writer = writers.back().get();
+      DataWriter* writer = files.NewWriter();
       auto counts = CopyKept(root_, add, schema, keep, writer);
       arrow::Result<std::vector<AddFile>> added =
           counts.ok() ? writer->Finish() : counts.status();
-      if (!added.ok()) {
-        abort_all();
-        return added.status();
-      }
+      if (!added.ok()) return files.Abort(added.status());
       const auto [total, kept] = *counts;
       if (kept == total) {  // nothing matched after all: leave the file as it is
-        writer->Abort();
-        writers.pop_back();
+        files.DropLast();
         continue;
       }
       result.rows += total - kept;
@@ -157,12 +186,7 @@ arrow::Result<WriteResult> DeltaTable::Delete(const cp::Expression& predicate) {
                             {"numAddedFiles", std::to_string(result.files)},
                             {"numDeletedRows", std::to_string(result.rows)},
                             {"numCopiedRows", std::to_string(copied)}};
-  actions.insert(actions.begin(), Action(info));
-  auto version = Commit(snapshot->version(), std::move(actions), scope);
-  if (!version.ok()) abort_all();
-  ARROW_RETURN_NOT_OK(version);
-  result.version = *version;
-  return result;
+  return files.Commit(this, snapshot->version(), info, std::move(actions), scope, result);
 }
 
 arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) {
@@ -202,31 +226,19 @@ arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) 
   WriteResult result;
   ReadScope scope;  // concurrent appends do not conflict; removing a packed file does
   std::vector<Action> actions;
-  std::vector<std::unique_ptr<DataWriter>> writers;
+  RewriteFiles files(root_, schema, snapshot->metadata().partition_columns);
   const int64_t now = NowMillis();
-  auto abort_all = [&] {
-    for (auto& writer : writers) writer->Abort();
-  };
   for (const auto& bin : bins) {
     if (bin.size() < 2) continue;
-    writers.push_back(std::make_unique<DataWriter>(root_, schema,
-                                                   snapshot->metadata().partition_columns,
-                                                   std::numeric_limits<int64_t>::max()));
-    DataWriter* writer = writers.back().get();
+    DataWriter* writer = files.NewWriter();
     for (const AddFile* file : bin) {
       auto copied = CopyKept(root_, *file, schema, cp::literal(true), writer);
-      if (!copied.ok()) {
-        abort_all();
-        return copied.status();
-      }
+      if (!copied.ok()) return files.Abort(copied.status());
       actions.emplace_back(RemoveOf(*file, now, /*data_change=*/false));
       scope.removed_paths.insert(file->path);
     }
     auto added = writer->Finish();
-    if (!added.ok()) {
-      abort_all();
-      return added.status();
-    }
+    if (!added.ok()) return files.Abort(added.status());
     for (auto& add : *added) {
       add.data_change = false;
       actions.emplace_back(std::move(add));
@@ -243,12 +255,7 @@ arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) 
                                {"targetSize", std::to_string(target)}};
   info.operation_metrics = {{"numRemovedFiles", std::to_string(result.files_removed)},
                             {"numAddedFiles", std::to_string(result.files)}};
-  actions.insert(actions.begin(), Action(info));
-  auto version = Commit(snapshot->version(), std::move(actions), scope);
-  if (!version.ok()) abort_all();
-  ARROW_RETURN_NOT_OK(version);
-  result.version = *version;
-  return result;
+  return files.Commit(this, snapshot->version(), info, std::move(actions), scope, result);
 }
 
 arrow::Result<VacuumResult> DeltaTable::Vacuum(const VacuumOptions& options) {

@@ -58,6 +58,13 @@ arrow::Result<std::vector<std::vector<Param>>> ReadParams(
   return rows;
 }
 
+arrow::Result<Command> CommandOf(const fl::FlightDescriptor& descriptor) {
+  if (descriptor.type != fl::FlightDescriptor::CMD) {
+    return arrow::Status::Invalid("sluiced takes Flight SQL commands, not paths");
+  }
+  return ParseCommand(descriptor.cmd);
+}
+
 class SingleResultStream : public fl::ResultStream {
  public:
   explicit SingleResultStream(std::string body) : body_(std::move(body)) {}
@@ -166,10 +173,7 @@ arrow::Result<std::unique_ptr<fl::FlightInfo>> FlightSqlService::MakeInfo(
 arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext&,
                                               const fl::FlightDescriptor& request,
                                               std::unique_ptr<fl::FlightInfo>* info) {
-  if (request.type != fl::FlightDescriptor::CMD) {
-    return arrow::Status::Invalid("sluiced takes Flight SQL commands, not paths");
-  }
-  ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(request.cmd));
+  ARROW_ASSIGN_OR_RAISE(auto command, CommandOf(request));
   if (const auto* query = std::get_if<CommandStatementQuery>(&command)) {
     ARROW_ASSIGN_OR_RAISE(auto schema, ResultSchema(query->query, {}));
     ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(query->query, {}));
@@ -215,10 +219,7 @@ arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext&,
 arrow::Status FlightSqlService::GetSchema(const fl::ServerCallContext&,
                                           const fl::FlightDescriptor& request,
                                           std::unique_ptr<fl::SchemaResult>* schema) {
-  if (request.type != fl::FlightDescriptor::CMD) {
-    return arrow::Status::Invalid("sluiced takes Flight SQL commands, not paths");
-  }
-  ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(request.cmd));
+  ARROW_ASSIGN_OR_RAISE(auto command, CommandOf(request));
   std::shared_ptr<arrow::Schema> result;
   if (const auto* query = std::get_if<CommandStatementQuery>(&command)) {
     ARROW_ASSIGN_OR_RAISE(result, ResultSchema(query->query, {}));
@@ -296,11 +297,7 @@ arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,
 arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
                                       std::unique_ptr<fl::FlightMessageReader> reader,
                                       std::unique_ptr<fl::FlightMetadataWriter> writer) {
-  const auto& descriptor = reader->descriptor();
-  if (descriptor.type != fl::FlightDescriptor::CMD) {
-    return arrow::Status::Invalid("sluiced takes Flight SQL commands, not paths");
-  }
-  ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(descriptor.cmd));
+  ARROW_ASSIGN_OR_RAISE(auto command, CommandOf(reader->descriptor()));
   if (const auto* update = std::get_if<CommandStatementUpdate>(&command)) {
     if (Session::IsQuery(update->query)) {
       return arrow::Status::Invalid(

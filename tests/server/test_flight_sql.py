@@ -125,6 +125,19 @@ def test_client_that_cancels_or_disconnects_ends_its_query_within_a_second(serve
     assert server.wait_for_no_queries(within=1.0) < 1.0
 
 
+def test_adbc_client_that_closes_mid_stream_ends_its_query(server):
+    conn = flight_sql.connect(server.flight)
+    cur = conn.cursor()
+    cur.execute("SELECT id, id * 2 AS d FROM range(1000000000000)")
+    reader = cur.fetch_record_batch()
+    assert reader.read_next_batch().num_rows > 0
+    assert len(server.running_queries()) == 1
+    reader.close()
+    cur.close()
+    conn.close()
+    assert server.wait_for_no_queries(within=1.0) < 1.0
+
+
 def test_cancel_flight_info_before_do_get(server):
     client = fl.connect(server.flight)
     info = client.get_flight_info(fl.FlightDescriptor.for_command(statement_query("SELECT 1 AS x")))
