@@ -434,6 +434,21 @@ TEST(DeltaTable, VacuumDeletesOnlyFilesNoVersionInTheRetentionNeeds) {
   EXPECT_EQ(TableRows(root), 30);
 }
 
+TEST(DeltaTable, ALargeInsertSelectStreamsInBoundedMemory) {
+  testing::TempDir dir;
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  ASSERT_TRUE(session->Exec("CREATE TABLE big (k BIGINT, v DOUBLE)").ok());
+  testing::ResetPeakRss();
+  const int64_t before = testing::CurrentRssBytes();
+  // 60M rows: 960 MB of column data, written as it is produced.
+  auto written = session->Exec("INSERT INTO big SELECT id, id * 0.5 FROM range(60000000)")
+                     .ValueOrDie();
+  EXPECT_EQ(written.rows_affected, 60000000);
+  const int64_t growth = testing::PeakRssBytes() - before;
+  EXPECT_LT(growth, 256LL << 20) << "peak RSS grew by " << (growth >> 20) << " MiB";
+  EXPECT_EQ(Count(*session, "SELECT count(*) FROM big WHERE k % 1000000 = 0"), 60);
+}
+
 TEST(DeltaTable, OverwriteAndReplaceRejectBadDataBeforeWriting) {
   testing::TempDir dir;
   const std::string root = (dir.path() / "t").string();
