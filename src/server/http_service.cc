@@ -18,6 +18,7 @@ namespace {
 
 constexpr const char* kArrowStream = "application/vnd.apache.arrow.stream";
 constexpr const char* kNdjson = "application/x-ndjson";
+constexpr size_t kSlice = 256 * 1024;  // bytes per HTTP chunk
 
 // Collects what an IPC writer writes, to be sent as the next chunk.
 class ChunkOutputStream : public arrow::io::OutputStream {
@@ -33,10 +34,16 @@ class ChunkOutputStream : public arrow::io::OutputStream {
   }
   bool closed() const override { return closed_; }
   arrow::Result<int64_t> Tell() const override { return position_; }
-  std::string Take() { return std::exchange(pending_, std::string()); }
+  // The bytes written since the last call; valid until the next write. The buffer is
+  // reused, so large batches do not cost fresh pages each time.
+  std::string_view Take() {
+    pending_.swap(sent_);
+    pending_.clear();
+    return sent_;
+  }
 
  private:
-  std::string pending_;
+  std::string pending_, sent_;
   int64_t position_ = 0;
   bool closed_ = false;
 };
@@ -83,8 +90,12 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     return false;
   };
 
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
-    SendJson(response, 200, {{"status", "ok"}});
+  server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
+    SendJson(
+        response, 200,
+        {{"status", "ok"},
+         {"running_queries", registry_->size()},
+         {"arrow_bytes_allocated", arrow::default_memory_pool()->bytes_allocated()}});
   });
 
   server_->Get("/v1/queries", [this, authorized](const httplib::Request& request,
@@ -188,13 +199,15 @@ HttpService::HttpService(std::shared_ptr<Session> session,
           if (streaming->done) return false;
           std::shared_ptr<arrow::RecordBatch> batch;
           auto status = streaming->reader->ReadNext(&batch);
-          std::string chunk;
+          std::string_view chunk;
+          std::string text;
           if (!status.ok()) {
             (void)streaming->reader->Close();
             if (streaming->ipc) return false;  // aborts the response: no final chunk
-            chunk = Json({{"error", status.message()}, {"code", status.CodeAsString()}})
-                        .dump() +
-                    "\n";
+            text = Json({{"error", status.message()}, {"code", status.CodeAsString()}})
+                       .dump() +
+                   "\n";
+            chunk = text;
             streaming->done = true;
           } else if (!batch) {
             if (streaming->ipc) {
@@ -208,12 +221,17 @@ HttpService::HttpService(std::shared_ptr<Session> session,
           } else if (streaming->ipc) {
             if (!streaming->ipc->WriteRecordBatch(*batch).ok()) return false;
             chunk = streaming->chunks->Take();
-          } else if (!output::AppendNdjson(*batch, &chunk).ok()) {
-            return false;
+          } else {
+            if (!output::AppendNdjson(*batch, &text).ok()) return false;
+            chunk = text;
           }
           // A failed write means the client is gone: returning false ends the response
-          // and the releaser below stops the query.
-          if (!sink.write(chunk.data(), chunk.size())) return false;
+          // and the releaser below stops the query. Slices keep the library's copy of
+          // each chunk small.
+          for (size_t at = 0; at < chunk.size(); at += kSlice) {
+            const size_t n = std::min(kSlice, chunk.size() - at);
+            if (!sink.write(chunk.data() + at, n)) return false;
+          }
           if (streaming->done) sink.done();
           return true;
         },

@@ -1,7 +1,10 @@
 #include "server/query_registry.h"
 
+#include <malloc.h>
+
 #include <chrono>
 
+#include <arrow/memory_pool.h>
 #include <arrow/util/byte_size.h>
 
 namespace sluice::server {
@@ -113,10 +116,24 @@ void QueryRegistry::Remove(int64_t id) {
 
 void QueryRegistry::Watch() {
   std::unique_lock<std::mutex> lock(mutex_);
+  int idle_ticks = 0;
+  bool released = true;
   while (!shutting_down_) {
     wake_.wait_for(lock, std::chrono::milliseconds(100));
     for (auto& [id, entry] : running_) {
       if (entry.gone && entry.gone()) entry.stop->RequestStop();
+    }
+    if (!running_.empty()) {
+      idle_ticks = 0;
+      released = false;
+    } else if (!released && ++idle_ticks >= 5) {
+      // Idle for half a second after work: hand the memory that the allocators keep
+      // cached for the finished queries back to the system.
+      lock.unlock();
+      arrow::default_memory_pool()->ReleaseUnused();
+      ::malloc_trim(0);
+      lock.lock();
+      released = true;
     }
   }
 }

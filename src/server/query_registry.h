@@ -20,7 +20,8 @@ namespace sluice::server {
 // A query is listed from when its stream is opened until the stream is closed or
 // destroyed. A watchdog thread polls each query's `gone` predicate (has the client
 // disconnected or cancelled?) every 100 ms and stops the query when it turns true, so a
-// query blocked on its own work still ends promptly. Thread-safe.
+// query blocked on its own work still ends promptly; once no query has run for half a
+// second it returns the allocators' cached memory to the system. Thread-safe.
 class QueryRegistry {
  public:
   struct Info {

@@ -1,6 +1,7 @@
 """Load: 32 concurrent streaming clients over Flight SQL and HTTP, a third of them
 disconnecting at random, for SLUICE_LOAD_SECONDS (default 60). No crash, no leaked query,
-and the server's RSS returns to where it was after a warm-up round."""
+every Arrow allocation freed, and the server's RSS back to where it was after a warm-up
+round once it is idle."""
 import os
 import random
 import threading
@@ -65,15 +66,31 @@ def run_clients(server, seconds, seed):
     return counts
 
 
+def arrow_bytes_allocated(server):
+    import json
+    with urllib.request.urlopen(server.http + "/healthz", timeout=5) as response:
+        return json.loads(response.read())["arrow_bytes_allocated"]
+
+
+def idle_rss(server):
+    """RSS once the server has been idle long enough to return cached memory."""
+    server.wait_for_no_queries(within=2.0)
+    time.sleep(1.5)
+    return server.rss_bytes()
+
+
 def test_32_clients_with_random_disconnects(server):
     run_clients(server, 5, seed=1)  # warm-up: thread pools and allocators reach their size
-    server.wait_for_no_queries(within=2.0)
-    baseline = server.rss_bytes()
+    baseline = idle_rss(server)
+    baseline_arrow = arrow_bytes_allocated(server)
     counts = run_clients(server, int(os.environ.get("SLUICE_LOAD_SECONDS", "60")), seed=2)
     assert server.proc.poll() is None, "the server died"
     assert counts["done"] > 0 and counts["disconnected"] > 0, counts
-    server.wait_for_no_queries(within=2.0)
-    time.sleep(1.0)
-    after = server.rss_bytes()
-    print(f"\n{counts}, RSS baseline {baseline >> 20} MiB, after {after >> 20} MiB")
-    assert after < baseline * 1.25 + (32 << 20), (baseline, after)
+    after = idle_rss(server)
+    after_arrow = arrow_bytes_allocated(server)
+    print(f"\n{counts}, RSS baseline {baseline >> 20} MiB, after {after >> 20} MiB; "
+          f"Arrow bytes allocated {baseline_arrow} -> {after_arrow}")
+    # Every batch of every query, finished or abandoned, was freed ...
+    assert after_arrow == baseline_arrow
+    # ... and the process is back to its size after the warm-up.
+    assert after < baseline + (64 << 20), (baseline, after)
