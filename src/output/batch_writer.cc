@@ -14,36 +14,38 @@ namespace sluice::output {
 namespace {
 
 // Renders every cell of a column as text (NULL as nullopt), via Arrow's own casts.
-arrow::Result<std::vector<std::optional<std::string>>> CellsAsText(
+// A column as text: strings as they are, other types cast to utf8 (vectorized), and what
+// has no cast rendered value by value.
+arrow::Result<std::shared_ptr<arrow::StringArray>> ColumnAsText(
     const arrow::Array& column) {
-  std::shared_ptr<arrow::Array> text;
   if (column.type()->id() == arrow::Type::STRING) {
-    text = arrow::MakeArray(column.data());
-  } else {
-    auto cast = arrow::compute::Cast(column, arrow::utf8());
-    if (cast.ok()) {
-      text = *cast;
+    return std::static_pointer_cast<arrow::StringArray>(arrow::MakeArray(column.data()));
+  }
+  auto cast = arrow::compute::Cast(column, arrow::utf8());
+  if (cast.ok()) return std::static_pointer_cast<arrow::StringArray>(*cast);
+  arrow::StringBuilder builder;
+  for (int64_t i = 0; i < column.length(); ++i) {
+    if (column.IsNull(i)) {
+      ARROW_RETURN_NOT_OK(builder.AppendNull());
     } else {
-      std::vector<std::optional<std::string>> cells;
-      for (int64_t i = 0; i < column.length(); ++i) {
-        if (column.IsNull(i)) {
-          cells.emplace_back();
-        } else {
-          ARROW_ASSIGN_OR_RAISE(auto scalar, column.GetScalar(i));
-          cells.emplace_back(scalar->ToString());
-        }
-      }
-      return cells;
+      ARROW_ASSIGN_OR_RAISE(auto scalar, column.GetScalar(i));
+      ARROW_RETURN_NOT_OK(builder.Append(scalar->ToString()));
     }
   }
-  const auto& strings = static_cast<const arrow::StringArray&>(*text);
+  ARROW_ASSIGN_OR_RAISE(auto built, builder.Finish());
+  return std::static_pointer_cast<arrow::StringArray>(built);
+}
+
+arrow::Result<std::vector<std::optional<std::string>>> CellsAsText(
+    const arrow::Array& column) {
+  ARROW_ASSIGN_OR_RAISE(auto strings, ColumnAsText(column));
   std::vector<std::optional<std::string>> cells;
-  cells.reserve(static_cast<size_t>(strings.length()));
-  for (int64_t i = 0; i < strings.length(); ++i) {
-    if (strings.IsNull(i)) {
+  cells.reserve(static_cast<size_t>(strings->length()));
+  for (int64_t i = 0; i < strings->length(); ++i) {
+    if (strings->IsNull(i)) {
       cells.emplace_back();
     } else {
-      cells.emplace_back(std::string(strings.GetView(i)));
+      cells.emplace_back(std::string(strings->GetView(i)));
     }
   }
   return cells;
@@ -207,11 +209,11 @@ arrow::Result<OutputFormat> ParseOutputFormat(const std::string& name) {
 
 arrow::Status AppendNdjson(const arrow::RecordBatch& batch, std::string* out) {
   const auto& schema = *batch.schema();
-  std::vector<std::vector<std::optional<std::string>>> columns;
+  std::vector<std::shared_ptr<arrow::StringArray>> columns;
   std::vector<char> kinds;  // 'n' number, 'b' bool, 's' string
   for (int c = 0; c < batch.num_columns(); ++c) {
-    ARROW_ASSIGN_OR_RAISE(auto cells, CellsAsText(*batch.column(c)));
-    columns.push_back(std::move(cells));
+    ARROW_ASSIGN_OR_RAISE(auto text, ColumnAsText(*batch.column(c)));
+    columns.push_back(std::move(text));
     const auto id = schema.field(c)->type()->id();
     kinds.push_back(
         arrow::is_integer(id) || arrow::is_floating(id) || arrow::is_decimal(id) ? 'n'
@@ -219,26 +221,33 @@ arrow::Status AppendNdjson(const arrow::RecordBatch& batch, std::string* out) {
                                                                                  : 's');
   }
   std::vector<std::string> keys;
+  size_t row_bytes = 3;
   for (const auto& field : schema.fields()) {
     std::string key;
     AppendJsonString(field->name(), &key);
     keys.push_back(key + ":");
+    row_bytes += keys.back().size() + 8;
   }
+  out->reserve(out->size() + row_bytes * static_cast<size_t>(batch.num_rows()));
   for (int64_t r = 0; r < batch.num_rows(); ++r) {
     out->push_back('{');
     for (int c = 0; c < batch.num_columns(); ++c) {
       if (c) out->push_back(',');
       *out += keys[c];
-      const auto& cell = columns[c][r];
-      if (!cell) {
+      const auto& column = *columns[c];
+      if (column.IsNull(r)) {
         *out += "null";
-      } else if (kinds[c] == 'n') {
-        const bool finite = cell->find_first_of("nN") == std::string::npos;  // nan, inf
-        *out += finite ? *cell : "null";
+        continue;
+      }
+      const std::string_view cell = column.GetView(r);
+      if (kinds[c] == 'n') {
+        const bool finite =
+            cell.find_first_of("nN") == std::string_view::npos;  // nan, inf
+        *out += finite ? cell : std::string_view("null");
       } else if (kinds[c] == 'b') {
-        *out += *cell;
+        *out += cell;
       } else {
-        AppendJsonString(*cell, out);
+        AppendJsonString(cell, out);
       }
     }
     *out += "}\n";
