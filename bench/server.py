@@ -2,7 +2,8 @@
 and a 10-column query, via Flight SQL (pyarrow.flight client), HTTP Arrow IPC and HTTP
 NDJSON, beside a bare pyarrow.flight server serving the same batches from memory (the
 upper bound: no query, no SQL layer). Clients read every batch and count rows and Arrow
-bytes (NDJSON: bytes received and lines). Medians of --runs runs, interleaved.
+bytes (NDJSON: bytes received and lines). Medians of --runs runs, interleaved. Also the
+time from a client's cancel or disconnect until its query is gone.
 Writes bench/results/server.md.
 
     .venv/bin/python bench/server.py [--build build] [--runs 3]
@@ -93,6 +94,39 @@ def http_ndjson(server, sql):
     return rows, nbytes
 
 
+def running_queries(server):
+    import json
+    with urllib.request.urlopen(server["http"] + "/v1/queries") as response:
+        return json.loads(response.read())
+
+
+def unlisted_after(server, start):
+    """Milliseconds from `start` until no query is listed."""
+    while running_queries(server):
+        time.sleep(0.001)
+    return (time.perf_counter() - start) * 1000
+
+
+def cancel_latencies(server, rounds=10):
+    """Time from a client's cancel or disconnect until its query is gone."""
+    endless = "SELECT id FROM range(1000000000000)"
+    flight, http = [], []
+    for _ in range(rounds):
+        client = fl.connect(server["flight"])
+        info = client.get_flight_info(fl.FlightDescriptor.for_command(statement_query(endless)))
+        reader = client.do_get(info.endpoints[0].ticket)
+        reader.read_chunk()
+        start = time.perf_counter()
+        reader.cancel()
+        flight.append(unlisted_after(server, start))
+        response = urllib.request.urlopen(server["http"] + "/v1/query?" + urllib.parse.urlencode({"sql": endless}))
+        response.read(1000)
+        start = time.perf_counter()
+        response.close()
+        http.append(unlisted_after(server, start))
+    return flight, http
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default="build")
@@ -116,6 +150,7 @@ def main():
     }
     samples = {}
     try:
+        cancels = cancel_latencies(server)
         for _ in range(args.runs):
             for name, (sql, _) in QUERIES.items():
                 for client, run in clients.items():
@@ -147,6 +182,15 @@ def main():
             rows, nbytes = runs[0][1], runs[0][2]
             lines.append(f"| {name} | {client} | {rows:,} | {elapsed:.3f} | {rows / elapsed / 1e6:.1f} M | "
                          f"{nbytes / elapsed / 1e6:.0f} | {elapsed / bare_time:.2f} |")
+    flight, http = cancels
+    lines += [
+        "", "Cancellation: milliseconds from the client's cancel (pyarrow `reader.cancel()`) or "
+        "disconnect (closing the HTTP response after 1,000 bytes of an endless query) until "
+        "`/v1/queries` no longer lists the query; 10 rounds each.", "",
+        "| path | median (ms) | max (ms) |", "|---|---:|---:|",
+        f"| Flight SQL cancel | {statistics.median(flight):.1f} | {max(flight):.1f} |",
+        f"| HTTP disconnect | {statistics.median(http):.1f} | {max(http):.1f} |",
+    ]
     text = "\n".join(lines) + "\n"
     with open(os.path.join(HERE, "results", "server.md"), "w") as f:
         f.write(text)
