@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -490,6 +491,27 @@ std::vector<int64_t> ListCheckpoints(const std::string& root) {
   std::sort(versions.begin(), versions.end());
   versions.erase(std::unique(versions.begin(), versions.end()), versions.end());
   return versions;
+}
+
+int DeleteExpiredLogFiles(const std::string& root, int64_t checkpoint_version,
+                          int64_t older_than_ms) {
+  if (CheckpointFiles(root, checkpoint_version).empty()) return 0;
+  const auto cutoff =
+      std::chrono::file_clock::from_sys(std::chrono::sys_time<std::chrono::milliseconds>(
+          std::chrono::milliseconds(older_than_ms)));
+  int deleted = 0;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(LogDir(root), error)) {
+    const std::string name = entry.path().filename().string();
+    // "<20 digits>.json", "<20 digits>.checkpoint...parquet", "<20 digits>.crc"
+    if (name.size() < 25 || name.find_first_not_of("0123456789") != 20) continue;
+    if (std::stoll(name.substr(0, 20)) >= checkpoint_version) continue;
+    std::error_code stat_error;
+    const auto mtime = fs::last_write_time(entry.path(), stat_error);
+    if (stat_error || mtime >= cutoff) continue;
+    if (fs::remove(entry.path(), stat_error)) ++deleted;
+  }
+  return deleted;
 }
 
 }  // namespace sluice::delta

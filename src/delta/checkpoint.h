@@ -33,4 +33,10 @@ std::optional<int64_t> LastCheckpointVersion(const std::string& root);
 // The versions that have a complete checkpoint in the log, ascending.
 std::vector<int64_t> ListCheckpoints(const std::string& root);
 
+// Log cleanup: deletes the commit and checkpoint files of versions before
+// `checkpoint_version` (which must have a complete checkpoint) last modified before
+// `older_than_ms`. Returns how many files went. Time travel to those versions ends.
+int DeleteExpiredLogFiles(const std::string& root, int64_t checkpoint_version,
+                          int64_t older_than_ms);
+
 }  // namespace sluice::delta

@@ -520,11 +520,22 @@ arrow::Status DeltaTable::Checkpoint(int64_t version) {
   if (state->version != version) {
     return arrow::Status::IOError("Delta table ", root_, " has no version ", version);
   }
-  const double retention_hours = ConfiguredHours(
-      state->metadata.configuration, "delta.deletedFileRetentionDuration", 168);
+  const auto& configuration = state->metadata.configuration;
+  const double retention_hours =
+      ConfiguredHours(configuration, "delta.deletedFileRetentionDuration", 168);
   const int64_t expired_before =
       NowMillis() - static_cast<int64_t>(retention_hours * 3600 * 1000);
-  return WriteCheckpoint(root_, version, state->ToActions(expired_before));
+  ARROW_RETURN_NOT_OK(WriteCheckpoint(root_, version, state->ToActions(expired_before)));
+  // Log cleanup, as Delta writers do after a checkpoint: commits older than
+  // delta.logRetentionDuration (default 30 days) before this checkpoint go.
+  auto cleanup = configuration.find("delta.enableExpiredLogCleanup");
+  if (cleanup == configuration.end() || cleanup->second != "false") {
+    const double log_hours =
+        ConfiguredHours(configuration, "delta.logRetentionDuration", 30 * 24);
+    DeleteExpiredLogFiles(root_, version,
+                          NowMillis() - static_cast<int64_t>(log_hours * 3600 * 1000));
+  }
+  return arrow::Status::OK();
 }
 
 arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,

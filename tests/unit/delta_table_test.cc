@@ -277,6 +277,40 @@ TEST(DeltaTable, CheckpointsAreWrittenAndOpeningStartsFromTheNewest) {
   EXPECT_EQ(history.back().second.operation, "DELETE");
 }
 
+TEST(DeltaTable, CheckpointsCleanUpCommitsPastTheLogRetention) {
+  testing::TempDir dir;
+  const std::string kept = (dir.path() / "kept").string();
+  const std::string cleaned = (dir.path() / "cleaned").string();
+  {
+    auto a = delta::DeltaTable::Create(kept, KvSchema(), {},
+                                       {{"delta.checkpointInterval", "3"}})
+                 .ValueOrDie();
+    auto b =
+        delta::DeltaTable::Create(cleaned, KvSchema(), {},
+                                  {{"delta.checkpointInterval", "3"},
+                                   {"delta.logRetentionDuration", "interval 0 hours"}})
+            .ValueOrDie();
+    for (int i = 0; i < 7; ++i) {
+      ASSERT_TRUE(a->Append(Rows(i * 10, 10).get()).ok());
+      ASSERT_TRUE(b->Append(Rows(i * 10, 10).get()).ok());
+    }
+  }  // waits for the background checkpoints
+  // The default retention is 30 days: nothing goes.
+  EXPECT_TRUE(fs::exists(delta::CommitPath(kept, 0)));
+  // With none, everything before the newest checkpoint (version 6) goes.
+  for (int version = 0; version < 6; ++version) {
+    EXPECT_FALSE(fs::exists(delta::CommitPath(cleaned, version))) << version;
+  }
+  EXPECT_FALSE(fs::exists(fs::path(cleaned) / "_delta_log" /
+                          "00000000000000000003.checkpoint.parquet"));
+  EXPECT_TRUE(fs::exists(delta::CommitPath(cleaned, 6)));
+  auto table = delta::DeltaTable::Open(cleaned).ValueOrDie();
+  EXPECT_EQ(table->Latest().ValueOrDie()->version(), 7);
+  EXPECT_EQ(TableRows(cleaned), 70);
+  EXPECT_FALSE(table->AtVersion(5).ok());
+  EXPECT_EQ(table->AtVersion(6).ValueOrDie()->files().size(), 6u);
+}
+
 TEST(DeltaTable, ACorruptCheckpointIsAnErrorNamingTheFile) {
   testing::TempDir dir;
   const std::string root = (dir.path() / "t").string();
