@@ -1,5 +1,7 @@
 #include "delta/actions.h"
 
+#include <chrono>
+
 #include <arrow/status.h>
 
 namespace sluice::delta {
@@ -166,6 +168,12 @@ arrow::Result<std::optional<Action>> FromJson(const Json& line) {
 }
 
 }  // namespace
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string SerializeActions(const std::vector<Action>& actions) {
   std::string out;

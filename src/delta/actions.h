@@ -72,6 +72,9 @@ struct CommitInfo {
 
 using Action = std::variant<Protocol, Metadata, AddFile, RemoveFile, Txn, CommitInfo>;
 
+// Now, in milliseconds since the epoch: the unit of the log's timestamps.
+int64_t NowMillis();
+
 // One JSON object per line, each ending with a newline.
 std::string SerializeActions(const std::vector<Action>& actions);
 

@@ -155,10 +155,11 @@ arrow::Status WriteAtomically(
 // Typed access to the children of one struct column of a checkpoint, by name.
 class StructReader {
  public:
+  // `array` may be null: a column the checkpoint lacks, valid in no row.
   explicit StructReader(std::shared_ptr<arrow::Array> array)
       : array_(std::static_pointer_cast<arrow::StructArray>(std::move(array))) {}
 
-  bool IsValid(int64_t row) const { return array_->IsValid(row); }
+  bool IsValid(int64_t row) const { return array_ && array_->IsValid(row); }
 
   std::optional<std::string> String(const char* name, int64_t row) const {
     auto child = array_->GetFieldByName(name);
@@ -217,10 +218,6 @@ class StructReader {
     }
     return out;
   }
-  StructReader Child(const char* name) const {
-    return StructReader(array_->GetFieldByName(name));
-  }
-  bool Has(const char* name) const { return array_->GetFieldByName(name) != nullptr; }
 
  private:
   std::shared_ptr<arrow::StructArray> array_;
@@ -235,12 +232,17 @@ arrow::Status ReadActions(const arrow::Table& table, const std::string& file,
   };
   auto txns = column("txn"), adds = column("add"), removes = column("remove"),
        metas = column("metaData"), protocols = column("protocol");
+  auto chunk = [](const std::shared_ptr<arrow::ChunkedArray>& column, int c) {
+    return StructReader(column ? column->chunk(c) : nullptr);
+  };
   for (int c = 0; c < table.column(0)->num_chunks(); ++c) {
     const int64_t rows = table.column(0)->chunk(c)->length();
+    const StructReader add = chunk(adds, c), remove = chunk(removes, c),
+                       txn = chunk(txns, c), meta = chunk(metas, c),
+                       protocol = chunk(protocols, c);
     for (int64_t row = 0; row < rows; ++row) {
-      if (adds && StructReader(adds->chunk(c)).IsValid(row)) {
-        StructReader add(adds->chunk(c));
-        if (add.Has("deletionVector") && add.IsPresent("deletionVector", row)) {
+      if (add.IsValid(row)) {
+        if (add.IsPresent("deletionVector", row)) {
           return arrow::Status::NotImplemented(
               "file ", add.String("path", row).value_or(""), " has a deletion vector");
         }
@@ -253,8 +255,7 @@ arrow::Status ReadActions(const arrow::Table& table, const std::string& file,
         a.stats = add.String("stats", row).value_or("");
         if (a.path.empty()) return arrow::Status::IOError(file, ": add without a path");
         out->emplace_back(std::move(a));
-      } else if (removes && StructReader(removes->chunk(c)).IsValid(row)) {
-        StructReader remove(removes->chunk(c));
+      } else if (remove.IsValid(row)) {
         RemoveFile r;
         r.path = remove.String("path", row).value_or("");
         r.deletion_timestamp = remove.Integer("deletionTimestamp", row).value_or(0);
@@ -264,15 +265,13 @@ arrow::Status ReadActions(const arrow::Table& table, const std::string& file,
         r.partition_values = remove.Map("partitionValues", row);
         r.size = remove.Integer("size", row).value_or(0);
         out->emplace_back(std::move(r));
-      } else if (txns && StructReader(txns->chunk(c)).IsValid(row)) {
-        StructReader txn(txns->chunk(c));
+      } else if (txn.IsValid(row)) {
         Txn t;
         t.app_id = txn.String("appId", row).value_or("");
         t.version = txn.Integer("version", row).value_or(0);
         t.last_updated = txn.Integer("lastUpdated", row).value_or(0);
         out->emplace_back(std::move(t));
-      } else if (metas && StructReader(metas->chunk(c)).IsValid(row)) {
-        StructReader meta(metas->chunk(c));
+      } else if (meta.IsValid(row)) {
         Metadata m;
         m.id = meta.String("id", row).value_or("");
         m.name = meta.String("name", row);
@@ -286,8 +285,7 @@ arrow::Status ReadActions(const arrow::Table& table, const std::string& file,
         if (m.schema_string.empty())
           return arrow::Status::IOError(file, ": metaData without a schema");
         out->emplace_back(std::move(m));
-      } else if (protocols && StructReader(protocols->chunk(c)).IsValid(row)) {
-        StructReader protocol(protocols->chunk(c));
+      } else if (protocol.IsValid(row)) {
         Protocol p;
         p.min_reader_version =
             static_cast<int>(protocol.Integer("minReaderVersion", row).value_or(1));
@@ -477,6 +475,10 @@ std::optional<int64_t> LastCheckpointVersion(const std::string& root) {
   return json["version"].get<int64_t>();
 }
 
+bool HasCheckpoint(const std::string& root, int64_t version) {
+  return !CheckpointFiles(root, version).empty();
+}
+
 std::vector<int64_t> ListCheckpoints(const std::string& root) {
   std::vector<int64_t> versions;
   std::error_code error;
@@ -485,7 +487,7 @@ std::vector<int64_t> ListCheckpoints(const std::string& root) {
     if (name.size() > 31 && name.compare(20, 12, ".checkpoint.") == 0 &&
         name.find_first_not_of("0123456789") == 20) {
       const int64_t version = std::stoll(name.substr(0, 20));
-      if (!CheckpointFiles(root, version).empty()) versions.push_back(version);
+      if (HasCheckpoint(root, version)) versions.push_back(version);
     }
   }
   std::sort(versions.begin(), versions.end());
@@ -495,7 +497,7 @@ std::vector<int64_t> ListCheckpoints(const std::string& root) {
 
 int DeleteExpiredLogFiles(const std::string& root, int64_t checkpoint_version,
                           int64_t older_than_ms) {
-  if (CheckpointFiles(root, checkpoint_version).empty()) return 0;
+  if (!HasCheckpoint(root, checkpoint_version)) return 0;
   const auto cutoff =
       std::chrono::file_clock::from_sys(std::chrono::sys_time<std::chrono::milliseconds>(
           std::chrono::milliseconds(older_than_ms)));

@@ -30,6 +30,9 @@ arrow::Result<std::vector<Action>> ReadCheckpoint(const std::string& root,
 // The version `_last_checkpoint` names, if the file exists and is readable.
 std::optional<int64_t> LastCheckpointVersion(const std::string& root);
 
+// Whether `version` has a complete checkpoint in the log.
+bool HasCheckpoint(const std::string& root, int64_t version);
+
 // The versions that have a complete checkpoint in the log, ascending.
 std::vector<int64_t> ListCheckpoints(const std::string& root);
 

@@ -31,12 +31,6 @@ std::string RandomId() {
   return text;
 }
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Hive-style escaping of a partition directory's value.
 std::string EscapePartitionValue(const std::string& value) {
   static const char kHex[] = "0123456789ABCDEF";

@@ -31,12 +31,6 @@ namespace {
 
 constexpr int kMaxCommitAttempts = 100;
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 fs::path LogDir(const std::string& root) { return fs::path(root) / "_delta_log"; }
 
 // Versions of the commit files in the log, ascending.
@@ -219,17 +213,21 @@ arrow::Result<std::shared_ptr<DeltaTable>> DeltaTable::Create(
 
 arrow::Result<std::unique_ptr<TableState>> DeltaTable::LoadState(int64_t version) const {
   auto state = std::make_unique<TableState>();
-  // Start from the newest checkpoint at or before `version`.
+  // Start from the newest checkpoint at or before `version`: for the newest version the
+  // one _last_checkpoint names, unless it is not (yet) there; else list the log.
   std::optional<int64_t> start;
-  if (version < 0) start = LastCheckpointVersion(root_);
-  const auto checkpoints = ListCheckpoints(root_);
-  if (start && !std::binary_search(checkpoints.begin(), checkpoints.end(), *start))
-    start.reset();  // _last_checkpoint names a checkpoint that is not (yet) there
-  for (auto it = checkpoints.rbegin(); !start && it != checkpoints.rend(); ++it) {
-    if (version < 0 || *it <= version) start = *it;
+  if (version < 0) {
+    start = LastCheckpointVersion(root_);
+    if (start && !HasCheckpoint(root_, *start)) start.reset();
+  }
+  if (!start) {
+    const auto checkpoints = ListCheckpoints(root_);
+    for (auto it = checkpoints.rbegin(); !start && it != checkpoints.rend(); ++it) {
+      if (version < 0 || *it <= version) start = *it;
+    }
   }
   std::error_code error;
-  if (start && (version < 0 || *start <= version)) {
+  if (start) {
     ARROW_ASSIGN_OR_RAISE(auto actions, ReadCheckpoint(root_, *start));
     ARROW_RETURN_NOT_OK(state->Apply(*start, FileTimeMillis(CommitPath(root_, *start)),
                                      std::move(actions), root_));

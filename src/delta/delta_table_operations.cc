@@ -23,12 +23,6 @@ namespace {
 constexpr int64_t kDefaultTargetFileBytes = 128LL << 20;
 constexpr double kDefaultRetentionHours = 168;
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 RemoveFile RemoveOf(const AddFile& add, int64_t now, bool data_change) {
   RemoveFile remove;
   remove.path = add.path;
