@@ -210,14 +210,11 @@ HttpService::HttpService(std::shared_ptr<Session> session,
             chunk = text;
             streaming->done = true;
           } else if (!batch) {
-            if (streaming->ipc) {
+            if (streaming->ipc) {  // the end-of-stream marker
               if (!streaming->ipc->Close().ok()) return false;
               chunk = streaming->chunks->Take();
-              if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
             }
-            sink.done();
             streaming->done = true;
-            return true;
           } else if (streaming->ipc) {
             if (!streaming->ipc->WriteRecordBatch(*batch).ok()) return false;
             chunk = streaming->chunks->Take();
