@@ -14,6 +14,7 @@
 namespace sluice {
 
 class Session;
+struct DerivedQuery;
 namespace plan {
 class LogicalNode;
 }
@@ -89,8 +90,8 @@ class DataFrame {
   DataFrame(std::shared_ptr<Session> session,
             std::shared_ptr<const plan::LogicalNode> plan, arrow::Status status);
   DataFrame WithError(arrow::Status status) const;
-  DataFrame Derive(const std::string& sql,
-                   std::vector<std::pair<std::string, DataFrame>> inputs) const;
+  // A new frame from a query over this one (and others) built from parsed fragments.
+  DataFrame Derive(const DerivedQuery& query) const;
 
   std::shared_ptr<Session> session_;
   std::shared_ptr<const plan::LogicalNode> plan_;

@@ -31,6 +31,12 @@ struct SessionOptions {
   // Where durable tables live. Set by Connect from the URI ("local:/path"); "./warehouse"
   // when the URI names none.
   std::string warehouse;
+  // When true, the table functions that read files (read_parquet, read_csv, read_ipc,
+  // delta_scan) may read only under the warehouse and `readable_directories` (symlinks
+  // and `..` resolved first); anything else is an IOError saying "permission denied".
+  // sluiced confines every client this way. False: the process's own access applies.
+  bool confine_file_access = false;
+  std::vector<std::string> readable_directories;
 };
 
 // A connection to an engine and its catalog of named tables. Create with Connect.

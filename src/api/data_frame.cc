@@ -6,6 +6,7 @@
 #include <arrow/table.h>
 #include <arrow/util/thread_pool.h>
 
+#include "api/derived_query.h"
 #include "catalog/catalog.h"
 #include "exec/plan_lowering.h"
 #include "exec/query_stream.h"
@@ -13,16 +14,36 @@
 #include "plan/optimizer.h"
 #include "sluice/session.h"
 #include "sql/binder.h"
+#include "sql/fragment_parser.h"
 #include "sql/parser.h"
 
 namespace sluice {
 
 namespace {
 
-std::string JoinList(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
+// Names under which DataFrame inputs are bound; no SQL text can name them.
+constexpr const char* kInput = "\x01input";
+constexpr const char* kLeft = "\x01left";
+constexpr const char* kRight = "\x01right";
+
+sql::Json InputRelation(const char* name, const char* alias) {
+  sql::Json range_var = {{"relname", name}, {"inh", true}, {"location", -1}};
+  if (*alias) range_var["alias"] = {{"aliasname", alias}};
+  return {{"RangeVar", std::move(range_var)}};
+}
+
+sql::Json StarTarget() {
+  return {{"ResTarget",
+           {{"val",
+             {{"ColumnRef",
+               {{"fields", {{{"A_Star", sql::Json::object()}}}}, {"location", -1}}}}},
+            {"location", -1}}}};
+}
+
+sql::Json SelectFrom(sql::Json from_item) {
+  return {{"fromClause", sql::Json::array({std::move(from_item)})},
+          {"op", "SETOP_NONE"},
+          {"limitOption", "LIMIT_OPTION_DEFAULT"}};
 }
 
 // A top-level LIMIT is not lowered: the stream applies it and stops the plan when done.
@@ -78,48 +99,76 @@ DataFrame DataFrame::WithError(arrow::Status status) const {
   return DataFrame(session_, nullptr, std::move(status));
 }
 
-DataFrame DataFrame::Derive(const std::string& sql,
-                            std::vector<std::pair<std::string, DataFrame>> inputs) const {
-  for (const auto& [name, input] : inputs) {
+DataFrame DataFrame::Derive(const DerivedQuery& query) const {
+  for (const auto& [name, input] : query.inputs) {
     if (!input.status_.ok()) return WithError(input.status_);
   }
-  auto statements = sql::Parse(sql);
-  if (!statements.ok()) return WithError(statements.status());
-  if (statements->size() != 1 || (*statements)[0].kind != "SelectStmt") {
-    return WithError(
-        arrow::Status::Invalid("expression is not a single expression: ", sql));
-  }
   const std::vector<Param> no_params;
-  sql::Binder binder(sql, session_->catalog_.get(), &no_params);
-  for (const auto& [name, input] : inputs) binder.AddRelation(name, input.plan_);
-  auto plan = binder.BindSelect(sql::NodeBody((*statements)[0].node));
+  sql::Binder binder(query.text, session_->catalog_.get(), &no_params);
+  for (const auto& [name, input] : query.inputs) binder.AddRelation(name, input.plan_);
+  auto plan = binder.BindSelect(query.select);
   if (!plan.ok()) return WithError(plan.status());
   return DataFrame(session_, std::move(*plan), arrow::Status::OK());
 }
 
 DataFrame DataFrame::Select(const std::vector<std::string>& exprs) const {
-  return Derive("SELECT " + JoinList(exprs) + " FROM __input", {{"__input", *this}});
+  sql::FragmentParser parser("Select");
+  sql::Json targets = sql::Json::array();
+  for (const auto& expr : exprs) {
+    auto target = parser.SelectItem(expr, /*allow_star=*/true);
+    if (!target.ok()) return WithError(target.status());
+    targets.push_back(std::move(*target));
+  }
+  if (targets.empty()) return WithError(arrow::Status::Invalid("Select: no expressions"));
+  sql::Json select = SelectFrom(InputRelation(kInput, ""));
+  select["targetList"] = std::move(targets);
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
 }
 
 DataFrame DataFrame::Filter(const std::string& predicate) const {
-  return Derive("SELECT * FROM __input WHERE " + predicate, {{"__input", *this}});
+  sql::FragmentParser parser("Filter");
+  auto condition = parser.Expression(predicate);
+  if (!condition.ok()) return WithError(condition.status());
+  sql::Json select = SelectFrom(InputRelation(kInput, ""));
+  select["targetList"] = sql::Json::array({StarTarget()});
+  select["whereClause"] = std::move(*condition);
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
 }
 
 DataFrame DataFrame::Aggregate(const std::vector<std::string>& keys,
                                const std::vector<std::string>& aggregates) const {
-  std::vector<std::string> outputs = keys;
-  outputs.insert(outputs.end(), aggregates.begin(), aggregates.end());
-  std::string sql = "SELECT " + JoinList(outputs) + " FROM __input";
-  if (!keys.empty()) {
-    std::vector<std::string> ordinals;
-    for (size_t i = 1; i <= keys.size(); ++i) ordinals.push_back(std::to_string(i));
-    sql += " GROUP BY " + JoinList(ordinals);
+  sql::FragmentParser parser("Aggregate");
+  sql::Json select = SelectFrom(InputRelation(kInput, ""));
+  select["targetList"] = sql::Json::array();
+  for (const auto* list : {&keys, &aggregates}) {
+    for (const auto& item : *list) {
+      auto target = parser.SelectItem(item, /*allow_star=*/false);
+      if (!target.ok()) return WithError(target.status());
+      select["targetList"].push_back(std::move(*target));
+    }
   }
-  return Derive(sql, {{"__input", *this}});
+  if (select["targetList"].empty()) {
+    return WithError(arrow::Status::Invalid("Aggregate: no keys and no aggregates"));
+  }
+  // Grouped by position: a key may carry an alias.
+  for (size_t i = 1; i <= keys.size(); ++i) {
+    select["groupClause"].push_back(
+        {{"A_Const", {{"ival", {{"ival", i}}}, {"location", -1}}}});
+  }
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
 }
 
 DataFrame DataFrame::Sort(const std::vector<std::string>& keys) const {
-  return Derive("SELECT * FROM __input ORDER BY " + JoinList(keys), {{"__input", *this}});
+  sql::FragmentParser parser("Sort");
+  sql::Json select = SelectFrom(InputRelation(kInput, ""));
+  select["targetList"] = sql::Json::array({StarTarget()});
+  for (const auto& key : keys) {
+    auto sort_by = parser.SortKey(key);
+    if (!sort_by.ok()) return WithError(sort_by.status());
+    select["sortClause"].push_back(std::move(*sort_by));
+  }
+  if (keys.empty()) return WithError(arrow::Status::Invalid("Sort: no keys"));
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
 }
 
 DataFrame DataFrame::Limit(int64_t count, int64_t offset) const {
@@ -133,9 +182,16 @@ DataFrame DataFrame::Limit(int64_t count, int64_t offset) const {
 
 DataFrame DataFrame::Join(const DataFrame& right, const std::string& on,
                           JoinType type) const {
-  const char* join = type == JoinType::kInner ? " JOIN " : " LEFT JOIN ";
-  return Derive("SELECT * FROM __left AS l" + std::string(join) + "__right AS r ON " + on,
-                {{"__left", *this}, {"__right", right}});
+  sql::FragmentParser parser("Join");
+  auto condition = parser.Expression(on);
+  if (!condition.ok()) return WithError(condition.status());
+  sql::Json join = {{"jointype", type == JoinType::kInner ? "JOIN_INNER" : "JOIN_LEFT"},
+                    {"larg", InputRelation(kLeft, "l")},
+                    {"rarg", InputRelation(kRight, "r")},
+                    {"quals", std::move(*condition)}};
+  sql::Json select = SelectFrom({{"JoinExpr", std::move(join)}});
+  select["targetList"] = sql::Json::array({StarTarget()});
+  return Derive({std::move(select), parser.text(), {{kLeft, *this}, {kRight, right}}});
 }
 
 std::shared_ptr<arrow::Schema> DataFrame::schema() const {

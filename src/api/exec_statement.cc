@@ -100,24 +100,37 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
     }
     return ExecResult{message, static_cast<int64_t>(result.deleted.size()), -1};
   }
-  const std::string_view sql = dialect.sql;
-  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
+  // Positions in the rewrite are positions in the user's text: errors show the latter.
+  const std::string_view sql = original;
+  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {original, 0}));
   if (statements.size() != 1) {
     return arrow::Status::Invalid("expected one statement, got ", statements.size());
   }
   const auto& statement = statements[0];
   const Json& body = sql::NodeBody(statement.node);
-  if (body.contains("accessMethod") && body["accessMethod"] != "delta") {
+  const Json& target = statement.kind == "CreateTableAsStmt" ? body.at("into") : body;
+  if (target.contains("accessMethod") && target["accessMethod"] != "delta") {
     return SqlNotSupported(sql, -1,
-                           "USING " + body["accessMethod"].get<std::string>() +
+                           "USING " + target["accessMethod"].get<std::string>() +
                                " (tables are Delta tables)");
   }
   auto bind_query = [&](const Json& select) -> arrow::Result<DataFrame> {
-    sql::Binder binder(sql, catalog_.get(), &params);
+    sql::Binder binder(sql, catalog_.get(), &params, &dialect.versions);
     ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(select));
+    ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
     return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
   };
   auto taken = [&](const std::string& name) { return catalog_->Lookup(name).ok(); };
+  // The new table's directory; a name that cannot be one is an error at its position.
+  auto new_table_path = [&](const std::string& name,
+                            const Json& relation) -> arrow::Result<std::string> {
+    auto path = catalog_->WarehousePath(name);
+    if (!path.ok()) {
+      return SqlInvalid(sql, sql::NodeLocation({{"RangeVar", relation}}),
+                        path.status().message());
+    }
+    return path;
+  };
   auto ReplaceableTable =
       [&](const std::string& name) -> arrow::Result<std::shared_ptr<delta::DeltaTable>> {
     auto table = catalog_->WarehouseTable(name);
@@ -130,6 +143,7 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
 
   if (statement.kind == "CreateStmt") {
     const std::string name = RelationName(body.at("relation"));
+    ARROW_ASSIGN_OR_RAISE(auto path, new_table_path(name, body.at("relation")));
     ARROW_ASSIGN_OR_RAISE(auto schema, ColumnsOf(body, sql));
     if (dialect.partitioned_by.empty()) dialect.partitioned_by = PartitionColumnsOf(body);
     for (const auto& column : dialect.partitioned_by) {
@@ -152,15 +166,16 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
                       "table \"" + name + "\" already exists");
     }
     fs::create_directories(options_.warehouse);
-    ARROW_ASSIGN_OR_RAISE(auto table, delta::DeltaTable::Create(
-                                          catalog_->WarehousePath(name), schema,
-                                          dialect.partitioned_by, dialect.properties));
+    ARROW_ASSIGN_OR_RAISE(auto table,
+                          delta::DeltaTable::Create(path, schema, dialect.partitioned_by,
+                                                    dialect.properties));
     return ExecResult{"CREATE TABLE", 0, 0};
   }
 
   if (statement.kind == "CreateTableAsStmt") {
     const Json& into = body.at("into");
     const std::string name = RelationName(into.at("rel"));
+    ARROW_ASSIGN_OR_RAISE(auto path, new_table_path(name, into.at("rel")));
     const bool replace = taken(name) && dialect.or_replace;
     if (taken(name) && !replace) {
       if (body.value("if_not_exists", false)) return ExecResult{"CREATE TABLE AS", 0, -1};
@@ -177,7 +192,6 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
       return ExecResult{"SELECT " + std::to_string(replaced.rows), replaced.rows,
                         replaced.version};
     }
-    const std::string path = catalog_->WarehousePath(name);
     fs::create_directories(options_.warehouse);
     ARROW_ASSIGN_OR_RAISE(auto table, delta::DeltaTable::Create(path, reader->schema(),
                                                                 dialect.partitioned_by,
@@ -201,6 +215,10 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
     const std::string name = RelationName(body.at("relation"));
     auto table = catalog_->WarehouseTable(name);
     if (!table.ok()) {
+      if (!table.status().IsKeyError()) {
+        return SqlError(table.status().code(), sql,
+                        sql::NodeLocation(body.at("relation")), table.status().message());
+      }
       return SqlError(
           arrow::StatusCode::KeyError, sql, sql::NodeLocation(body.at("relation")),
           "table \"" + name + "\" does not exist (INSERT writes durable tables)");
@@ -254,6 +272,10 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
     const std::string name = RelationName(relation);
     auto table = catalog_->WarehouseTable(name);
     if (!table.ok()) {
+      if (!table.status().IsKeyError()) {
+        return SqlError(table.status().code(), sql, sql::NodeLocation(relation),
+                        table.status().message());
+      }
       return SqlError(
           arrow::StatusCode::KeyError, sql, sql::NodeLocation(relation),
           "table \"" + name + "\" does not exist (DELETE changes durable tables)");
@@ -291,7 +313,7 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
       auto names = sql::StringList(object.at("List").at("items"));
       const std::string name = names.empty() ? "" : names.back();
       if (catalog_->Drop(name).ok()) continue;  // an in-memory table
-      const std::string path = catalog_->WarehousePath(name);
+      ARROW_ASSIGN_OR_RAISE(auto path, catalog_->WarehousePath(name));
       if (!delta::DeltaTable::Exists(path)) {
         if (missing_ok) continue;
         return arrow::Status::KeyError("table \"", name, "\" does not exist");

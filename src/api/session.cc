@@ -34,9 +34,21 @@ arrow::Result<std::shared_ptr<arrow::Table>> ExplainTable(const std::string& tex
 
 }  // namespace
 
+namespace {
+
+catalog::FileAccess FileAccessOf(const SessionOptions& options) {
+  if (!options.confine_file_access) return catalog::FileAccess::Unrestricted();
+  std::vector<std::string> roots = options.readable_directories;
+  if (!options.warehouse.empty()) roots.push_back(options.warehouse);
+  return catalog::FileAccess::Confined(roots);
+}
+
+}  // namespace
+
 Session::Session(SessionOptions options)
     : options_(std::move(options)),
-      catalog_(std::make_shared<catalog::Catalog>(options_.warehouse)) {}
+      catalog_(std::make_shared<catalog::Catalog>(options_.warehouse,
+                                                  FileAccessOf(options_))) {}
 
 Session::~Session() = default;
 
@@ -47,8 +59,9 @@ arrow::Result<DataFrame> Session::Sql(std::string_view original,
       dialect.overwrite) {
     return arrow::Status::Invalid("Sql runs queries; run DDL and DML with Exec");
   }
-  const std::string_view sql = dialect.sql;
-  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(sql));
+  // Positions in the rewrite are positions in the user's text: errors show the latter.
+  const std::string_view sql = original;
+  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {original, 0}));
   if (statements.empty()) return arrow::Status::Invalid("no SQL statement given");
   if (statements.size() > 1) {
     return SqlInvalid(sql, statements[1].begin,
@@ -56,9 +69,10 @@ arrow::Result<DataFrame> Session::Sql(std::string_view original,
   }
   const auto& statement = statements[0];
   const sql::Json& body = sql::NodeBody(statement.node);
-  sql::Binder binder(sql, catalog_.get(), &params);
+  sql::Binder binder(sql, catalog_.get(), &params, &dialect.versions);
   if (statement.kind == "SelectStmt") {
     ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(body));
+    ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
     return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
   }
   if (statement.kind == "ExplainStmt") {
@@ -67,6 +81,7 @@ arrow::Result<DataFrame> Session::Sql(std::string_view original,
       return SqlNotSupported(sql, statement.begin, "EXPLAIN of " + sql::NodeKind(query));
     }
     ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(sql::NodeBody(query)));
+    ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
     ARROW_ASSIGN_OR_RAISE(auto optimized, plan::Optimize(plan));
     ARROW_ASSIGN_OR_RAISE(auto table, ExplainTable(optimized->ToString()));
     auto source = std::make_shared<catalog::MemoryTable>(table, "explain");

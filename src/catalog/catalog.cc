@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <set>
 
+#include "catalog/delta_history.h"
 #include "catalog/delta_source.h"
 #include "delta/delta_table.h"
+#include "delta/snapshot.h"
 
 namespace sluice::catalog {
 
@@ -19,13 +21,55 @@ std::string Lower(const std::string& name) {
 }
 }  // namespace
 
-Catalog::Catalog(std::string warehouse) : warehouse_(std::move(warehouse)) {}
+Catalog::Catalog(std::string warehouse, FileAccess file_access)
+    : warehouse_(std::move(warehouse)), file_access_(std::move(file_access)) {}
 
-std::string Catalog::WarehousePath(const std::string& name) const {
-  return (std::filesystem::path(warehouse_) / Lower(name)).string();
+arrow::Status Catalog::CheckTableName(const std::string& name) {
+  auto refuse = [&](const char* rule) {
+    std::string shown;
+    for (unsigned char c : name.substr(0, 64)) {
+      shown += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
+    }
+    return arrow::Status::Invalid("invalid table name \"", shown, "\": ", rule);
+  };
+  if (name.empty()) return refuse("a name must not be empty");
+  if (name.size() > 255) return refuse("a name is at most 255 bytes");
+  if (name == "." || name == "..") return refuse("'.' and '..' are not names");
+  if (name.front() == '.') return refuse("a name must not start with '.'");
+  for (unsigned char c : name) {
+    if (c == '/' || c == '\\') return refuse("a name must not contain '/' or '\\'");
+    if (c < 0x20 || c == 0x7f)
+      return refuse("a name must not contain control characters");
+  }
+  return arrow::Status::OK();
 }
 
-arrow::Result<std::shared_ptr<delta::DeltaTable>> Catalog::DeltaTableAt(
+arrow::Result<std::string> Catalog::WarehousePath(const std::string& name) const {
+  ARROW_RETURN_NOT_OK(CheckTableName(name));
+  namespace fs = std::filesystem;
+  const fs::path path = fs::path(warehouse_) / Lower(name);
+  // A symlinked table directory could lead anywhere: the resolved path must be the
+  // warehouse's own child.
+  std::error_code error;
+  const fs::path root = fs::weakly_canonical(fs::absolute(warehouse_, error), error);
+  const fs::path resolved = fs::weakly_canonical(fs::absolute(path, error), error);
+  if (error || resolved.parent_path() != root) {
+    return arrow::Status::Invalid("table \"", name, "\" resolves to ", resolved.string(),
+                                  ", outside the warehouse ", root.string());
+  }
+  return path.string();
+}
+
+arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupPath(
+    const std::string& path, std::optional<int64_t> version) const {
+  ARROW_RETURN_NOT_OK(file_access_.CheckRead(path));
+  ARROW_ASSIGN_OR_RAISE(auto table, OpenCached(path));
+  ARROW_ASSIGN_OR_RAISE(auto snapshot,
+                        version ? table->AtVersion(*version) : table->Latest());
+  return std::make_shared<DeltaSource>(std::move(snapshot));
+}
+
+arrow::Result<std::shared_ptr<delta::DeltaTable>> Catalog::OpenCached(
     const std::string& path) const {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -39,11 +83,33 @@ arrow::Result<std::shared_ptr<delta::DeltaTable>> Catalog::DeltaTableAt(
 
 arrow::Result<std::shared_ptr<delta::DeltaTable>> Catalog::WarehouseTable(
     const std::string& name) const {
-  const std::string path = WarehousePath(name);
-  if (warehouse_.empty() || !delta::DeltaTable::Exists(path)) {
+  if (warehouse_.empty())
+    return arrow::Status::KeyError("table '", name, "' does not exist");
+  ARROW_ASSIGN_OR_RAISE(auto path, WarehousePath(name));
+  if (!delta::DeltaTable::Exists(path)) {
     return arrow::Status::KeyError("table '", name, "' does not exist");
   }
-  return DeltaTableAt(path);
+  return OpenCached(path);
+}
+
+arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupVersion(
+    const std::string& name, int64_t version) const {
+  ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->AtVersion(version));
+  return std::make_shared<DeltaSource>(std::move(snapshot));
+}
+
+arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupAsOf(
+    const std::string& name, int64_t timestamp_ms) const {
+  ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->AtTimestamp(timestamp_ms));
+  return std::make_shared<DeltaSource>(std::move(snapshot));
+}
+
+arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupHistory(
+    const std::string& name) const {
+  ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
+  return MakeHistorySource(table.get(), name);
 }
 
 void Catalog::Forget(const std::string& path) const {

@@ -3,9 +3,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "catalog/file_access.h"
 #include "catalog/table_source.h"
 
 namespace sluice::delta {
@@ -19,10 +21,19 @@ namespace sluice::catalog {
 // folds unquoted identifiers to lower case; C++ callers may register "Trades" and query
 // trades); warehouse directories use the lower-cased name. Registered names shadow
 // warehouse tables. Thread-safe.
+//
+// Warehouse table names are checked before they become paths (see CheckTableName), and
+// every warehouse path must resolve to a directory directly under the warehouse root.
 class Catalog {
  public:
-  explicit Catalog(std::string warehouse = "");
+  explicit Catalog(std::string warehouse = "",
+                   FileAccess file_access = FileAccess::Unrestricted());
   const std::string& warehouse() const { return warehouse_; }
+  const FileAccess& file_access() const { return file_access_; }
+
+  // Invalid, naming the rule, unless `name` can name a warehouse table: 1 to 255 bytes,
+  // no '/', '\\', control characters or NUL, not "." or "..", not starting with '.'.
+  static arrow::Status CheckTableName(const std::string& name);
 
   // Fails with AlreadyExists if the name is taken, unless `replace`.
   arrow::Status Register(const std::string& name, std::shared_ptr<TableSource> source,
@@ -31,12 +42,25 @@ class Catalog {
   // its newest version.
   arrow::Result<std::shared_ptr<TableSource>> Lookup(const std::string& name) const;
 
-  // The warehouse table `name`: its directory, and the open table if it exists (cached,
-  // so its log is read incrementally). KeyError if there is none.
-  std::string WarehousePath(const std::string& name) const;
-  arrow::Result<std::shared_ptr<delta::DeltaTable>> DeltaTableAt(
-      const std::string& path) const;
+  // The warehouse table `name`: its directory (Invalid for a name CheckTableName
+  // refuses, or a directory that resolves outside the warehouse, through a symlink say),
+  // and the open table if it exists (cached, so its log is read incrementally; KeyError
+  // if there is none).
+  arrow::Result<std::string> WarehousePath(const std::string& name) const;
   arrow::Result<std::shared_ptr<delta::DeltaTable>> WarehouseTable(
+      const std::string& name) const;
+  // The Delta table at `path` (delta_scan), at `version` or its newest, if the
+  // session's FileAccess allows reading it.
+  arrow::Result<std::shared_ptr<TableSource>> LookupPath(
+      const std::string& path, std::optional<int64_t> version) const;
+
+  // Warehouse table `name` at a version, as of a time (milliseconds since the epoch,
+  // UTC), or its commit history as a table. KeyError if there is no such table.
+  arrow::Result<std::shared_ptr<TableSource>> LookupVersion(const std::string& name,
+                                                            int64_t version) const;
+  arrow::Result<std::shared_ptr<TableSource>> LookupAsOf(const std::string& name,
+                                                         int64_t timestamp_ms) const;
+  arrow::Result<std::shared_ptr<TableSource>> LookupHistory(
       const std::string& name) const;
   // Forgets a cached table whose directory was removed.
   void Forget(const std::string& path) const;
@@ -48,7 +72,11 @@ class Catalog {
   std::vector<std::string> Names() const;
 
  private:
+  arrow::Result<std::shared_ptr<delta::DeltaTable>> OpenCached(
+      const std::string& path) const;
+
   std::string warehouse_;
+  FileAccess file_access_;
   mutable std::mutex mutex_;
   mutable std::map<std::string, std::shared_ptr<delta::DeltaTable>>
       delta_tables_;  // by path

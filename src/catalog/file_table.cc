@@ -57,11 +57,14 @@ arrow::Result<std::shared_ptr<arrow::dataset::FileSystemDataset>> MakeDataset(
 }  // namespace
 
 arrow::Result<std::shared_ptr<FileTable>> FileTable::Open(FileFormatKind kind,
-                                                          const std::string& glob) {
+                                                          const std::string& glob,
+                                                          const FileAccess& access) {
+  ARROW_RETURN_NOT_OK(access.CheckRead(glob));
   ARROW_ASSIGN_OR_RAISE(auto paths, ExpandGlob(glob));
   if (paths.empty()) {
     return arrow::Status::IOError(FunctionName(kind), ": no files match '", glob, "'");
   }
+  for (const auto& path : paths) ARROW_RETURN_NOT_OK(access.CheckRead(path));
   std::shared_ptr<arrow::dataset::FileFormat> format;
   switch (kind) {
     case FileFormatKind::kParquet:

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/file_access.h"
 #include "catalog/table_source.h"
 
 namespace arrow::dataset {
@@ -20,9 +21,11 @@ enum class FileFormatKind { kParquet, kCsv, kIpc };
 class FileTable : public TableSource {
  public:
   // Expands `glob` and infers the schema from the files. Fails, naming the glob, if
-  // nothing matches or a file cannot be read as `format`.
+  // nothing matches or a file cannot be read as `format`, and naming the path if
+  // `access` does not allow reading it.
   static arrow::Result<std::shared_ptr<FileTable>> Open(FileFormatKind format,
-                                                        const std::string& glob);
+                                                        const std::string& glob,
+                                                        const FileAccess& access);
 
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;

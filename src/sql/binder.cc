@@ -6,6 +6,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/type.h>
 
+#include "common/checked_bigint.h"
 #include "common/sql_error.h"
 
 namespace sluice::sql {
@@ -39,6 +40,37 @@ std::optional<int64_t> IntegerConstant(const Json& expr, std::string_view sql) {
   return ConstInteger(NodeBody(expr), sql);
 }
 
+// 64-bit integers would wrap around in Arrow's sum and mean: sum() adds them up exactly
+// as DECIMAL(38, 0) and its result is checked back into BIGINT (see
+// NarrowAggregateResult), avg() and the deviations are computed in DOUBLE.
+arrow::Result<BoundExpr> WidenAggregateInput(const std::string& name, BoundExpr arg,
+                                             ExpressionBinder* binder, int location) {
+  const auto id = arg.type->id();
+  if (id != arrow::Type::INT64 && id != arrow::Type::UINT64) return arg;
+  if (name == "sum")
+    return binder->Cast(std::move(arg), arrow::decimal128(38, 0), location);
+  if (name == "avg" || name == "mean" || name.rfind("stddev", 0) == 0 ||
+      name.rfind("var", 0) == 0) {
+    // Beyond 2^53 a DOUBLE rounds; that is the precision avg() promises.
+    return BoundExpr{cp::call("cast", {std::move(arg.expr)},
+                              cp::CastOptions::Unsafe(arrow::float64())),
+                     arrow::float64()};
+  }
+  return arg;
+}
+
+// A widened integer sum back in BIGINT: a total that does not fit is an error, as in
+// PostgreSQL's integer arithmetic, never a wrapped value.
+arrow::Result<BoundExpr> NarrowAggregateResult(BoundExpr result, ExpressionBinder* binder,
+                                               int location) {
+  const auto* decimal = dynamic_cast<const arrow::Decimal128Type*>(result.type.get());
+  if (decimal == nullptr || decimal->precision() != 38 || decimal->scale() != 0) {
+    return result;
+  }
+  ARROW_RETURN_NOT_OK(RegisterCheckedBigint());
+  return binder->Call(kCheckedBigint, {std::move(result)}, nullptr, "sum", location);
+}
+
 }  // namespace
 
 std::string DefaultColumnName(const Json& expr) {
@@ -66,8 +98,23 @@ std::string DefaultColumnName(const Json& expr) {
 }
 
 Binder::Binder(std::string_view sql, const catalog::Catalog* catalog,
-               const std::vector<Param>* params)
-    : sql_(sql), catalog_(catalog), params_(params) {}
+               const std::vector<Param>* params,
+               const std::map<int, TableVersionSpec>* versions)
+    : sql_(sql), catalog_(catalog), params_(params), versions_(versions) {}
+
+arrow::Status Binder::CheckVersionsUsed() const {
+  if (versions_ == nullptr) return arrow::Status::OK();
+  for (const auto& [location, spec] : *versions_) {
+    if (versions_used_.count(location) == 0) {
+      return SqlInvalid(sql_, location,
+                        spec.kind == TableVersionSpec::Kind::kHistory
+                            ? "DESCRIBE HISTORY needs a table name"
+                            : "VERSION AS OF and TIMESTAMP AS OF must follow a table "
+                              "name in FROM");
+    }
+  }
+  return arrow::Status::OK();
+}
 
 void Binder::AddRelation(const std::string& name, plan::NodePtr plan) {
   relations_[Lower(name)] = std::move(plan);
@@ -266,6 +313,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
             return SqlInvalid(sql_, location, name + "() takes exactly one argument");
           }
           ARROW_ASSIGN_OR_RAISE(auto arg, input_binder.Bind(args[0]));
+          ARROW_ASSIGN_OR_RAISE(
+              arg, WidenAggregateInput(name, std::move(arg), &input_binder, location));
           info.arg = std::move(arg);
           info.function = name == "avg"           ? "mean"
                           : name == "stddev_samp" ? "stddev"
@@ -293,13 +342,17 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
           if (existing.function == info.function &&
               existing.arg.has_value() == info.arg.has_value() &&
               (!info.arg || existing.arg->expr == info.arg->expr)) {
-            return BoundExpr{cp::field_ref(existing.output_name), existing.type};
+            return NarrowAggregateResult(
+                BoundExpr{cp::field_ref(existing.output_name), existing.type},
+                &input_binder, location);
           }
         }
         info.input_name = info.arg ? NewName("agg_input") : "";
         info.output_name = NewName(name);
         aggs.push_back(info);
-        return BoundExpr{cp::field_ref(info.output_name), info.type};
+        return NarrowAggregateResult(
+            BoundExpr{cp::field_ref(info.output_name), info.type}, &input_binder,
+            location);
       }
     }
     if (ContainsAggregate(node) || kind == "A_Const" || kind == "ParamRef")

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "plan/logical_plan.h"
 #include "sluice/param.h"
+#include "sql/dialect.h"
 #include "sql/expression_binder.h"
 #include "sql/parser.h"
 #include "sql/scope.h"
@@ -20,8 +22,11 @@ namespace sluice::sql {
 // names; every other node uses unique internal names.
 class Binder {
  public:
+  // `versions` (from RewriteDialect, may be null) gives the table references that read
+  // a Delta table at a version or its history, by position.
   Binder(std::string_view sql, const catalog::Catalog* catalog,
-         const std::vector<Param>* params);
+         const std::vector<Param>* params,
+         const std::map<int, TableVersionSpec>* versions = nullptr);
 
   // Makes `plan` readable in FROM as `name` (CTEs, DataFrame inputs); shadows the
   // catalog.
@@ -29,6 +34,10 @@ class Binder {
 
   // Binds a SelectStmt body (also VALUES and WITH).
   arrow::Result<plan::NodePtr> BindSelect(const Json& select);
+
+  // After binding: Invalid, with the position, if a VERSION AS OF, TIMESTAMP AS OF or
+  // DESCRIBE HISTORY did not apply to a table in FROM.
+  arrow::Status CheckVersionsUsed() const;
 
  private:
   struct Relation {
@@ -45,6 +54,9 @@ class Binder {
   arrow::Result<Relation> BindFrom(const Json& from_clause);
   arrow::Result<Relation> BindFromItem(const Json& item);
   arrow::Result<Relation> BindRangeVar(const Json& body);
+  arrow::Result<Relation> BindTableVersion(const std::string& name, int location,
+                                           const TableVersionSpec& spec,
+                                           const Json& alias);
   arrow::Result<Relation> BindTableFunction(const Json& body);
   arrow::Result<Relation> BindJoin(const Json& body);
   arrow::Result<Relation> BindValues(const Json& lists, int location);
@@ -70,6 +82,8 @@ class Binder {
   std::string_view sql_;
   const catalog::Catalog* catalog_;
   const std::vector<Param>* params_;
+  const std::map<int, TableVersionSpec>* versions_;
+  std::set<int> versions_used_;
   std::map<std::string, plan::NodePtr> relations_;
   int next_id_ = 0;
 };

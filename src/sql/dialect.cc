@@ -1,181 +1,306 @@
 #include "sql/dialect.h"
 
-#include <strings.h>
-
-#include <cctype>
-#include <regex>
+#include <string>
 
 #include "common/sql_error.h"
+#include "sql/tokens.h"
 
 namespace sluice::sql {
 
 namespace {
 
-bool StartsWithWord(const std::string& text, const char* word) {
-  const size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string::npos) return false;
-  const size_t n = std::strlen(word);
-  return strncasecmp(text.c_str() + start, word, n) == 0 &&
-         (start + n == text.size() ||
-          !std::isalnum(static_cast<unsigned char>(text[start + n])));
-}
+// Recognises Sluice's extensions in one statement's tokens and blanks them out of a copy
+// of the text, keeping its length and its line breaks.
+class DialectRewriter {
+ public:
+  DialectRewriter(std::string_view sql, std::vector<Token> tokens)
+      : sql_(sql), tokens_(std::move(tokens)) {
+    out_.sql = std::string(sql);
+  }
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// An identifier as SQL folds it: "Quoted" keeps its case, unquoted is lower-cased.
-std::string FoldIdentifier(std::string text) {
-  const size_t begin = text.find_first_not_of(" \t\r\n");
-  const size_t end = text.find_last_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  text = text.substr(begin, end - begin + 1);
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
-    return text.substr(1, text.size() - 2);
-  return Lower(text);
-}
-
-// `'key' = 'value', key.name = value, ...` as in TBLPROPERTIES.
-arrow::Status ParseProperties(std::string_view sql, size_t offset, std::string_view body,
-                              std::map<std::string, std::string>* out) {
-  size_t i = 0;
-  auto skip_space = [&] {
-    while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
-  };
-  auto token = [&]() -> std::optional<std::string> {
-    skip_space();
-    if (i >= body.size()) return std::nullopt;
-    if (body[i] == '\'') {
-      const size_t close = body.find('\'', i + 1);
-      if (close == std::string_view::npos) return std::nullopt;
-      std::string value(body.substr(i + 1, close - i - 1));
-      i = close + 1;
-      return value;
+  arrow::Result<DialectStatement> Run() {
+    if (!tokens_.empty()) {
+      if (tokens_[0].IsWord("optimize")) return Optimize();
+      if (tokens_[0].IsWord("vacuum")) return Vacuum();
+      if (tokens_[0].IsWord("create")) ARROW_RETURN_NOT_OK(CreateTable());
+      if (tokens_[0].IsWord("insert")) InsertOverwrite();
     }
-    const size_t begin = i;
-    while (i < body.size() && (std::isalnum(static_cast<unsigned char>(body[i])) ||
-                               std::strchr("._-+", body[i]) != nullptr)) {
-      ++i;
+    ARROW_RETURN_NOT_OK(TableVersions());
+    return std::move(out_);
+  }
+
+ private:
+  const Token* At(size_t i) const { return i < tokens_.size() ? &tokens_[i] : nullptr; }
+  bool WordAt(size_t i, std::string_view word) const {
+    return i < tokens_.size() && tokens_[i].IsWord(word);
+  }
+  bool SymbolAt(size_t i, char c) const {
+    return i < tokens_.size() && tokens_[i].IsSymbol(c);
+  }
+  // True if tokens from `i` on are at most a closing semicolon.
+  bool EndsAt(size_t i) const {
+    return i >= tokens_.size() || (i + 1 == tokens_.size() && tokens_[i].IsSymbol(';'));
+  }
+  int PositionOf(size_t i) const {
+    return i < tokens_.size() ? tokens_[i].begin : static_cast<int>(sql_.size());
+  }
+  std::string_view TextOf(size_t i) const {
+    return sql_.substr(static_cast<size_t>(tokens_[i].begin),
+                       static_cast<size_t>(tokens_[i].end - tokens_[i].begin));
+  }
+
+  // Replaces tokens first..last with spaces (line breaks between them stay).
+  void Blank(size_t first, size_t last) {
+    for (int p = tokens_[first].begin; p < tokens_[last].end; ++p) {
+      if (out_.sql[p] != '\n') out_.sql[p] = ' ';
     }
-    if (i == begin) return std::nullopt;
-    return std::string(body.substr(begin, i - begin));
-  };
-  while (true) {
-    auto key = token();
-    skip_space();
-    if (!key || i >= body.size() || body[i] != '=') {
-      return SqlInvalid(sql, static_cast<int>(offset + i),
+  }
+  // Writes `word` over token i, padded with spaces; `word` is never longer.
+  void Overwrite(size_t i, std::string_view word) {
+    Blank(i, i);
+    out_.sql.replace(static_cast<size_t>(tokens_[i].begin), word.size(), word);
+  }
+
+  arrow::Result<DialectStatement> Optimize();
+  arrow::Result<DialectStatement> Vacuum();
+  arrow::Status CreateTable();
+  arrow::Status PartitionedBy(size_t* i);
+  arrow::Status TableProperties(size_t* i);
+  arrow::Result<std::string> PropertyKey(size_t* i);
+  arrow::Result<std::string> PropertyValue(size_t* i);
+  void InsertOverwrite();
+  arrow::Status TableVersions();
+  arrow::Status VersionClause(size_t i);
+  void DescribeHistory(size_t i);
+
+  std::string_view sql_;
+  std::vector<Token> tokens_;
+  DialectStatement out_;
+};
+
+arrow::Result<DialectStatement> DialectRewriter::Optimize() {
+  if (!At(1) || !At(1)->IsName()) {
+    return SqlInvalid(sql_, PositionOf(1), "expected OPTIMIZE <table>");
+  }
+  if (WordAt(2, "zorder"))
+    return SqlNotSupported(sql_, PositionOf(2), "OPTIMIZE ... ZORDER BY");
+  if (WordAt(2, "where"))
+    return SqlNotSupported(sql_, PositionOf(2), "OPTIMIZE ... WHERE");
+  if (!EndsAt(2)) return SqlInvalid(sql_, PositionOf(2), "expected OPTIMIZE <table>");
+  out_.command = DialectStatement::Command::kOptimize;
+  out_.table = tokens_[1].text;
+  return std::move(out_);
+}
+
+arrow::Result<DialectStatement> DialectRewriter::Vacuum() {
+  static constexpr const char* kUsage =
+      "expected VACUUM <table> [RETAIN <n> HOURS] [DRY RUN]";
+  if (!At(1) || !At(1)->IsName()) return SqlInvalid(sql_, PositionOf(1), kUsage);
+  out_.command = DialectStatement::Command::kVacuum;
+  out_.table = tokens_[1].text;
+  size_t i = 2;
+  if (WordAt(i, "retain")) {
+    const Token* hours = At(i + 1);
+    if (!hours ||
+        (hours->kind != Token::Kind::kInteger && hours->kind != Token::Kind::kFloat) ||
+        !(WordAt(i + 2, "hours") || WordAt(i + 2, "hour"))) {
+      return SqlInvalid(sql_, PositionOf(i), kUsage);
+    }
+    out_.retain_hours = std::stod(hours->text);
+    i += 3;
+  }
+  if (WordAt(i, "dry") && WordAt(i + 1, "run")) {
+    out_.dry_run = true;
+    i += 2;
+  }
+  if (!EndsAt(i)) return SqlInvalid(sql_, PositionOf(i), kUsage);
+  return std::move(out_);
+}
+
+arrow::Status DialectRewriter::CreateTable() {
+  size_t i = 1;
+  if (WordAt(1, "or") && WordAt(2, "replace") && WordAt(3, "table")) {
+    out_.or_replace = true;
+    Blank(1, 2);
+    i = 3;
+  }
+  if (!WordAt(i, "table")) return arrow::Status::OK();
+  // The clauses sit at the outermost level, before a CTAS's query (`AS SELECT ...`).
+  int depth = 0;
+  for (; i < tokens_.size(); ++i) {
+    const Token& token = tokens_[i];
+    if (token.IsSymbol('(')) ++depth;
+    if (token.IsSymbol(')')) --depth;
+    if (depth != 0) continue;
+    if (token.IsWord("as")) break;
+    if (token.IsWord("partitioned") && WordAt(i + 1, "by")) {
+      ARROW_RETURN_NOT_OK(PartitionedBy(&i));
+    } else if (token.IsWord("tblproperties")) {
+      ARROW_RETURN_NOT_OK(TableProperties(&i));
+    }
+  }
+  return arrow::Status::OK();
+}
+
+// `PARTITIONED BY (a, "B")` starting at tokens_[*i]; leaves *i on the closing ')'.
+arrow::Status DialectRewriter::PartitionedBy(size_t* i) {
+  const size_t first = *i;
+  size_t k = first + 2;
+  if (!SymbolAt(k, '(')) {
+    return SqlInvalid(sql_, PositionOf(k), "PARTITIONED BY expects (column, ...)");
+  }
+  do {
+    ++k;
+    if (!At(k) || !At(k)->IsName()) {
+      return SqlInvalid(sql_, PositionOf(k),
+                        "PARTITIONED BY expects a list of column names");
+    }
+    out_.partitioned_by.push_back(tokens_[k].text);
+    ++k;
+  } while (SymbolAt(k, ','));
+  if (!SymbolAt(k, ')')) {
+    return SqlInvalid(sql_, PositionOf(k),
+                      "PARTITIONED BY expects a list of column names");
+  }
+  Blank(first, k);
+  *i = k;
+  return arrow::Status::OK();
+}
+
+// `TBLPROPERTIES ('k' = 'v', delta.name = 10, ...)`; leaves *i on the closing ')'.
+arrow::Status DialectRewriter::TableProperties(size_t* i) {
+  const size_t first = *i;
+  size_t k = first + 1;
+  if (!SymbolAt(k, '(')) {
+    return SqlInvalid(sql_, PositionOf(k),
+                      "TBLPROPERTIES expects ('key' = 'value', ...)");
+  }
+  do {
+    ++k;
+    ARROW_ASSIGN_OR_RAISE(auto key, PropertyKey(&k));
+    if (!SymbolAt(k, '=')) {
+      return SqlInvalid(sql_, PositionOf(k),
                         "TBLPROPERTIES expects 'key' = 'value' pairs");
     }
-    ++i;
-    auto value = token();
-    if (!value) {
-      return SqlInvalid(sql, static_cast<int>(offset + i),
-                        "TBLPROPERTIES expects a value for '" + *key + "'");
-    }
-    (*out)[*key] = *value;
-    skip_space();
-    if (i >= body.size()) return arrow::Status::OK();
-    if (body[i] != ',') {
-      return SqlInvalid(sql, static_cast<int>(offset + i),
-                        "TBLPROPERTIES pairs are separated by commas");
-    }
-    ++i;
+    ++k;
+    ARROW_ASSIGN_OR_RAISE(out_.properties[key], PropertyValue(&k));
+  } while (SymbolAt(k, ','));
+  if (!SymbolAt(k, ')')) {
+    return SqlInvalid(sql_, PositionOf(k), "TBLPROPERTIES pairs are separated by commas");
   }
+  Blank(first, k);
+  *i = k;
+  return arrow::Status::OK();
+}
+
+// A plain string, or a dotted name kept as written (`delta.checkpointInterval`).
+arrow::Result<std::string> DialectRewriter::PropertyKey(size_t* k) {
+  const Token* token = At(*k);
+  if (token && token->kind == Token::Kind::kString && token->plain_string) {
+    ++*k;
+    return token->text;
+  }
+  if (!token || token->kind != Token::Kind::kWord) {
+    return SqlInvalid(sql_, PositionOf(*k),
+                      "TBLPROPERTIES expects 'key' = 'value' pairs");
+  }
+  std::string key(TextOf(*k));
+  ++*k;
+  while (SymbolAt(*k, '.') && At(*k + 1) && At(*k + 1)->kind == Token::Kind::kWord) {
+    key += ".";
+    key += TextOf(*k + 1);
+    *k += 2;
+  }
+  return key;
+}
+
+// A plain string, a number (optionally signed) or a word such as true, as written.
+arrow::Result<std::string> DialectRewriter::PropertyValue(size_t* k) {
+  std::string sign;
+  if (SymbolAt(*k, '-') || SymbolAt(*k, '+')) sign = tokens_[(*k)++].text;
+  const Token* token = At(*k);
+  if (!token) return SqlInvalid(sql_, PositionOf(*k), "TBLPROPERTIES expects a value");
+  ++*k;
+  if (token->kind == Token::Kind::kString && token->plain_string && sign.empty()) {
+    return token->text;
+  }
+  if (token->kind == Token::Kind::kInteger || token->kind == Token::Kind::kFloat) {
+    return sign + token->text;
+  }
+  if (token->kind == Token::Kind::kWord && sign.empty())
+    return std::string(TextOf(*k - 1));
+  return SqlInvalid(sql_, token->begin, "TBLPROPERTIES expects a value");
+}
+
+// `INSERT OVERWRITE [TABLE] t` reads `INSERT INTO t`.
+void DialectRewriter::InsertOverwrite() {
+  if (!WordAt(1, "overwrite")) return;
+  out_.overwrite = true;
+  Overwrite(1, "INTO");
+  if (WordAt(2, "table")) Blank(2, 2);
+}
+
+arrow::Status DialectRewriter::TableVersions() {
+  for (size_t i = 0; i < tokens_.size(); ++i) {
+    if (tokens_[i].IsWord("describe") && WordAt(i + 1, "history") &&
+        (i == 0 || SymbolAt(i - 1, '(')) && At(i + 2) && At(i + 2)->IsName()) {
+      DescribeHistory(i);
+    } else if ((tokens_[i].IsWord("version") || tokens_[i].IsWord("timestamp")) &&
+               i > 0 && tokens_[i - 1].IsName() && WordAt(i + 1, "as") &&
+               WordAt(i + 2, "of")) {
+      ARROW_RETURN_NOT_OK(VersionClause(i));
+    }
+  }
+  return arrow::Status::OK();
+}
+
+// `name VERSION AS OF n` or `name TIMESTAMP AS OF 'ts'` with the keyword at tokens_[i].
+arrow::Status DialectRewriter::VersionClause(size_t i) {
+  // The table's name starts where its RangeVar will: walk back over `schema.`.
+  size_t name = i - 1;
+  while (name >= 2 && SymbolAt(name - 1, '.') && tokens_[name - 2].IsName()) name -= 2;
+  TableVersionSpec spec;
+  const Token* value = At(i + 3);
+  if (tokens_[i].IsWord("version")) {
+    if (!value || value->kind != Token::Kind::kInteger) {
+      return SqlInvalid(sql_, PositionOf(i + 3),
+                        "VERSION AS OF expects a table version (an integer >= 0)");
+    }
+    spec.kind = TableVersionSpec::Kind::kVersion;
+    spec.version = std::stoll(value->text);
+  } else {
+    if (!value || value->kind != Token::Kind::kString || !value->plain_string) {
+      return SqlInvalid(
+          sql_, PositionOf(i + 3),
+          "TIMESTAMP AS OF expects a timestamp such as '2024-05-01 12:00:00'");
+    }
+    spec.kind = TableVersionSpec::Kind::kTimestamp;
+    spec.timestamp = value->text;
+  }
+  out_.versions[tokens_[name].begin] = std::move(spec);
+  Blank(i, i + 3);
+  return arrow::Status::OK();
+}
+
+// `DESCRIBE HISTORY t` reads `SELECT * FROM t`, with t's history as the table.
+void DialectRewriter::DescribeHistory(size_t i) {
+  Overwrite(i, "SELECT *");
+  Overwrite(i + 1, "FROM");
+  TableVersionSpec spec;
+  spec.kind = TableVersionSpec::Kind::kHistory;
+  out_.versions[tokens_[i + 2].begin] = std::move(spec);
 }
 
 }  // namespace
 
 arrow::Result<DialectStatement> RewriteDialect(std::string_view sql) {
-  DialectStatement out;
-  std::string text(sql);
-  std::smatch match;
-  if (StartsWithWord(text, "optimize")) {
-    static const std::regex kOptimize(
-        "^\\s*OPTIMIZE\\s+([A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\")\\s*;?\\s*$",
-        std::regex::icase);
-    if (!std::regex_match(text, match, kOptimize)) {
-      static const std::regex kZorder("ZORDER\\s+BY", std::regex::icase);
-      if (std::regex_search(text, match, kZorder)) {
-        return SqlNotSupported(sql, static_cast<int>(match.position(0)),
-                               "OPTIMIZE ... ZORDER BY");
-      }
-      return SqlInvalid(sql, 0, "expected OPTIMIZE <table>");
-    }
-    out.command = DialectStatement::Command::kOptimize;
-    out.table = FoldIdentifier(match[1]);
-    return out;
+  auto tokens = Scan(sql);
+  if (!tokens.ok()) {
+    DialectStatement unchanged;
+    unchanged.sql = std::string(sql);
+    return unchanged;
   }
-  if (StartsWithWord(text, "vacuum")) {
-    static const std::regex kVacuum(
-        "^\\s*VACUUM\\s+([A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\")"
-        "(\\s+RETAIN\\s+([0-9]+(\\.[0-9]*)?)\\s+HOURS?)?(\\s+DRY\\s+RUN)?\\s*;?\\s*$",
-        std::regex::icase);
-    if (!std::regex_match(text, match, kVacuum)) {
-      return SqlInvalid(sql, 0, "expected VACUUM <table> [RETAIN <n> HOURS] [DRY RUN]");
-    }
-    out.command = DialectStatement::Command::kVacuum;
-    out.table = FoldIdentifier(match[1]);
-    if (match[3].matched) out.retain_hours = std::stod(match[3]);
-    out.dry_run = match[5].matched;
-    return out;
-  }
-  if (StartsWithWord(text, "create")) {
-    static const std::regex kOrReplace("^(\\s*CREATE)\\s+OR\\s+REPLACE(\\s+TABLE\\b)",
-                                       std::regex::icase);
-    if (std::regex_search(text, match, kOrReplace)) {
-      out.or_replace = true;
-      text =
-          match.prefix().str() + match[1].str() + match[2].str() + match.suffix().str();
-    }
-    static const std::regex kUsingDelta("\\bUSING\\s+DELTA\\b", std::regex::icase);
-    text = std::regex_replace(text, kUsingDelta, "");
-    static const std::regex kPartitioned("PARTITIONED\\s+BY\\s*\\(([^)]*)\\)",
-                                         std::regex::icase);
-    if (std::regex_search(text, match, kPartitioned)) {
-      const std::string list = match[1];
-      size_t start = 0;
-      while (start <= list.size()) {
-        size_t comma = list.find(',', start);
-        if (comma == std::string::npos) comma = list.size();
-        const std::string column = FoldIdentifier(list.substr(start, comma - start));
-        if (column.empty()) {
-          return SqlInvalid(text, static_cast<int>(match.position(0)),
-                            "PARTITIONED BY expects a list of column names");
-        }
-        out.partitioned_by.push_back(column);
-        start = comma + 1;
-      }
-      text = match.prefix().str() + match.suffix().str();
-    }
-    static const std::regex kProperties("TBLPROPERTIES\\s*\\(([^)]*)\\)",
-                                        std::regex::icase);
-    if (std::regex_search(text, match, kProperties)) {
-      ARROW_RETURN_NOT_OK(ParseProperties(text, static_cast<size_t>(match.position(1)),
-                                          match[1].str(), &out.properties));
-      text = match.prefix().str() + match.suffix().str();
-    }
-  }
-  if (StartsWithWord(text, "insert")) {
-    static const std::regex kOverwrite("^(\\s*)INSERT\\s+OVERWRITE(\\s+TABLE)?\\b",
-                                       std::regex::icase);
-    if (std::regex_search(text, match, kOverwrite)) {
-      out.overwrite = true;
-      text = match.prefix().str() + match[1].str() + "INSERT INTO" + match.suffix().str();
-    }
-  }
-  static const std::regex kHistory("DESCRIBE\\s+HISTORY\\s+([A-Za-z_][A-Za-z0-9_]*)",
-                                   std::regex::icase);
-  text = std::regex_replace(text, kHistory, "SELECT * FROM __delta_history('$1')");
-  static const std::regex kVersion(
-      "([A-Za-z_][A-Za-z0-9_]*)\\s+VERSION\\s+AS\\s+OF\\s+([0-9]+)", std::regex::icase);
-  text = std::regex_replace(text, kVersion, "__delta_version('$1', $2)");
-  static const std::regex kTimestamp(
-      "([A-Za-z_][A-Za-z0-9_]*)\\s+TIMESTAMP\\s+AS\\s+OF\\s+('[^']*')",
-      std::regex::icase);
-  out.sql = std::regex_replace(text, kTimestamp, "__delta_timestamp('$1', $2)");
-  return out;
+  return DialectRewriter(sql, std::move(*tokens)).Run();
 }
 
 }  // namespace sluice::sql

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,18 +11,30 @@
 
 namespace sluice::sql {
 
-// A statement after the Spark/Delta forms PostgreSQL's grammar lacks were taken out of it
-// or rewritten into forms Parse accepts:
-// - `PARTITIONED BY (cols)` in CREATE TABLE is taken into `partitioned_by`, and
-//   `USING DELTA` is dropped (the only format);
+// How a table reference reads a Delta table other than at its newest version.
+struct TableVersionSpec {
+  enum class Kind { kVersion, kTimestamp, kHistory };
+  Kind kind = Kind::kVersion;
+  int64_t version = 0;    // kVersion
+  std::string timestamp;  // kTimestamp: the literal's text, unquoted
+};
+
+// A statement after the Spark/Delta forms PostgreSQL's grammar lacks were taken out of
+// it. The work is done on libpg_query's tokens, so string literals, quoted identifiers
+// and comments are never touched, and it takes time linear in the text. `sql` has
+// exactly the length of the original text: a recognised clause is replaced by spaces (or
+// by PostgreSQL keywords of the same length), so every position in `sql` is the same
+// position in the user's text.
+// - `PARTITIONED BY (cols)` and `TBLPROPERTIES ('k' = 'v', ...)` in CREATE TABLE are
+//   taken into `partitioned_by` and `properties`;
 // - `CREATE OR REPLACE TABLE` becomes CREATE TABLE with `or_replace`;
 // - `INSERT OVERWRITE [TABLE] t` becomes INSERT INTO with `overwrite`;
-// - `TBLPROPERTIES ('k' = 'v', ...)` is taken into `properties`;
-// - `t VERSION AS OF n`, `t TIMESTAMP AS OF 'ts'` and `DESCRIBE HISTORY t` become
-//   internal table functions;
+// - `t VERSION AS OF n`, `t TIMESTAMP AS OF 'ts'` leave `t` and record the version in
+//   `versions`, keyed by the position of the table's name (a RangeVar's location);
+//   `DESCRIBE HISTORY t` becomes `SELECT * FROM t` with a kHistory entry;
 // - `OPTIMIZE t` and `VACUUM t [RETAIN n HOURS] [DRY RUN]` are recognised whole and
-//   leave `sql` empty.
-// Positions in errors refer to `sql`, which is what must be parsed and bound.
+//   set `command`.
+// `USING DELTA` is left to PostgreSQL's grammar (a table access method).
 struct DialectStatement {
   enum class Command { kNone, kOptimize, kVacuum };
 
@@ -30,13 +43,15 @@ struct DialectStatement {
   bool overwrite = false;
   std::vector<std::string> partitioned_by;
   std::map<std::string, std::string> properties;
+  std::map<int, TableVersionSpec> versions;
   Command command = Command::kNone;
   std::string table;                   // of OPTIMIZE and VACUUM
   std::optional<double> retain_hours;  // VACUUM ... RETAIN n HOURS
   bool dry_run = false;                // VACUUM ... DRY RUN
 };
 
-// Invalid, with the position, for a malformed TBLPROPERTIES, OPTIMIZE or VACUUM.
+// Invalid, with the position, for a malformed PARTITIONED BY, TBLPROPERTIES, OPTIMIZE or
+// VACUUM. Text the scanner cannot read is returned unchanged, so that parsing reports it.
 arrow::Result<DialectStatement> RewriteDialect(std::string_view sql);
 
 }  // namespace sluice::sql

@@ -5,13 +5,10 @@
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
 
-#include "catalog/delta_source.h"
 #include "catalog/file_table.h"
 #include "catalog/memory_table.h"
 #include "catalog/range_table.h"
 #include "common/sql_error.h"
-#include "delta/delta_table.h"
-#include "delta/snapshot.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
 
@@ -148,6 +145,13 @@ arrow::Result<Binder::Relation> Binder::BindRangeVar(const Json& body) {
   if (body.contains("schemaname")) {
     return SqlNotSupported(sql_, location, "schema-qualified table names");
   }
+  if (versions_ != nullptr) {
+    auto version = versions_->find(location);
+    if (version != versions_->end()) {
+      versions_used_.insert(location);
+      return BindTableVersion(name, location, version->second, alias);
+    }
+  }
   auto relation = relations_.find(Lower(name));
   if (relation != relations_.end()) return Wrap(relation->second, qualifier, alias);
   auto source = catalog_->Lookup(name);
@@ -159,6 +163,43 @@ arrow::Result<Binder::Relation> Binder::BindRangeVar(const Json& body) {
     return SqlError(scannable.code(), sql_, location, scannable.message());
   }
   return ScanSource(*source, qualifier, alias);
+}
+
+// `t VERSION AS OF n`, `t TIMESTAMP AS OF '...'` and `DESCRIBE HISTORY t`: warehouse
+// tables only, whatever CTEs or registered tables are named.
+arrow::Result<Binder::Relation> Binder::BindTableVersion(const std::string& name,
+                                                         int location,
+                                                         const TableVersionSpec& spec,
+                                                         const Json& alias) {
+  arrow::Result<std::shared_ptr<catalog::TableSource>> source;
+  switch (spec.kind) {
+    case TableVersionSpec::Kind::kHistory:
+      source = catalog_->LookupHistory(name);
+      break;
+    case TableVersionSpec::Kind::kVersion:
+      source = catalog_->LookupVersion(name, spec.version);
+      break;
+    case TableVersionSpec::Kind::kTimestamp: {
+      auto when = arrow::StringScalar(spec.timestamp)
+                      .CastTo(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"));
+      if (!when.ok()) {
+        return SqlInvalid(
+            sql_, location,
+            "TIMESTAMP AS OF needs a timestamp such as '2024-05-01 12:00:00'");
+      }
+      source = catalog_->LookupAsOf(
+          name, static_cast<const arrow::TimestampScalar&>(**when).value);
+      break;
+    }
+  }
+  if (!source.ok()) {
+    if (source.status().IsKeyError()) {
+      return SqlError(arrow::StatusCode::KeyError, sql_, location,
+                      "table \"" + name + "\" does not exist in the warehouse");
+    }
+    return SqlError(source.status().code(), sql_, location, source.status().message());
+  }
+  return ScanSource(*source, alias.value("aliasname", name), alias);
 }
 
 arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
@@ -213,98 +254,20 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
     if (!table.ok()) return SqlInvalid(sql_, location, table.status().message());
     return ScanSource(*table, qualifier, alias);
   }
-  // Time travel and history of warehouse tables (from VERSION AS OF, TIMESTAMP AS OF and
-  // DESCRIBE HISTORY, see RewriteDialect): the table's name qualifies the columns.
-  if (name.rfind("__delta_", 0) == 0) {
-    if (args.empty() || args[0].type()->id() != arrow::Type::STRING) {
-      return SqlInvalid(sql_, location, name + "() needs a table name");
-    }
-    const std::string table_name = args[0].scalar_as<arrow::StringScalar>().ToString();
-    auto table = catalog_->WarehouseTable(table_name);
-    if (!table.ok()) {
-      return SqlError(arrow::StatusCode::KeyError, sql_, location,
-                      "table \"" + table_name + "\" does not exist in the warehouse");
-    }
-    const std::string travel_qualifier = alias.value("aliasname", table_name);
-    if (name == "__delta_history") {
-      ARROW_ASSIGN_OR_RAISE(auto history, (*table)->History());
-      arrow::Int64Builder versions, read_versions;
-      arrow::TimestampBuilder times(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"),
-                                    arrow::default_memory_pool());
-      arrow::StringBuilder operations, parameters;
-      arrow::BooleanBuilder blind;
-      for (auto it = history.rbegin(); it != history.rend(); ++it) {
-        const auto& [version, info] = *it;
-        ARROW_RETURN_NOT_OK(versions.Append(version));
-        ARROW_RETURN_NOT_OK(times.Append(info.timestamp));
-        ARROW_RETURN_NOT_OK(operations.Append(info.operation));
-        ARROW_RETURN_NOT_OK(parameters.Append(info.operation_parameters.dump()));
-        ARROW_RETURN_NOT_OK(info.read_version ? read_versions.Append(*info.read_version)
-                                              : read_versions.AppendNull());
-        ARROW_RETURN_NOT_OK(blind.Append(info.is_blind_append));
-      }
-      auto schema = arrow::schema({arrow::field("version", arrow::int64()),
-                                   arrow::field("timestamp", times.type()),
-                                   arrow::field("operation", arrow::utf8()),
-                                   arrow::field("operation_parameters", arrow::utf8()),
-                                   arrow::field("read_version", arrow::int64()),
-                                   arrow::field("is_blind_append", arrow::boolean())});
-      arrow::ArrayVector columns(6);
-      ARROW_RETURN_NOT_OK(versions.Finish(&columns[0]));
-      ARROW_RETURN_NOT_OK(times.Finish(&columns[1]));
-      ARROW_RETURN_NOT_OK(operations.Finish(&columns[2]));
-      ARROW_RETURN_NOT_OK(parameters.Finish(&columns[3]));
-      ARROW_RETURN_NOT_OK(read_versions.Finish(&columns[4]));
-      ARROW_RETURN_NOT_OK(blind.Finish(&columns[5]));
-      auto source = std::make_shared<catalog::MemoryTable>(
-          arrow::Table::Make(schema, columns), "history of " + table_name);
-      return ScanSource(source, travel_qualifier, alias);
-    }
-    if (args.size() != 2)
-      return SqlInvalid(sql_, location, "time travel needs a version or a time");
-    arrow::Result<std::shared_ptr<const delta::Snapshot>> snapshot;
-    if (name == "__delta_version") {
-      ARROW_ASSIGN_OR_RAISE(auto version, integer_arg(1));
-      snapshot = (*table)->AtVersion(version);
-    } else {
-      auto when =
-          args[1].scalar()->CastTo(arrow::timestamp(arrow::TimeUnit::MILLI, "UTC"));
-      if (!when.ok()) {
-        return SqlInvalid(
-            sql_, location,
-            "TIMESTAMP AS OF needs a timestamp such as '2024-05-01 12:00:00'");
-      }
-      snapshot =
-          (*table)->AtTimestamp(static_cast<const arrow::TimestampScalar&>(**when).value);
-    }
-    if (!snapshot.ok()) {
-      return SqlError(snapshot.status().code(), sql_, location,
-                      snapshot.status().message());
-    }
-    return ScanSource(std::make_shared<catalog::DeltaSource>(*snapshot), travel_qualifier,
-                      alias);
-  }
   if (name == "delta_scan") {
     if (args.empty() || args.size() > 2 || args[0].type()->id() != arrow::Type::STRING) {
       return SqlInvalid(sql_, location,
                         "delta_scan() takes a table path and optionally a version");
     }
     const std::string path = args[0].scalar_as<arrow::StringScalar>().ToString();
-    auto table = catalog_->DeltaTableAt(path);
-    if (!table.ok())
-      return SqlError(table.status().code(), sql_, location, table.status().message());
-    arrow::Result<std::shared_ptr<const delta::Snapshot>> snapshot;
+    std::optional<int64_t> version;
     if (args.size() == 2) {
-      ARROW_ASSIGN_OR_RAISE(auto version, integer_arg(1));
-      snapshot = (*table)->AtVersion(version);
-    } else {
-      snapshot = (*table)->Latest();
+      ARROW_ASSIGN_OR_RAISE(version, integer_arg(1));
     }
-    if (!snapshot.ok())
-      return SqlError(snapshot.status().code(), sql_, location,
-                      snapshot.status().message());
-    return ScanSource(std::make_shared<catalog::DeltaSource>(*snapshot), qualifier,
-                      alias);
+    auto source = catalog_->LookupPath(path, version);
+    if (!source.ok())
+      return SqlError(source.status().code(), sql_, location, source.status().message());
+    return ScanSource(*source, qualifier, alias);
   }
   static const std::pair<const char*, catalog::FileFormatKind> kReaders[] = {
       {"read_parquet", catalog::FileFormatKind::kParquet},
@@ -318,7 +281,7 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
       return SqlInvalid(sql_, location, name + "() takes one string: a path or glob");
     }
     auto glob = args[0].scalar_as<arrow::StringScalar>().ToString();
-    auto table = catalog::FileTable::Open(format, glob);
+    auto table = catalog::FileTable::Open(format, glob, catalog_->file_access());
     if (!table.ok())
       return SqlError(table.status().code(), sql_, location, table.status().message());
     return ScanSource(*table, qualifier, alias);

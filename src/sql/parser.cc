@@ -6,14 +6,15 @@
 
 namespace sluice::sql {
 
-arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql) {
+arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql, ShownText shown) {
   const std::string text(sql);
   PgQueryParseResult result = pg_query_parse(text.c_str());
   if (result.error) {
     std::string message = result.error->message;
     const int offset = result.error->cursorpos > 0 ? result.error->cursorpos - 1 : -1;
     pg_query_free_parse_result(result);
-    return SqlInvalid(sql, offset, message);
+    if (shown.text.empty()) return SqlInvalid(sql, offset, message);
+    return SqlInvalid(shown.text, offset < 0 ? -1 : offset + shown.shift, message);
   }
   Json tree = Json::parse(result.parse_tree, nullptr, /*allow_exceptions=*/false);
   pg_query_free_parse_result(result);

@@ -20,9 +20,17 @@ struct ParsedStatement {
   int length = 0;  // bytes, to the end of the statement
 };
 
+// Where a syntax error is shown: in `text` (what the user wrote), `shift` bytes further
+// on than in the parsed text. Empty `text`: the parsed text itself.
+struct ShownText {
+  std::string_view text;
+  int shift = 0;
+};
+
 // Parses PostgreSQL-dialect SQL with libpg_query. A syntax error becomes an Invalid
 // status that names the line and column and shows the offending line with a caret.
-arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql);
+arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql,
+                                                  ShownText shown = {});
 
 // The statements of a script as text, split by the lexer; empty statements dropped.
 arrow::Result<std::vector<std::string>> Split(std::string_view script);

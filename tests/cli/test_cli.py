@@ -149,3 +149,47 @@ def test_progress_is_shown_on_a_terminal_for_long_queries():
 def test_progress_is_not_printed_into_pipes():
     result = run("-c", "SELECT count(*) FROM range(400000000)")
     assert result.stderr == b""
+
+
+def test_a_statement_of_any_length_runs(tmp_path):
+    # 100,000 characters in one literal once crashed the dialect rewrite (recursion).
+    script = tmp_path / "long.sql"
+    script.write_text("SELECT '" + "a" * 100_000 + "' AS x, length('" + "b" * 100_000 + "') AS n")
+    result = run("-f", str(script), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert lines[1] == '"' + "a" * 100_000 + '",100000'
+
+
+def test_literals_that_look_like_dialect_clauses_are_stored_verbatim(tmp_path):
+    warehouse = str(tmp_path / "wh")
+    text = "stored using delta format PARTITIONED BY (s) TBLPROPERTIES ('a' = 'b')"
+    quoted = text.replace("'", "''")
+    result = run("--warehouse", warehouse, "-c", f"CREATE TABLE t AS SELECT '{quoted}' AS s")
+    assert result.returncode == 0, result.stderr
+    result = run("--warehouse", warehouse, "-c", "SELECT s FROM t", "--format", "csv")
+    assert result.stdout.decode().splitlines()[1] == f'"{text}"'
+    assert sorted(os.listdir(tmp_path / "wh" / "t"))[0] == "_delta_log"
+    assert not any(name.startswith("s=") for name in os.listdir(tmp_path / "wh" / "t"))
+
+
+def test_table_names_cannot_leave_the_warehouse(tmp_path):
+    warehouse = tmp_path / "wh"
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious")
+    for statement in ['CREATE TABLE "../escaped" (id BIGINT)',
+                      'CREATE TABLE "../victim" AS SELECT 1 AS x',
+                      'DROP TABLE "../victim"',
+                      'DROP TABLE IF EXISTS "../victim"']:
+        result = run("--warehouse", str(warehouse), "-c", statement)
+        assert result.returncode == 1, statement
+        assert b"invalid table name" in result.stderr, result.stderr
+    assert not (tmp_path / "escaped").exists()
+    assert (victim / "keep.txt").read_text() == "precious"
+    # A table directory that is a symlink out of the warehouse is refused too.
+    assert run("--warehouse", str(warehouse), "-c", "CREATE TABLE t (x INT)").returncode == 0
+    os.symlink(victim, warehouse / "linked")
+    result = run("--warehouse", str(warehouse), "-c", "DROP TABLE linked")
+    assert result.returncode == 1 and b"outside the warehouse" in result.stderr, result.stderr
+    assert (victim / "keep.txt").exists()

@@ -49,6 +49,57 @@ TEST(DataFrame, AggregateAndJoin) {
   EXPECT_EQ(left->num_rows(), 3);
 }
 
+// Each argument is parsed on its own as exactly one fragment: text that would reach
+// into the rest of a statement (another table, another clause) is refused.
+TEST(DataFrame, ExpressionsCannotEscapeTheirCall) {
+  auto session = Connect().ValueOrDie();
+  ASSERT_TRUE(session->RegisterTable("ids", testing::MakeIdTable(10)).ok());
+  ASSERT_TRUE(session->RegisterTable("secret", testing::MakeIdTable(5)).ok());
+  auto ids = session->Table("ids").ValueOrDie();
+  struct Case {
+    DataFrame frame;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {ids.Select({"* FROM secret --"}),
+       "Select: '* FROM secret --' is not one select item"},
+      {ids.Select({"id, s"}), "is not one select item"},
+      {ids.Select({"id /*"}), "unterminated /* comment"},
+      {ids.Filter("true UNION SELECT * FROM secret"), "is not one expression"},
+      {ids.Filter("id > 1 --"), ""},
+      {ids.Filter("id > 1 ORDER BY 1"), "is not one expression"},
+      {ids.Filter("id AS x"), "is not one expression"},
+      {ids.Sort({"id LIMIT 1"}), "is not one sort key"},
+      {ids.Sort({"id; DROP TABLE secret"}), "is not one sort key"},
+      {ids.Aggregate({"s"}, {"count(*) FROM secret"}), "is not one select item"},
+      {ids.Aggregate({"*"}, {"count(*)"}), "is not allowed to be *"},
+      {ids.Join(ids, "l.id = r.id WHERE false"), "is not one expression"},
+      {ids.Join(ids, "l.id = r.id')"), "unterminated quoted string"},
+  };
+  for (const auto& c : cases) {
+    if (c.expected.empty()) {
+      EXPECT_TRUE(c.frame.status().ok()) << c.frame.status().ToString();
+      EXPECT_EQ(c.frame.Collect().ValueOrDie()->num_rows(), 8);
+      continue;
+    }
+    EXPECT_FALSE(c.frame.status().ok()) << c.expected;
+    EXPECT_NE(c.frame.status().message().find(c.expected), std::string::npos)
+        << c.frame.status().ToString();
+  }
+  // A reference to the internal input name is no way in either.
+  EXPECT_FALSE(ids.Filter("id IN (SELECT id FROM __input)").status().ok());
+}
+
+// Errors in a DataFrame argument point into the arguments as given.
+TEST(DataFrame, ArgumentErrorsShowTheArguments) {
+  auto session = Connect().ValueOrDie();
+  auto frame = session->Sql("SELECT id FROM range(3)")->Select({"id", "nope + 1 AS x"});
+  EXPECT_NE(frame.status().message().find("(line 1, column 5)\n  id, nope + 1 AS x\n"
+                                          "      ^"),
+            std::string::npos)
+      << frame.status().ToString();
+}
+
 TEST(DataFrame, ErrorsAreKeptAndReported) {
   auto session = Connect().ValueOrDie();
   auto frame =
