@@ -13,18 +13,28 @@ namespace {
 constexpr const char* kCatalog = "sluice";
 constexpr const char* kSchema = "main";
 
-// SQL LIKE with % and _ (no escapes), as Flight SQL's filter patterns.
+// SQL LIKE with % and _ (no escapes), as Flight SQL's filter patterns. Greedy with one
+// backtrack point (the last %), so it takes O(text x pattern) time at worst, never
+// exponential time whatever the pattern.
 bool Like(std::string_view text, std::string_view pattern) {
-  if (pattern.empty()) return text.empty();
-  if (pattern[0] == '%') {
-    for (size_t skip = 0; skip <= text.size(); ++skip) {
-      if (Like(text.substr(skip), pattern.substr(1))) return true;
+  size_t t = 0, p = 0;
+  size_t star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '_' || pattern[p] == text[t])) {
+      ++t;
+      ++p;
+    } else if (p < pattern.size() && pattern[p] == '%') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
     }
-    return false;
   }
-  if (text.empty()) return false;
-  if (pattern[0] != '_' && pattern[0] != text[0]) return false;
-  return Like(text.substr(1), pattern.substr(1));
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
 }
 
 bool CatalogMatches(const std::optional<std::string>& catalog) {

@@ -8,6 +8,7 @@
 
 #include "server/flight_sql_messages.h"
 #include "server/flight_sql_metadata.h"
+#include "server/token_check.h"
 
 namespace sluice::server {
 
@@ -100,7 +101,7 @@ class BearerTokenFactory : public fl::ServerMiddlewareFactory {
           fl::FlightStatusCode::Unauthenticated,
           "sluiced requires a bearer token (authorization header)");
     }
-    if (it->second != expected_) {
+    if (!ConstantTimeEquals(it->second, expected_)) {
       return fl::MakeFlightError(fl::FlightStatusCode::Unauthenticated,
                                  "the bearer token is not valid");
     }
@@ -246,8 +247,14 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> FlightSqlService::Run(
   ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
   // The call context outlives the stream DoGet returns, which ends the tracking.
   const fl::ServerCallContext* call = &context;
-  return registry_->Track(std::move(reader), std::move(stop), statement.sql, "flight",
-                          context.peer(), [call] { return call->is_cancelled(); });
+  auto tracked =
+      registry_->Track(std::move(reader), std::move(stop), statement.sql, "flight",
+                       context.peer(), [call] { return call->is_cancelled(); });
+  if (!tracked.ok() && tracked.status().IsCapacityError()) {
+    return fl::MakeFlightError(fl::FlightStatusCode::Unavailable,
+                               tracked.status().message());
+  }
+  return tracked;
 }
 
 arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,

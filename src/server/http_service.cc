@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "output/batch_writer.h"
+#include "server/token_check.h"
 #include "sluice/session.h"
 
 namespace sluice::server {
@@ -66,22 +67,46 @@ struct Streaming {
   bool done = false;
 };
 
+// A request from a web page of another origin carries `Origin` (and, in current browsers,
+// `Sec-Fetch-Site`); command-line clients send neither.
+bool SameOriginOrAllowed(const httplib::Request& request,
+                         const std::vector<std::string>& allowed) {
+  if (request.get_header_value("Sec-Fetch-Site") == "cross-site" &&
+      !request.has_header("Origin")) {
+    return false;
+  }
+  if (!request.has_header("Origin")) return true;
+  const std::string origin = request.get_header_value("Origin");
+  for (const auto& ok : allowed) {
+    if (origin == ok) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 HttpService::HttpService(std::shared_ptr<Session> session,
-                         std::shared_ptr<QueryRegistry> registry, std::string token,
-                         int threads)
+                         std::shared_ptr<QueryRegistry> registry, HttpOptions options)
     : session_(std::move(session)),
       registry_(std::move(registry)),
-      token_(std::move(token)),
+      options_(std::move(options)),
       server_(std::make_unique<httplib::Server>()) {
-  server_->new_task_queue = [threads] {
+  server_->new_task_queue = [threads = options_.threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
+  server_->set_payload_max_length(options_.max_request_bytes);
   auto authorized = [this](const httplib::Request& request, httplib::Response& response) {
-    if (token_.empty()) return true;
+    if (!SameOriginOrAllowed(request, options_.allowed_origins)) {
+      SendJson(response, 403,
+               {{"error", "cross-origin request refused (Origin '" +
+                              request.get_header_value("Origin") +
+                              "'; allow it with sluiced --allow-origin)"},
+                {"code", "Forbidden"}});
+      return false;
+    }
+    if (options_.token.empty()) return true;
     const std::string header = request.get_header_value("Authorization");
-    if (header == "Bearer " + token_) return true;
+    if (ConstantTimeEquals(header, "Bearer " + options_.token)) return true;
     response.set_header("WWW-Authenticate", "Bearer");
     SendJson(response, 401,
              {{"error", header.empty() ? "sluiced requires a bearer token"
@@ -132,10 +157,12 @@ HttpService::HttpService(std::shared_ptr<Session> session,
                                   httplib::Response& response) {
     if (!authorized(request, response)) return;
     std::string sql;
+    const bool json_body =
+        request.method == "POST" &&
+        request.get_header_value("Content-Type").rfind("application/json", 0) == 0;
     if (request.method == "GET") {
       sql = request.get_param_value("sql");
-    } else if (request.get_header_value("Content-Type").rfind("application/json", 0) ==
-               0) {
+    } else if (json_body) {
       Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
       if (!body.is_object() || !body.contains("sql") || !body["sql"].is_string()) {
         SendError(response, 400,
@@ -152,6 +179,12 @@ HttpService::HttpService(std::shared_ptr<Session> session,
       return;
     }
     if (!Session::IsQuery(sql)) {
+      if (!json_body) {
+        SendError(response, 405,
+                  arrow::Status::Invalid("DDL and DML run only from a POST with a JSON "
+                                         "body {\"sql\": \"...\"}"));
+        return;
+      }
       auto result = session_->Exec(sql);
       if (!result.ok()) {
         SendError(response, 400, result.status());
@@ -178,10 +211,17 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     }
     const bool arrow_format =
         request.get_header_value("Accept").find(kArrowStream) != std::string::npos;
-    auto streaming = std::make_shared<Streaming>();
-    streaming->reader =
+    auto tracked =
         registry_->Track(*reader, stop, sql, "http",
                          request.remote_addr + ":" + std::to_string(request.remote_port));
+    if (!tracked.ok()) {
+      if (tracked.status().IsCapacityError()) response.set_header("Retry-After", "1");
+      SendError(response, tracked.status().IsCapacityError() ? 429 : 500,
+                tracked.status());
+      return;
+    }
+    auto streaming = std::make_shared<Streaming>();
+    streaming->reader = std::move(*tracked);
     if (arrow_format) {
       streaming->chunks = std::make_shared<ChunkOutputStream>();
       auto writer =

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <arrow/status.h>
 
@@ -28,11 +29,26 @@ namespace sluice::server {
 // - `GET /v1/queries`: the running queries as JSON; `DELETE /v1/queries/<id>` cancels
 // one.
 // - `GET /healthz`.
-// With a token, every endpoint but /healthz needs `Authorization: Bearer <token>`.
+// With a token, every endpoint but /healthz needs `Authorization: Bearer <token>`
+// (compared in constant time).
+//
+// Browsers: a request with an `Origin` header (or `Sec-Fetch-Site: cross-site`) is
+// refused with 403 unless the origin is listed in `allowed_origins`; DDL and DML run only
+// from a POST with a JSON body (which a web page cannot send cross-site without a CORS
+// preflight this server never grants), so a page a user visits cannot drive it. GET and
+// other POST bodies run queries only. Bodies over `max_request_bytes` get 413; a query
+// over the registry's limit gets 429.
+struct HttpOptions {
+  std::string token;
+  int threads = 64;
+  size_t max_request_bytes = 16 << 20;
+  std::vector<std::string> allowed_origins;
+};
+
 class HttpService {
  public:
   HttpService(std::shared_ptr<Session> session, std::shared_ptr<QueryRegistry> registry,
-              std::string token, int threads);
+              HttpOptions options);
   ~HttpService();
 
   // Binds `host:port` (port 0: any free port).
@@ -45,7 +61,7 @@ class HttpService {
  private:
   std::shared_ptr<Session> session_;
   std::shared_ptr<QueryRegistry> registry_;
-  std::string token_;
+  HttpOptions options_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = -1;
 };

@@ -12,8 +12,12 @@ namespace sluice::server {
 class QueryRegistry::TrackedReader : public arrow::RecordBatchReader {
  public:
   TrackedReader(QueryRegistry* registry, int64_t id,
-                std::shared_ptr<arrow::RecordBatchReader> inner)
-      : registry_(registry), id_(id), inner_(std::move(inner)) {}
+                std::shared_ptr<arrow::RecordBatchReader> inner,
+                std::shared_ptr<std::atomic<bool>> timed_out)
+      : registry_(registry),
+        id_(id),
+        inner_(std::move(inner)),
+        timed_out_(std::move(timed_out)) {}
 
   ~TrackedReader() override { (void)Close(); }
 
@@ -22,6 +26,11 @@ class QueryRegistry::TrackedReader : public arrow::RecordBatchReader {
   arrow::Status ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) override {
     if (closed_) return arrow::Status::Invalid("the query's stream is closed");
     auto status = inner_->ReadNext(batch);
+    if (!status.ok() && timed_out_->load()) {
+      status = arrow::Status::Cancelled(
+          "the query ran longer than the server's query timeout (",
+          registry_->limits_.timeout.count() / 1000.0, " s) and was stopped");
+    }
     if (!status.ok() || !*batch) {
       (void)Close();
       return status;
@@ -42,10 +51,12 @@ class QueryRegistry::TrackedReader : public arrow::RecordBatchReader {
   QueryRegistry* registry_;
   const int64_t id_;
   std::shared_ptr<arrow::RecordBatchReader> inner_;
+  std::shared_ptr<std::atomic<bool>> timed_out_;
   bool closed_ = false;  // the reader is used by one thread at a time
 };
 
-QueryRegistry::QueryRegistry() : watchdog_([this] { Watch(); }) {}
+QueryRegistry::QueryRegistry(Limits limits)
+    : limits_(limits), watchdog_([this] { Watch(); }) {}
 
 QueryRegistry::~QueryRegistry() {
   {
@@ -56,7 +67,7 @@ QueryRegistry::~QueryRegistry() {
   watchdog_.join();
 }
 
-std::shared_ptr<arrow::RecordBatchReader> QueryRegistry::Track(
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> QueryRegistry::Track(
     std::shared_ptr<arrow::RecordBatchReader> reader,
     std::shared_ptr<arrow::StopSource> stop, std::string sql, std::string protocol,
     std::string peer, std::function<bool()> gone) {
@@ -71,11 +82,21 @@ std::shared_ptr<arrow::RecordBatchReader> QueryRegistry::Track(
                               .count();
   entry.stop = std::move(stop);
   entry.gone = std::move(gone);
+  entry.started = std::chrono::steady_clock::now();
+  entry.timed_out = std::make_shared<std::atomic<bool>>(false);
+  auto timed_out = entry.timed_out;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (limits_.max_queries > 0 && running_.size() >= limits_.max_queries) {
+      (void)reader->Close();
+      return arrow::Status::CapacityError("too many queries: the server runs at most ",
+                                          limits_.max_queries,
+                                          " at once (--max-queries); try again later");
+    }
     running_.emplace(id, std::move(entry));
   }
-  return std::make_shared<TrackedReader>(this, id, std::move(reader));
+  return std::make_shared<TrackedReader>(this, id, std::move(reader),
+                                         std::move(timed_out));
 }
 
 std::vector<QueryRegistry::Info> QueryRegistry::List() const {
@@ -120,8 +141,13 @@ void QueryRegistry::Watch() {
   bool released = true;
   while (!shutting_down_) {
     wake_.wait_for(lock, std::chrono::milliseconds(100));
+    const auto now = std::chrono::steady_clock::now();
     for (auto& [id, entry] : running_) {
       if (entry.gone && entry.gone()) entry.stop->RequestStop();
+      if (limits_.timeout.count() > 0 && now - entry.started > limits_.timeout &&
+          !entry.timed_out->exchange(true)) {
+        entry.stop->RequestStop();
+      }
     }
     if (!running_.empty()) {
       idle_ticks = 0;

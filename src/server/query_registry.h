@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <arrow/record_batch.h>
+#include <arrow/result.h>
 #include <arrow/util/cancel.h>
 
 namespace sluice::server {
@@ -22,8 +24,17 @@ namespace sluice::server {
 // disconnected or cancelled?) every 100 ms and stops the query when it turns true, so a
 // query blocked on its own work still ends promptly; once no query has run for half a
 // second it returns the allocators' cached memory to the system. Thread-safe.
+//
+// Limits: at most `max_queries` streams at once (Track refuses more with
+// CapacityError), and a query still running after `timeout` is stopped; its reader
+// then fails with Cancelled saying so. Zero means no limit.
 class QueryRegistry {
  public:
+  struct Limits {
+    size_t max_queries = 0;
+    std::chrono::milliseconds timeout{0};
+  };
+
   struct Info {
     int64_t id = 0;
     std::string sql;
@@ -34,13 +45,14 @@ class QueryRegistry {
     int64_t bytes = 0;
   };
 
-  QueryRegistry();
+  QueryRegistry() : QueryRegistry(Limits()) {}
+  explicit QueryRegistry(Limits limits);
   ~QueryRegistry();
 
   // Wraps `reader`, whose query stops when `stop` is requested, so that the query is
   // listed while the wrapper is open and what it produces is counted. `gone` may be
-  // empty.
-  std::shared_ptr<arrow::RecordBatchReader> Track(
+  // empty. CapacityError, with `reader` closed, at the query limit.
+  arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> Track(
       std::shared_ptr<arrow::RecordBatchReader> reader,
       std::shared_ptr<arrow::StopSource> stop, std::string sql, std::string protocol,
       std::string peer, std::function<bool()> gone = {});
@@ -56,11 +68,14 @@ class QueryRegistry {
     Info info;
     std::shared_ptr<arrow::StopSource> stop;
     std::function<bool()> gone;
+    std::chrono::steady_clock::time_point started;
+    std::shared_ptr<std::atomic<bool>> timed_out;
   };
   void Count(int64_t id, int64_t rows, int64_t bytes);
   void Remove(int64_t id);
   void Watch();
 
+  const Limits limits_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool shutting_down_ = false;

@@ -12,11 +12,12 @@ SLUICED = os.environ.get("SLUICED_BIN", "build/bin/sluiced")
 
 
 class Server:
-    def __init__(self, warehouse, token=None):
+    def __init__(self, warehouse, token=None, extra=()):
         cmd = [SLUICED, "--flight", "127.0.0.1:0", "--http", "127.0.0.1:0",
-               "--warehouse", str(warehouse)]
+               "--warehouse", str(warehouse), *extra]
         if token:
             cmd += ["--token", token]
+        self.warehouse = warehouse
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         match = re.search(r"grpc://([\d.]+:\d+), HTTP on http://([\d.]+:\d+)", line)

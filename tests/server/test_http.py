@@ -30,10 +30,12 @@ def test_ndjson_and_arrow_streams(server):
 
 
 def test_ddl_dml_and_errors(server):
-    out = curl("-X", "POST", "--data-binary", "CREATE TABLE t AS SELECT id FROM range(10)",
+    out = curl("-X", "POST", "-H", "Content-Type: application/json", "--data",
+               json.dumps({"sql": "CREATE TABLE t AS SELECT id FROM range(10)"}),
                f"{server.http}/v1/query").stdout
     assert json.loads(out)["rows_affected"] == 10
-    out = curl("-X", "POST", "--data-binary", "DELETE FROM t WHERE id < 4", f"{server.http}/v1/query").stdout
+    out = curl("-X", "POST", "-H", "Content-Type: application/json", "--data",
+               json.dumps({"sql": "DELETE FROM t WHERE id < 4"}), f"{server.http}/v1/query").stdout
     assert json.loads(out)["message"] == "DELETE 4"
     # An error before any row: 400 with a JSON body naming the problem and position.
     result = curl("-w", "%{http_code}", "-X", "POST", "--data-binary", "SELECT nope FROM t",

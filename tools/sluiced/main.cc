@@ -1,9 +1,11 @@
 // sluiced: serve the embedded engine over Arrow Flight SQL and HTTP.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arrow/flight/server.h>
 #include <CLI/CLI.hpp>
@@ -39,6 +41,9 @@ int main(int argc, char** argv) {
   std::string flight_address = "127.0.0.1:8815", http_address = "127.0.0.1:8080";
   std::string warehouse = "./warehouse", token;
   int http_threads = 64;
+  std::vector<std::string> allow_read, allow_origins;
+  size_t max_queries = 64, max_request_bytes = 16 << 20;
+  double query_timeout_s = 3600;
   app.add_option("--flight", flight_address,
                  "Flight SQL address HOST:PORT (default 127.0.0.1:8815; port 0: any)");
   app.add_option("--http", http_address,
@@ -49,6 +54,20 @@ int main(int argc, char** argv) {
       "Require 'Authorization: Bearer TOKEN' (default: $SLUICED_TOKEN, else none)");
   app.add_option("--http-threads", http_threads, "Concurrent HTTP requests (default 64)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--allow-read", allow_read,
+                 "A directory whose files clients may read with read_parquet, read_csv, "
+                 "read_ipc and delta_scan (repeatable; default: the warehouse only)");
+  app.add_option("--max-queries", max_queries,
+                 "Queries streaming at once; more are refused (default 64, 0: no limit)");
+  app.add_option("--query-timeout", query_timeout_s,
+                 "Seconds after which a running query is stopped (default 3600, 0: none)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-request-bytes", max_request_bytes,
+                 "Largest HTTP request body (default 16 MiB)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--allow-origin", allow_origins,
+                 "A browser origin (scheme://host:port) allowed to call the HTTP API "
+                 "(repeatable; default: none, requests with an Origin are refused)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -66,12 +85,19 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto session = sluice::Connect("local:" + warehouse);
+  sluice::SessionOptions session_options;
+  session_options.confine_file_access = true;  // clients read only what is allowed
+  session_options.readable_directories = allow_read;
+  auto session = sluice::Connect("local:" + warehouse, session_options);
   if (!session.ok()) {
     std::fprintf(stderr, "Error: %s\n", session.status().message().c_str());
     return 2;
   }
-  auto registry = std::make_shared<sluice::server::QueryRegistry>();
+  sluice::server::QueryRegistry::Limits limits;
+  limits.max_queries = max_queries;
+  limits.timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(query_timeout_s * 1000));
+  auto registry = std::make_shared<sluice::server::QueryRegistry>(limits);
 
   auto location = arrow::flight::Location::ForGrpcTcp(flight_host, flight_port);
   if (!location.ok()) {
@@ -89,7 +115,12 @@ int main(int argc, char** argv) {
                  flight_address.c_str(), status.message().c_str());
     return 1;
   }
-  sluice::server::HttpService http(*session, registry, token, http_threads);
+  sluice::server::HttpOptions http_options;
+  http_options.token = token;
+  http_options.threads = http_threads;
+  http_options.max_request_bytes = max_request_bytes;
+  http_options.allowed_origins = allow_origins;
+  sluice::server::HttpService http(*session, registry, std::move(http_options));
   status = http.Bind(http_host, http_port);
   if (!status.ok()) {
     std::fprintf(stderr, "Error: %s\n", status.message().c_str());

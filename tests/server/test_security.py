@@ -1,0 +1,150 @@
+"""sluiced as a trust boundary: hostile input, browsers, limits and confined file access."""
+import json
+import subprocess
+import threading
+import time
+import urllib.request
+
+import pyarrow as pa
+import pyarrow.flight as flight
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import Server, _field_bytes, pack, statement_query
+
+
+def curl(*args):
+    return subprocess.run(["curl", "-sS", "-w", "\n%{http_code}", *args],
+                          capture_output=True, timeout=60)
+
+
+def status_and_body(result):
+    body, _, code = result.stdout.decode().rpartition("\n")
+    return int(code), body
+
+
+def post_json(server, sql, *headers):
+    extra = [item for header in headers for item in ("-H", header)]
+    return status_and_body(curl("-X", "POST", "-H", "Content-Type: application/json", *extra,
+                                "--data", json.dumps({"sql": sql}), f"{server.http}/v1/query"))
+
+
+def test_a_statement_of_any_length_is_served(server):
+    code, body = post_json(server, "SELECT length('" + "a" * 100_000 + "') AS n")
+    assert code == 200 and json.loads(body) == {"n": 100_000}
+    client = flight.connect(server.flight)
+    info = client.get_flight_info(flight.FlightDescriptor.for_command(
+        statement_query("SELECT '" + "b" * 100_000 + "' AS s")))
+    table = client.do_get(info.endpoints[0].ticket).read_all()
+    assert table.column("s")[0].as_py() == "b" * 100_000
+
+
+def test_ddl_and_dml_need_a_json_post(server):
+    ddl = "CREATE TABLE t AS SELECT 1 AS x"
+    code, body = status_and_body(curl("--get", "--data-urlencode", f"sql={ddl}",
+                                      f"{server.http}/v1/query"))
+    assert code == 405 and "POST with a JSON body" in body
+    code, body = status_and_body(curl("-X", "POST", "-H", "Content-Type: text/plain",
+                                      "--data-binary", ddl, f"{server.http}/v1/query"))
+    assert code == 405
+    assert not (server.warehouse / "t").exists()
+    code, _ = post_json(server, ddl)
+    assert code == 200 and (server.warehouse / "t").exists()
+
+
+def test_cross_origin_requests_are_refused(tmp_path):
+    s = Server(tmp_path / "wh", extra=["--allow-origin", "http://localhost:3000"])
+    try:
+        for headers in (["Origin: http://evil.example"], ["Sec-Fetch-Site: cross-site"]):
+            code, body = post_json(s, "CREATE TABLE t AS SELECT 1 AS x", *headers)
+            assert code == 403 and "cross-origin request refused" in body, body
+            code, _ = status_and_body(curl(*[x for h in headers for x in ("-H", h)],
+                                           f"{s.http}/v1/query?sql=SELECT%201"))
+            assert code == 403
+        assert not (tmp_path / "wh" / "t").exists()
+        code, _ = post_json(s, "CREATE TABLE t AS SELECT 1 AS x", "Origin: http://localhost:3000")
+        assert code == 200
+    finally:
+        s.stop()
+
+
+def test_names_and_files_stay_confined(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    pq.write_table(pa.table({"x": [1, 2, 3]}), outside / "data.parquet")
+    allowed = tmp_path / "shared"
+    allowed.mkdir()
+    pq.write_table(pa.table({"x": [4, 5]}), allowed / "data.parquet")
+    (allowed / "link.parquet").symlink_to(outside / "data.parquet")
+    s = Server(tmp_path / "wh", extra=["--allow-read", str(allowed)])
+    try:
+        for sql in [f"SELECT * FROM read_parquet('{outside}/data.parquet')",
+                    f"SELECT * FROM read_parquet('{allowed}/../outside/*.parquet')",
+                    f"SELECT * FROM read_parquet('{allowed}/link.parquet')",
+                    "SELECT * FROM read_csv('/etc/passwd')",
+                    f"SELECT * FROM delta_scan('{tmp_path}/wh/../outside')"]:
+            code, body = post_json(s, sql)
+            assert code == 400 and "permission denied" in body, (sql, body)
+        code, body = post_json(s, f"SELECT sum(x) AS s FROM read_parquet('{allowed}/data.parquet')")
+        assert code == 200 and json.loads(body) == {"s": 9}
+        for sql in ['CREATE TABLE "../escaped" (id BIGINT)', 'DROP TABLE "../outside"']:
+            code, body = post_json(s, sql)
+            assert code == 400 and "invalid table name" in body, body
+        assert not (tmp_path / "escaped").exists() and outside.exists()
+    finally:
+        s.stop()
+
+
+def test_metadata_patterns_take_linear_time(server):
+    client = flight.connect(server.flight)
+    post_json(server, "CREATE TABLE " + "a" * 60 + " (x INT)")
+
+    def get_tables(pattern):
+        command = pack("CommandGetTables", _field_bytes(3, pattern.encode()))
+        start = time.perf_counter()
+        info = client.get_flight_info(flight.FlightDescriptor.for_command(command))
+        table = client.do_get(info.endpoints[0].ticket).read_all()
+        return time.perf_counter() - start, table.num_rows
+
+    get_tables("%")  # warm up
+    plain = sorted(get_tables("a%")[0] for _ in range(5))[2]
+    elapsed, rows = sorted(get_tables("%a" * 40 + "%b") for _ in range(5))[2]
+    assert rows == 0
+    assert elapsed < plain + 0.010, f"{elapsed * 1000:.1f} ms vs {plain * 1000:.1f} ms"
+    assert get_tables("%a%a%_")[1] == 1
+
+
+def test_query_limit_and_timeout(tmp_path):
+    s = Server(tmp_path / "wh", extra=["--max-queries", "1", "--query-timeout", "1"])
+    try:
+        slow = subprocess.Popen(["curl", "-sS", "-N", "--limit-rate", "2M",
+                                 f"{s.http}/v1/query?sql=SELECT%20*%20FROM%20range(1000000000000)"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while not s.running_queries() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        code, body = status_and_body(curl(f"{s.http}/v1/query?sql=SELECT%201"))
+        assert code == 429 and "too many queries" in body, body
+        client = flight.connect(s.flight)
+        with pytest.raises(flight.FlightUnavailableError, match="too many queries"):
+            info = client.get_flight_info(flight.FlightDescriptor.for_command(
+                statement_query("SELECT 1")))
+            client.do_get(info.endpoints[0].ticket).read_all()
+        out, _ = slow.communicate(timeout=30)
+        last = json.loads(out.decode().splitlines()[-1])
+        assert "query timeout" in last["error"], last
+        s.wait_for_no_queries(within=2)
+        assert json.loads(status_and_body(curl(f"{s.http}/v1/query?sql=SELECT%201"))[1]) == {"?column?": 1}
+    finally:
+        s.stop()
+
+
+def test_request_bodies_are_bounded(tmp_path):
+    s = Server(tmp_path / "wh", extra=["--max-request-bytes", "1000"])
+    try:
+        code, _ = post_json(s, "SELECT '" + "x" * 2000 + "'")
+        assert code == 413
+        code, _ = post_json(s, "SELECT 1 AS one")
+        assert code == 200
+    finally:
+        s.stop()
