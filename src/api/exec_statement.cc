@@ -12,6 +12,7 @@
 #include "sql/binder.h"
 #include "sql/dialect.h"
 #include "sql/expression_binder.h"
+#include "sql/fragment_parser.h"
 #include "sql/parser.h"
 #include "sql/scope.h"
 
@@ -57,6 +58,41 @@ std::vector<std::string> PartitionColumnsOf(const Json& create) {
     columns.push_back(sql::NodeBody(element).value("name", ""));
   }
   return columns;
+}
+
+// The table's invariants as boolean expressions over its columns, for the writer to
+// check on every row. One that Sluice cannot read is an error: the write is refused
+// rather than left unchecked.
+arrow::Result<std::vector<delta::InvariantCheck>> CompileInvariants(
+    const delta::Metadata& metadata, const arrow::Schema& schema) {
+  std::vector<delta::InvariantCheck> checks;
+  std::vector<sql::ScopeColumn> columns;
+  for (const auto& field : schema.fields()) {
+    columns.push_back({"", field->name(), field->name(), field->type()});
+  }
+  const sql::Scope scope(std::move(columns));
+  const std::vector<Param> no_params;
+  for (auto& invariant : delta::InvariantsOf(metadata)) {
+    sql::FragmentParser parser("invariant of column " + invariant.column);
+    auto compiled = [&]() -> arrow::Result<arrow::compute::Expression> {
+      ARROW_ASSIGN_OR_RAISE(auto node, parser.Expression(invariant.expression));
+      sql::ExpressionBinder binder(parser.text(), &scope, &no_params);
+      ARROW_ASSIGN_OR_RAISE(auto bound, binder.Bind(node));
+      if (!bound.type->Equals(arrow::boolean())) {
+        return arrow::Status::TypeError("it is ", bound.type->ToString(),
+                                        ", not boolean");
+      }
+      return bound.expr;
+    }();
+    if (!compiled.ok()) {
+      return arrow::Status::NotImplemented("cannot enforce the invariant of column ",
+                                           invariant.column, " (", invariant.expression,
+                                           "): ", compiled.status().message(),
+                                           "; writing is refused");
+    }
+    checks.push_back({std::move(invariant), std::move(*compiled)});
+  }
+  return checks;
 }
 
 }  // namespace
@@ -256,9 +292,12 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
     }
     ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream());
     ARROW_ASSIGN_OR_RAISE(auto shaped, exec::InsertReader::Make(reader, target, sources));
-    ARROW_ASSIGN_OR_RAISE(auto written, dialect.overwrite
-                                            ? (*table)->Overwrite(shaped.get())
-                                            : (*table)->Append(shaped.get()));
+    delta::WriteOptions write_options;
+    ARROW_ASSIGN_OR_RAISE(write_options.invariant_checks,
+                          CompileInvariants(snapshot->metadata(), *target));
+    ARROW_ASSIGN_OR_RAISE(
+        auto written, dialect.overwrite ? (*table)->Overwrite(shaped.get(), write_options)
+                                        : (*table)->Append(shaped.get(), write_options));
     return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
                       written.version};
   }

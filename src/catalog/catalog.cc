@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <set>
 
-#include "catalog/delta_history.h"
+#include "catalog/delta_describe.h"
 #include "catalog/delta_source.h"
 #include "delta/delta_table.h"
 #include "delta/snapshot.h"
@@ -110,6 +110,12 @@ arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupHistory(
     const std::string& name) const {
   ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
   return MakeHistorySource(table.get(), name);
+}
+
+arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupDetail(
+    const std::string& name) const {
+  ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
+  return MakeDetailSource(table.get(), name);
 }
 
 void Catalog::Forget(const std::string& path) const {

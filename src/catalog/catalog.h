@@ -62,6 +62,8 @@ class Catalog {
                                                          int64_t timestamp_ms) const;
   arrow::Result<std::shared_ptr<TableSource>> LookupHistory(
       const std::string& name) const;
+  // DESCRIBE DETAIL: one row about the warehouse table `name`.
+  arrow::Result<std::shared_ptr<TableSource>> LookupDetail(const std::string& name) const;
   // Forgets a cached table whose directory was removed.
   void Forget(const std::string& path) const;
   // Returns KeyError if unknown.

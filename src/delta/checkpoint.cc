@@ -16,6 +16,8 @@
 #include <parquet/arrow/writer.h>
 #include <nlohmann/json.hpp>
 
+#include "common/durable_file.h"
+
 namespace sluice::delta {
 
 namespace fs = std::filesystem;
@@ -129,27 +131,6 @@ PartitionValues ToPartitionValues(const std::map<std::string, std::string>& valu
   PartitionValues out;
   for (const auto& [key, value] : values) out[key] = value;
   return out;
-}
-
-arrow::Status WriteAtomically(
-    const fs::path& target,
-    const std::function<arrow::Status(const std::string&)>& write) {
-  const std::string temp =
-      (target.parent_path() /
-       ("." + target.filename().string() + "." + std::to_string(::getpid()) + "." +
-        std::to_string(std::random_device{}()) + ".tmp"))
-          .string();
-  auto status = write(temp);
-  std::error_code error;
-  if (status.ok()) {
-    fs::rename(temp, target, error);
-    if (error) {
-      status =
-          arrow::Status::IOError("cannot write ", target.string(), ": ", error.message());
-    }
-  }
-  if (!status.ok()) fs::remove(temp, error);
-  return status;
 }
 
 // Typed access to the children of one struct column of a checkpoint, by name.
@@ -425,7 +406,7 @@ arrow::Status WriteCheckpoint(const std::string& root, int64_t version,
   auto table = arrow::Table::Make(schema, columns);
   const int64_t rows = table->num_rows();
   const fs::path target = LogDir(root) / (VersionPrefix(version) + ".checkpoint.parquet");
-  ARROW_RETURN_NOT_OK(WriteAtomically(target, [&](const std::string& temp) {
+  ARROW_RETURN_NOT_OK(WriteFileAtomically(target.string(), [&](const std::string& temp) {
     ARROW_ASSIGN_OR_RAISE(auto out, arrow::io::FileOutputStream::Open(temp));
     auto properties = parquet::WriterProperties::Builder()
                           .compression(parquet::Compression::SNAPPY)
@@ -437,13 +418,14 @@ arrow::Status WriteCheckpoint(const std::string& root, int64_t version,
   const auto last = LastCheckpointVersion(root);
   if (last && *last >= version) return arrow::Status::OK();
   const std::string pointer = Json{{"version", version}, {"size", rows}}.dump() + "\n";
-  return WriteAtomically(LogDir(root) / "_last_checkpoint", [&](const std::string& temp) {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << pointer;
-    out.close();
-    if (!out) return arrow::Status::IOError("cannot write ", temp);
-    return arrow::Status::OK();
-  });
+  return WriteFileAtomically(
+      (LogDir(root) / "_last_checkpoint").string(), [&](const std::string& temp) {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out << pointer;
+        out.close();
+        if (!out) return arrow::Status::IOError("cannot write ", temp);
+        return arrow::Status::OK();
+      });
 }
 
 arrow::Result<std::vector<Action>> ReadCheckpoint(const std::string& root,

@@ -12,6 +12,8 @@
 #include <parquet/properties.h>
 #include <nlohmann/json.hpp>
 
+#include "common/durable_file.h"
+
 namespace sluice::delta {
 
 namespace fs = std::filesystem;
@@ -257,6 +259,8 @@ arrow::Status DataWriter::WritePartition(
 arrow::Status DataWriter::CloseFile(OpenFile* file) {
   ARROW_RETURN_NOT_OK(file->writer->Close());
   ARROW_RETURN_NOT_OK(file->out->Close());
+  // A commit may reference the file only once it is on stable storage.
+  ARROW_RETURN_NOT_OK(SyncFile((fs::path(root_) / file->path).string()));
   Json mins = Json::object(), maxs = Json::object(), nulls = Json::object();
   for (int c = 0; c < file_schema_->num_fields(); ++c) {
     const auto& name = file_schema_->field(c)->name();
@@ -289,6 +293,16 @@ arrow::Status DataWriter::CloseFile(OpenFile* file) {
 arrow::Result<std::vector<AddFile>> DataWriter::Finish() {
   for (auto& [dir, file] : open_) {
     if (file) ARROW_RETURN_NOT_OK(CloseFile(file.get()));
+  }
+  // And so must the new files' names and partition directories be.
+  for (const auto& [dir, file] : open_) {
+    for (fs::path path = fs::path(root_) / dir;; path = path.parent_path()) {
+      ARROW_RETURN_NOT_OK(SyncDirectory(path.string()));
+      if (path.lexically_normal() == fs::path(root_).lexically_normal() ||
+          !path.has_parent_path()) {
+        break;
+      }
+    }
   }
   open_.clear();
   return std::move(done_);

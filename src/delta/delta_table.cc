@@ -16,7 +16,9 @@
 
 #include <arrow/compute/initialize.h>
 #include <arrow/type.h>
+#include <arrow/util/logging.h>
 
+#include "common/durable_file.h"
 #include "delta/checkpoint.h"
 #include "delta/data_files.h"
 #include "delta/data_writer.h"
@@ -84,12 +86,14 @@ arrow::Status CheckSchema(const arrow::Schema& incoming, const arrow::Schema& ta
 // Writes every batch of `data` through `writer`; on failure the files written are
 // deleted.
 arrow::Result<std::vector<AddFile>> WriteAll(arrow::RecordBatchReader* data,
-                                             DataWriter* writer) {
+                                             DataWriter* writer,
+                                             const std::vector<InvariantCheck>& checks) {
   auto written = [&]() -> arrow::Result<std::vector<AddFile>> {
     while (data != nullptr) {
       std::shared_ptr<arrow::RecordBatch> batch;
       ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
       if (!batch) break;
+      ARROW_RETURN_NOT_OK(CheckInvariants(checks, *batch));
       ARROW_RETURN_NOT_OK(writer->Write(batch));
     }
     return writer->Finish();
@@ -214,24 +218,36 @@ arrow::Result<std::shared_ptr<DeltaTable>> DeltaTable::Create(
 arrow::Result<std::unique_ptr<TableState>> DeltaTable::LoadState(int64_t version) const {
   auto state = std::make_unique<TableState>();
   // Start from the newest checkpoint at or before `version`: for the newest version the
-  // one _last_checkpoint names, unless it is not (yet) there; else list the log.
-  std::optional<int64_t> start;
+  // one _last_checkpoint names, unless it is not (yet) there; else list the log. A
+  // checkpoint that cannot be read is skipped, with a warning, for an older one or the
+  // log from version 0: it only ever speeds reading up.
+  std::vector<int64_t> candidates;
   if (version < 0) {
-    start = LastCheckpointVersion(root_);
-    if (start && !HasCheckpoint(root_, *start)) start.reset();
+    auto last = LastCheckpointVersion(root_);
+    if (last && HasCheckpoint(root_, *last)) candidates.push_back(*last);
   }
-  if (!start) {
-    const auto checkpoints = ListCheckpoints(root_);
-    for (auto it = checkpoints.rbegin(); !start && it != checkpoints.rend(); ++it) {
-      if (version < 0 || *it <= version) start = *it;
+  const auto checkpoints = ListCheckpoints(root_);
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    if ((version < 0 || *it <= version) &&
+        (candidates.empty() || *it < candidates.front())) {
+      candidates.push_back(*it);
     }
   }
+  bool started = false;
+  for (const int64_t start : candidates) {
+    auto actions = ReadCheckpoint(root_, start);
+    if (!actions.ok()) {
+      Warn("skipped the unreadable checkpoint of version " + std::to_string(start) +
+           ": " + actions.status().ToString());
+      continue;
+    }
+    ARROW_RETURN_NOT_OK(state->Apply(start, FileTimeMillis(CommitPath(root_, start)),
+                                     std::move(*actions), root_));
+    started = true;
+    break;
+  }
   std::error_code error;
-  if (start) {
-    ARROW_ASSIGN_OR_RAISE(auto actions, ReadCheckpoint(root_, *start));
-    ARROW_RETURN_NOT_OK(state->Apply(*start, FileTimeMillis(CommitPath(root_, *start)),
-                                     std::move(actions), root_));
-  } else if (!fs::exists(CommitPath(root_, 0), error)) {
+  if (!started && !fs::exists(CommitPath(root_, 0), error)) {
     const auto commits = ListCommits(root_);
     if (version >= 0 && !commits.empty() && version < commits.front()) {
       return arrow::Status::IOError("version ", version, " of Delta table ", root_,
@@ -239,7 +255,8 @@ arrow::Result<std::unique_ptr<TableState>> DeltaTable::LoadState(int64_t version
                                     commits.front(), ")");
     }
     return arrow::Status::IOError("Delta table ", root_,
-                                  " has neither a checkpoint nor a log from version 0");
+                                  " has neither a readable checkpoint nor a log from "
+                                  "version 0");
   }
   while ((version < 0 || state->version < version) &&
          fs::exists(CommitPath(root_, state->version + 1), error)) {
@@ -342,11 +359,7 @@ arrow::Result<std::vector<std::pair<int64_t, CommitInfo>>> DeltaTable::History()
 arrow::Status DeltaTable::CommitVersion(int64_t version,
                                         const std::vector<Action>& actions) {
   const std::string target = CommitPath(root_, version);
-  const std::string temp =
-      (LogDir(root_) /
-       ("." + fs::path(target).filename().string() + "." + std::to_string(::getpid()) +
-        "." + std::to_string(std::random_device{}()) + ".tmp"))
-          .string();
+  const std::string temp = PrivateTempName(target);
   const std::string text = SerializeActions(actions);
   // The commit must be complete when it appears: write a private file, sync it, then
   // link it to the version's name, which fails if that name already exists.
@@ -381,11 +394,9 @@ arrow::Status DeltaTable::CommitVersion(int64_t version,
     }
     return arrow::Status::IOError("cannot commit ", target, ": ", std::strerror(saved));
   }
-  const int dir = ::open(LogDir(root_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    (void)::fsync(dir);
-    ::close(dir);
-  }
+  // The commit is visible now, so it succeeded; syncing the directory makes the new
+  // name durable, as far as the filesystem allows.
+  (void)SyncDirectory(LogDir(root_).string());
   return arrow::Status::OK();
 }
 
@@ -506,11 +517,43 @@ void DeltaTable::ScheduleCheckpoint(int64_t version) {
         next = checkpoint_wanted_;
       }
       // A checkpoint only speeds up reading: if writing it fails, readers use the
-      // previous one and the commits after it.
-      (void)Checkpoint(next);
+      // previous one and the commits after it. The failure is reported, not dropped.
+      auto status = Checkpoint(next);
+      if (!status.ok()) {
+        Warn("checkpoint of version " + std::to_string(next) +
+             " failed: " + status.ToString());
+      }
       done = next;
     }
   });
+}
+
+void DeltaTable::Warn(std::string warning) const {
+  ARROW_LOG(WARNING) << "Delta table " << root_ << ": " << warning;
+  std::lock_guard<std::mutex> lock(health_mutex_);
+  warnings_.push_back(std::move(warning));
+  if (warnings_.size() > 16) warnings_.erase(warnings_.begin());
+}
+
+DeltaTable::Health DeltaTable::health() const {
+  std::lock_guard<std::mutex> lock(health_mutex_);
+  return Health{warnings_};
+}
+
+arrow::Status DeltaTable::CheckWriteLocked(std::string_view operation, bool removes_data,
+                                           const WriteOptions* options) const {
+  ARROW_RETURN_NOT_OK(
+      CheckWritable(state_->protocol, state_->metadata, root_, operation, removes_data));
+  if (options == nullptr) return arrow::Status::OK();
+  const auto invariants = InvariantsOf(state_->metadata);
+  if (invariants.size() != options->invariant_checks.size()) {
+    return arrow::Status::NotImplemented(
+        "Delta table ", root_, " has invariants (column ", invariants[0].column, ": ",
+        invariants[0].expression,
+        ") that this write does not check; write through a "
+        "Session, which enforces them");
+  }
+  return arrow::Status::OK();
 }
 
 arrow::Status DeltaTable::Checkpoint(int64_t version) {
@@ -544,6 +587,7 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ARROW_RETURN_NOT_OK(RefreshLocked());
+    ARROW_RETURN_NOT_OK(CheckWriteLocked("INSERT", /*removes_data=*/false, &options));
     schema = state_->schema;
     partition_columns = state_->metadata.partition_columns;
     read_version = state_->version;
@@ -556,7 +600,7 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
   // Reject a mismatched stream before writing anything.
   ARROW_RETURN_NOT_OK(CheckSchema(*data->schema(), *schema, root_));
   DataWriter writer(root_, schema, partition_columns, options.target_file_rows);
-  ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer));
+  ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer, options.invariant_checks));
   WriteResult result;
   result.rows = writer.rows();
   result.files = static_cast<int64_t>(added.size());
@@ -611,6 +655,10 @@ arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ARROW_RETURN_NOT_OK(RefreshLocked());
+    // A replaced table's new schema carries no invariants of the old one.
+    ARROW_RETURN_NOT_OK(
+        CheckWriteLocked(metadata ? "CREATE OR REPLACE" : "INSERT OVERWRITE",
+                         /*removes_data=*/true, metadata ? nullptr : &options));
     read_version = state_->version;
     if (metadata) {
       ARROW_ASSIGN_OR_RAISE(schema, SchemaFromDelta(metadata->schema_string));
@@ -632,7 +680,9 @@ arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
   }
   if (data) ARROW_RETURN_NOT_OK(CheckSchema(*data->schema(), *schema, root_));
   DataWriter writer(root_, schema, partition_columns, options.target_file_rows);
-  ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer));
+  ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer,
+                                             metadata ? std::vector<InvariantCheck>()
+                                                      : options.invariant_checks));
   WriteResult result;
   result.rows = writer.rows();
   result.files = static_cast<int64_t>(added.size());

@@ -16,6 +16,7 @@
 
 #include "delta/actions.h"
 #include "delta/snapshot.h"
+#include "delta/write_checks.h"
 
 namespace sluice::delta {
 
@@ -27,6 +28,10 @@ struct WriteOptions {
   std::optional<Txn> txn;
   // Rows per data file before a new file is started.
   int64_t target_file_rows = 4 * 1024 * 1024;
+  // The table's invariants (InvariantsOf), compiled. A write into a table with
+  // invariants needs one check for each, in order; otherwise it is refused (the delta
+  // layer cannot parse SQL: a Session compiles them).
+  std::vector<InvariantCheck> invariant_checks;
 };
 
 // What a write, delete or optimize did.
@@ -152,6 +157,13 @@ class DeltaTable {
   // Writes the Parquet checkpoint of `version`.
   arrow::Status Checkpoint(int64_t version);
 
+  // What went wrong that did not fail a statement: an unreadable checkpoint skipped on
+  // open, a background checkpoint that failed. Also logged as warnings.
+  struct Health {
+    std::vector<std::string> warnings;  // oldest first, at most the last 16
+  };
+  Health health() const;
+
  private:
   explicit DeltaTable(std::string root);
 
@@ -175,10 +187,18 @@ class DeltaTable {
                                      const WriteOptions& options, std::string operation);
   // Checkpoints `version` in the background, after the one being written if any.
   void ScheduleCheckpoint(int64_t version);
+  void Warn(std::string warning) const;
+  // Refuses a write into a table that needs unmet writer features, that is append-only
+  // (for writes that remove data), or whose invariants `options` does not check.
+  arrow::Status CheckWriteLocked(std::string_view operation, bool removes_data,
+                                 const WriteOptions* options) const;
 
   const std::string root_;
   std::mutex mutex_;
   std::unique_ptr<TableState> state_;  // the newest version read so far
+
+  mutable std::mutex health_mutex_;
+  mutable std::vector<std::string> warnings_;
 
   std::mutex checkpoint_mutex_;
   std::thread checkpointer_;

@@ -123,6 +123,10 @@ std::string PartitionKey(const PartitionValues& values) {
 
 arrow::Result<WriteResult> DeltaTable::Delete(const cp::Expression& predicate) {
   ARROW_ASSIGN_OR_RAISE(auto snapshot, Latest());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ARROW_RETURN_NOT_OK(CheckWriteLocked("DELETE", /*removes_data=*/true, nullptr));
+  }
   const auto& schema = snapshot->schema();
   ARROW_ASSIGN_OR_RAISE(auto bound, predicate.Bind(*schema));
   if (!bound.type()->Equals(arrow::boolean())) {
@@ -185,6 +189,11 @@ arrow::Result<WriteResult> DeltaTable::Delete(const cp::Expression& predicate) {
 
 arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto snapshot, Latest());
+  {
+    // Rearranging rows removes none: allowed on append-only tables.
+    std::lock_guard<std::mutex> lock(mutex_);
+    ARROW_RETURN_NOT_OK(CheckWriteLocked("OPTIMIZE", /*removes_data=*/false, nullptr));
+  }
   const auto& schema = snapshot->schema();
   const auto& configuration = snapshot->metadata().configuration;
   int64_t target = kDefaultTargetFileBytes;
@@ -258,6 +267,7 @@ arrow::Result<VacuumResult> DeltaTable::Vacuum(const VacuumOptions& options) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ARROW_RETURN_NOT_OK(RefreshLocked());
+    ARROW_RETURN_NOT_OK(CheckWriteLocked("VACUUM", /*removes_data=*/false, nullptr));
     table_hours =
         ConfiguredHours(state_->metadata.configuration,
                         "delta.deletedFileRetentionDuration", kDefaultRetentionHours);

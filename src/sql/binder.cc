@@ -107,8 +107,9 @@ arrow::Status Binder::CheckVersionsUsed() const {
   for (const auto& [location, spec] : *versions_) {
     if (versions_used_.count(location) == 0) {
       return SqlInvalid(sql_, location,
-                        spec.kind == TableVersionSpec::Kind::kHistory
-                            ? "DESCRIBE HISTORY needs a table name"
+                        spec.kind == TableVersionSpec::Kind::kHistory ||
+                                spec.kind == TableVersionSpec::Kind::kDetail
+                            ? "DESCRIBE HISTORY and DETAIL need a table name"
                             : "VERSION AS OF and TIMESTAMP AS OF must follow a table "
                               "name in FROM");
     }

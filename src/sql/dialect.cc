@@ -71,7 +71,7 @@ class DialectRewriter {
   void InsertOverwrite();
   arrow::Status TableVersions();
   arrow::Status VersionClause(size_t i);
-  void DescribeHistory(size_t i);
+  void Describe(size_t i);
 
   std::string_view sql_;
   std::vector<Token> tokens_;
@@ -242,9 +242,10 @@ void DialectRewriter::InsertOverwrite() {
 
 arrow::Status DialectRewriter::TableVersions() {
   for (size_t i = 0; i < tokens_.size(); ++i) {
-    if (tokens_[i].IsWord("describe") && WordAt(i + 1, "history") &&
+    if (tokens_[i].IsWord("describe") &&
+        (WordAt(i + 1, "history") || WordAt(i + 1, "detail")) &&
         (i == 0 || SymbolAt(i - 1, '(')) && At(i + 2) && At(i + 2)->IsName()) {
-      DescribeHistory(i);
+      Describe(i);
     } else if ((tokens_[i].IsWord("version") || tokens_[i].IsWord("timestamp")) &&
                i > 0 && tokens_[i - 1].IsName() && WordAt(i + 1, "as") &&
                WordAt(i + 2, "of")) {
@@ -282,12 +283,14 @@ arrow::Status DialectRewriter::VersionClause(size_t i) {
   return arrow::Status::OK();
 }
 
-// `DESCRIBE HISTORY t` reads `SELECT * FROM t`, with t's history as the table.
-void DialectRewriter::DescribeHistory(size_t i) {
+// `DESCRIBE HISTORY|DETAIL t` reads `SELECT * FROM t`, with t's history or detail as
+// the table.
+void DialectRewriter::Describe(size_t i) {
+  TableVersionSpec spec;
+  spec.kind = tokens_[i + 1].IsWord("history") ? TableVersionSpec::Kind::kHistory
+                                               : TableVersionSpec::Kind::kDetail;
   Overwrite(i, "SELECT *");
   Overwrite(i + 1, "FROM");
-  TableVersionSpec spec;
-  spec.kind = TableVersionSpec::Kind::kHistory;
   out_.versions[tokens_[i + 2].begin] = std::move(spec);
 }
 

@@ -13,7 +13,7 @@ namespace sluice::sql {
 
 // How a table reference reads a Delta table other than at its newest version.
 struct TableVersionSpec {
-  enum class Kind { kVersion, kTimestamp, kHistory };
+  enum class Kind { kVersion, kTimestamp, kHistory, kDetail };
   Kind kind = Kind::kVersion;
   int64_t version = 0;    // kVersion
   std::string timestamp;  // kTimestamp: the literal's text, unquoted
@@ -31,7 +31,8 @@ struct TableVersionSpec {
 // - `INSERT OVERWRITE [TABLE] t` becomes INSERT INTO with `overwrite`;
 // - `t VERSION AS OF n`, `t TIMESTAMP AS OF 'ts'` leave `t` and record the version in
 //   `versions`, keyed by the position of the table's name (a RangeVar's location);
-//   `DESCRIBE HISTORY t` becomes `SELECT * FROM t` with a kHistory entry;
+//   `DESCRIBE HISTORY t` and `DESCRIBE DETAIL t` become `SELECT * FROM t` with a
+//   kHistory or kDetail entry;
 // - `OPTIMIZE t` and `VACUUM t [RETAIN n HOURS] [DRY RUN]` are recognised whole and
 //   set `command`.
 // `USING DELTA` is left to PostgreSQL's grammar (a table access method).

@@ -176,6 +176,9 @@ arrow::Result<Binder::Relation> Binder::BindTableVersion(const std::string& name
     case TableVersionSpec::Kind::kHistory:
       source = catalog_->LookupHistory(name);
       break;
+    case TableVersionSpec::Kind::kDetail:
+      source = catalog_->LookupDetail(name);
+      break;
     case TableVersionSpec::Kind::kVersion:
       source = catalog_->LookupVersion(name, spec.version);
       break;

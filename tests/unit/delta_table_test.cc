@@ -311,23 +311,6 @@ TEST(DeltaTable, CheckpointsCleanUpCommitsPastTheLogRetention) {
   EXPECT_EQ(table->AtVersion(6).ValueOrDie()->files().size(), 6u);
 }
 
-TEST(DeltaTable, ACorruptCheckpointIsAnErrorNamingTheFile) {
-  testing::TempDir dir;
-  const std::string root = (dir.path() / "t").string();
-  {
-    auto table = delta::DeltaTable::Create(root, KvSchema(), {}).ValueOrDie();
-    ASSERT_TRUE(table->Append(Rows(0, 5).get()).ok());
-    ASSERT_TRUE(table->Checkpoint(1).ok());
-  }
-  const auto checkpoint =
-      fs::path(root) / "_delta_log" / "00000000000000000001.checkpoint.parquet";
-  fs::resize_file(checkpoint, fs::file_size(checkpoint) / 2);
-  auto opened = delta::DeltaTable::Open(root);
-  ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.status().message().find(checkpoint.string()), std::string::npos)
-      << opened.status();
-}
-
 // Two handles on one directory behave like two processes: each reads, then commits.
 TEST(DeltaTable, LostRacesAreRetriedUnlessTheWinnerTouchedWhatWasRead) {
   namespace cp = arrow::compute;

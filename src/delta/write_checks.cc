@@ -1,0 +1,101 @@
+#include "delta/write_checks.h"
+
+#include <arrow/compute/api.h>
+#include <arrow/compute/exec.h>
+#include <nlohmann/json.hpp>
+
+#include "delta/delta_table.h"
+
+namespace sluice::delta {
+
+namespace cp = arrow::compute;
+using Json = nlohmann::json;
+
+namespace {
+
+void CollectInvariants(const Json& type, const std::string& prefix,
+                       std::vector<Invariant>* out) {
+  if (!type.is_object() || type.value("type", "") != "struct") return;
+  for (const auto& field : type.value("fields", Json::array())) {
+    const std::string column = prefix + field.value("name", "");
+    const Json metadata = field.value("metadata", Json::object());
+    if (metadata.contains("delta.invariants")) {
+      Json invariant = metadata["delta.invariants"];
+      if (invariant.is_string()) {
+        invariant = Json::parse(invariant.get<std::string>(), nullptr, false);
+      }
+      std::string text;
+      if (invariant.is_object() && invariant.contains("expression")) {
+        const Json& expression = invariant["expression"];
+        text = expression.is_object()   ? expression.value("expression", "")
+               : expression.is_string() ? expression.get<std::string>()
+                                        : "";
+      }
+      out->push_back({column, text.empty() ? metadata["delta.invariants"].dump() : text});
+    }
+    CollectInvariants(field.value("type", Json()), column + ".", out);
+  }
+}
+
+}  // namespace
+
+std::vector<Invariant> InvariantsOf(const Metadata& metadata) {
+  std::vector<Invariant> out;
+  Json schema = Json::parse(metadata.schema_string, nullptr, /*allow_exceptions=*/false);
+  if (!schema.is_discarded()) CollectInvariants(schema, "", &out);
+  return out;
+}
+
+arrow::Status CheckWritable(const Protocol& protocol, const Metadata& metadata,
+                            const std::string& root, std::string_view operation,
+                            bool removes_data) {
+  if (protocol.min_writer_version > DeltaTable::kWriterVersion) {
+    std::string features;
+    for (const auto& feature : protocol.writer_features) features += " " + feature;
+    return arrow::Status::NotImplemented(
+        "Delta table ", root, " needs writer version ", protocol.min_writer_version,
+        features.empty() ? "" : " with features" + features, "; Sluice writes version ",
+        DeltaTable::kWriterVersion, " tables, so ", operation, " is refused");
+  }
+  auto append_only = metadata.configuration.find("delta.appendOnly");
+  if (removes_data && append_only != metadata.configuration.end() &&
+      append_only->second == "true") {
+    return arrow::Status::Invalid(
+        "Delta table ", root, " is append-only (delta.appendOnly = true): ", operation,
+        " would remove data and is refused");
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status CheckInvariants(const std::vector<InvariantCheck>& checks,
+                              const arrow::RecordBatch& batch) {
+  if (checks.empty()) return arrow::Status::OK();
+  const cp::ExecBatch input(batch);
+  for (const auto& check : checks) {
+    ARROW_ASSIGN_OR_RAISE(auto bound, check.condition.Bind(*batch.schema()));
+    ARROW_ASSIGN_OR_RAISE(auto result, cp::ExecuteScalarExpression(bound, input));
+    std::shared_ptr<arrow::Array> values;
+    if (result.is_scalar()) {
+      ARROW_ASSIGN_OR_RAISE(values, arrow::MakeArrayFromScalar(*result.scalar(), 1));
+    } else {
+      values = result.make_array();
+    }
+    const auto& flags = static_cast<const arrow::BooleanArray&>(*values);
+    for (int64_t row = 0; row < flags.length(); ++row) {
+      if (flags.IsValid(row) && flags.Value(row)) continue;
+      std::string shown = "?";
+      const int column = batch.schema()->GetFieldIndex(check.invariant.column);
+      if (column >= 0) {
+        auto value = batch.column(column)->GetScalar(result.is_scalar() ? 0 : row);
+        if (value.ok()) shown = (*value)->ToString();
+      }
+      return arrow::Status::Invalid(
+          "invariant violated: column ", check.invariant.column, " must satisfy ",
+          check.invariant.expression, ", but a row has ", check.invariant.column, " = ",
+          shown, flags.IsValid(row) ? "" : " (the check is NULL)");
+    }
+  }
+  return arrow::Status::OK();
+}
+
+}  // namespace sluice::delta
