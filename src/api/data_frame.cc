@@ -16,6 +16,7 @@
 #include "sql/binder.h"
 #include "sql/fragment_parser.h"
 #include "sql/parser.h"
+#include "sql/tree_check.h"
 
 namespace sluice {
 
@@ -103,6 +104,8 @@ DataFrame DataFrame::Derive(const DerivedQuery& query) const {
   for (const auto& [name, input] : query.inputs) {
     if (!input.status_.ok()) return WithError(input.status_);
   }
+  auto supported = sql::CheckSupportedFields({{"SelectStmt", query.select}}, query.text);
+  if (!supported.ok()) return WithError(supported);
   const std::vector<Param> no_params;
   sql::Binder binder(query.text, session_->catalog_.get(), &no_params);
   for (const auto& [name, input] : query.inputs) binder.AddRelation(name, input.plan_);

@@ -15,6 +15,7 @@
 #include "sql/fragment_parser.h"
 #include "sql/parser.h"
 #include "sql/scope.h"
+#include "sql/tree_check.h"
 
 namespace sluice {
 
@@ -143,6 +144,7 @@ arrow::Result<ExecResult> Session::Exec(std::string_view original,
     return arrow::Status::Invalid("expected one statement, got ", statements.size());
   }
   const auto& statement = statements[0];
+  ARROW_RETURN_NOT_OK(sql::CheckSupportedFields(statement.node, sql));
   const Json& body = sql::NodeBody(statement.node);
   const Json& target = statement.kind == "CreateTableAsStmt" ? body.at("into") : body;
   if (target.contains("accessMethod") && target["accessMethod"] != "delta") {

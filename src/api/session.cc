@@ -12,6 +12,7 @@
 #include "sql/binder.h"
 #include "sql/dialect.h"
 #include "sql/parser.h"
+#include "sql/tree_check.h"
 
 namespace sluice {
 
@@ -68,6 +69,7 @@ arrow::Result<DataFrame> Session::Sql(std::string_view original,
                       "expected one statement, got " + std::to_string(statements.size()));
   }
   const auto& statement = statements[0];
+  ARROW_RETURN_NOT_OK(sql::CheckSupportedFields(statement.node, sql));
   const sql::Json& body = sql::NodeBody(statement.node);
   sql::Binder binder(sql, catalog_.get(), &params, &dialect.versions);
   if (statement.kind == "SelectStmt") {

@@ -657,6 +657,15 @@ arrow::Result<BoundExpr> ExpressionBinder::BindFuncCall(const Json& body) {
     return SqlError(arrow::StatusCode::Invalid, sql_, location,
                     "aggregate function " + name + " is not allowed here");
   }
+  // Aggregate syntax on a plain function would otherwise be ignored.
+  for (const char* field : {"agg_star", "agg_distinct", "agg_filter", "agg_order"}) {
+    if (body.contains(field)) {
+      return SqlInvalid(sql_, location,
+                        name +
+                            "() is not an aggregate function: * , DISTINCT, FILTER and "
+                            "ORDER BY do not apply to it");
+    }
+  }
   ARROW_ASSIGN_OR_RAISE(auto args, BindList(body.value("args", Json::array())));
   return BindScalarFunction(this, name, std::move(args), location);
 }
