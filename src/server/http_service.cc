@@ -90,7 +90,10 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     : session_(std::move(session)),
       registry_(std::move(registry)),
       options_(std::move(options)),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(options_.tls_cert_path.empty()
+                  ? std::make_unique<httplib::Server>()
+                  : std::make_unique<httplib::SSLServer>(options_.tls_cert_path.c_str(),
+                                                         options_.tls_key_path.c_str())) {
   server_->new_task_queue = [threads = options_.threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
@@ -281,6 +284,11 @@ HttpService::HttpService(std::shared_ptr<Session> session,
 HttpService::~HttpService() { Stop(); }
 
 arrow::Status HttpService::Bind(const std::string& host, int port) {
+  if (!server_->is_valid()) {
+    return arrow::Status::IOError("cannot serve HTTPS: the certificate ",
+                                  options_.tls_cert_path, " or key ",
+                                  options_.tls_key_path, " cannot be loaded");
+  }
   port_ = port == 0 ? server_->bind_to_any_port(host)
                     : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ < 0) {

@@ -43,6 +43,8 @@ struct HttpOptions {
   int threads = 64;
   size_t max_request_bytes = 16 << 20;
   std::vector<std::string> allowed_origins;
+  // HTTPS with this certificate chain and private key (PEM files) when both are set.
+  std::string tls_cert_path, tls_key_path;
 };
 
 class HttpService {

@@ -20,11 +20,16 @@ class Server:
         self.warehouse = warehouse
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
-        match = re.search(r"grpc://([\d.]+:\d+), HTTP on http://([\d.]+:\d+)", line)
+        match = re.search(r"(grpc(?:\+tls)?)://([\d.]+:\d+), HTTP on (https?)://([\d.]+:\d+)",
+                          line)
         assert match, line + self.proc.stderr.read()
-        self.flight = "grpc://" + match.group(1)
-        self.http = "http://" + match.group(2)
+        self.flight = match.group(1) + "://" + match.group(2)
+        self.http = match.group(3) + "://" + match.group(4)
         self.token = token
+
+    @staticmethod
+    def binary():
+        return SLUICED
 
     def rss_bytes(self):
         with open(f"/proc/{self.proc.pid}/status") as f:

@@ -148,3 +148,57 @@ def test_request_bodies_are_bounded(tmp_path):
         assert code == 200
     finally:
         s.stop()
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def test_tls_for_flight_sql_and_http(tmp_path, certificate):
+    cert, key = certificate
+    s = Server(tmp_path / "wh", token="s3cret",
+               extra=["--tls-cert", str(cert), "--tls-key", str(key)])
+    try:
+        assert s.flight.startswith("grpc+tls://") and s.http.startswith("https://")
+        # pyarrow.flight trusting the certificate
+        client = flight.connect(s.flight, tls_root_certs=cert.read_bytes())
+        options = flight.FlightCallOptions(headers=[(b"authorization", b"Bearer s3cret")])
+        info = client.get_flight_info(flight.FlightDescriptor.for_command(
+            statement_query("SELECT 41 + 1 AS answer")), options)
+        assert client.do_get(info.endpoints[0].ticket, options).read_all().to_pydict() == {"answer": [42]}
+        # ADBC
+        import adbc_driver_flightsql.dbapi as flight_sql
+        with flight_sql.connect(s.flight, db_kwargs={
+                "adbc.flight.sql.client_option.tls_root_certs": cert.read_text(),
+                "adbc.flight.sql.authorization_header": "Bearer s3cret"}) as conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) AS n FROM range(1000)")
+                assert cur.fetchall() == [(1000,)]
+        # curl with the certificate as its CA; without it the handshake fails.
+        out = subprocess.run(["curl", "-sS", "--cacert", str(cert), "-H", "Authorization: Bearer s3cret",
+                              f"{s.http}/v1/query?sql=SELECT%207%20AS%20x"],
+                             capture_output=True, timeout=30)
+        assert out.returncode == 0 and json.loads(out.stdout) == {"x": 7}, out.stderr
+        plain = subprocess.run(["curl", "-sS", f"{s.http}/healthz"], capture_output=True, timeout=30)
+        assert plain.returncode != 0  # certificate not trusted
+        plaintext = subprocess.run(["curl", "-sS", s.http.replace("https", "http") + "/healthz"],
+                                   capture_output=True, timeout=30)
+        assert plaintext.returncode != 0 or b"ok" not in plaintext.stdout
+        insecure = flight.connect(s.flight.replace("grpc+tls", "grpc"))
+        with pytest.raises(flight.FlightError):
+            insecure.get_flight_info(flight.FlightDescriptor.for_command(statement_query("SELECT 1")),
+                                     options)
+    finally:
+        s.stop()
+
+
+def test_tls_needs_both_files(tmp_path, certificate):
+    cert, _ = certificate
+    result = subprocess.run([Server.binary(), "--tls-cert", str(cert), "--warehouse", str(tmp_path)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "--tls-cert and --tls-key go together" in result.stderr

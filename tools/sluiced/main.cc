@@ -3,6 +3,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +28,21 @@ bool SplitAddress(const std::string& address, std::string* host, int* port) {
   if (*end != '\0' || value < 0 || value > 65535) return false;
   *port = static_cast<int>(value);
   return true;
+}
+
+arrow::Result<arrow::flight::CertKeyPair> ReadCertKeyPair(const std::string& cert,
+                                                          const std::string& key) {
+  auto read = [](const std::string& path) -> arrow::Result<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return arrow::Status::IOError("cannot read ", path);
+    return text.str();
+  };
+  arrow::flight::CertKeyPair pair;
+  ARROW_ASSIGN_OR_RAISE(pair.pem_cert, read(cert));
+  ARROW_ASSIGN_OR_RAISE(pair.pem_key, read(key));
+  return pair;
 }
 
 }  // namespace
@@ -68,6 +85,12 @@ int main(int argc, char** argv) {
   app.add_option("--allow-origin", allow_origins,
                  "A browser origin (scheme://host:port) allowed to call the HTTP API "
                  "(repeatable; default: none, requests with an Origin are refused)");
+  std::string tls_cert, tls_key;
+  app.add_option("--tls-cert", tls_cert,
+                 "PEM certificate chain: serve Flight SQL over TLS and HTTPS")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +100,11 @@ int main(int argc, char** argv) {
   if (token.empty() && std::getenv("SLUICED_TOKEN") != nullptr) {
     token = std::getenv("SLUICED_TOKEN");
   }
+  if (tls_cert.empty() != tls_key.empty()) {
+    std::fprintf(stderr, "Error: --tls-cert and --tls-key go together\n");
+    return 2;
+  }
+  const bool tls = !tls_cert.empty();
   std::string flight_host, http_host;
   int flight_port = 0, http_port = 0;
   if (!SplitAddress(flight_address, &flight_host, &flight_port) ||
@@ -99,12 +127,21 @@ int main(int argc, char** argv) {
       std::chrono::milliseconds(static_cast<int64_t>(query_timeout_s * 1000));
   auto registry = std::make_shared<sluice::server::QueryRegistry>(limits);
 
-  auto location = arrow::flight::Location::ForGrpcTcp(flight_host, flight_port);
+  auto location = tls ? arrow::flight::Location::ForGrpcTls(flight_host, flight_port)
+                      : arrow::flight::Location::ForGrpcTcp(flight_host, flight_port);
   if (!location.ok()) {
     std::fprintf(stderr, "Error: %s\n", location.status().message().c_str());
     return 2;
   }
   arrow::flight::FlightServerOptions options(*location);
+  if (tls) {
+    auto pair = ReadCertKeyPair(tls_cert, tls_key);
+    if (!pair.ok()) {
+      std::fprintf(stderr, "Error: %s\n", pair.status().message().c_str());
+      return 2;
+    }
+    options.tls_certificates.push_back(*pair);
+  }
   if (!token.empty()) {
     options.middleware.emplace_back("auth", sluice::server::MakeBearerTokenAuth(token));
   }
@@ -120,6 +157,8 @@ int main(int argc, char** argv) {
   http_options.threads = http_threads;
   http_options.max_request_bytes = max_request_bytes;
   http_options.allowed_origins = allow_origins;
+  http_options.tls_cert_path = tls_cert;
+  http_options.tls_key_path = tls_key;
   sluice::server::HttpService http(*session, registry, std::move(http_options));
   status = http.Bind(http_host, http_port);
   if (!status.ok()) {
@@ -128,9 +167,9 @@ int main(int argc, char** argv) {
   }
   std::thread http_thread([&http] { http.Serve(); });
 
-  std::printf("sluiced: Flight SQL on grpc://%s:%d, HTTP on http://%s:%d, warehouse %s\n",
-              flight_host.c_str(), flight.port(), http_host.c_str(), http.port(),
-              warehouse.c_str());
+  std::printf("sluiced: Flight SQL on %s://%s:%d, HTTP on %s://%s:%d, warehouse %s\n",
+              tls ? "grpc+tls" : "grpc", flight_host.c_str(), flight.port(),
+              tls ? "https" : "http", http_host.c_str(), http.port(), warehouse.c_str());
   std::fflush(stdout);
   status = flight.SetShutdownOnSignals({SIGINT, SIGTERM});
   if (status.ok()) status = flight.Serve();  // until SIGINT or SIGTERM
