@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include <arrow/util/cancel.h>
 
@@ -23,6 +24,11 @@ struct ExecOptions {
   // CPU threads of each running query (of each partition); 0 means one per core. A query
   // owns its threads: they end when its stream is closed.
   int threads = 0;
+
+  // Bytes the query's operators may hold at once (hash tables, sorts, joins, batches they
+  // buffer); 0 means no limit. Reaching it fails the query with OutOfMemory saying so.
+  // Memory that Arrow's file readers use while decoding is not counted.
+  int64_t memory_limit_bytes = 0;
 };
 
 }  // namespace sluice

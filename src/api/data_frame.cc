@@ -8,6 +8,7 @@
 
 #include "api/derived_query.h"
 #include "catalog/catalog.h"
+#include "common/capped_memory_pool.h"
 #include "exec/plan_lowering.h"
 #include "exec/query_stream.h"
 #include "exec/requested_schema_reader.h"
@@ -86,6 +87,10 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   stream_options.rows_scanned = context.rows_scanned;
   stream_options.cancellation = context.cancellation;
   stream_options.executor = std::move(executor);
+  if (options.memory_limit_bytes > 0) {
+    stream_options.memory_pool = std::make_shared<CappedMemoryPool>(
+        arrow::default_memory_pool(), options.memory_limit_bytes);
+  }
   return exec::QueryStream::Start(std::move(declaration), schema,
                                   std::move(stream_options));
 }

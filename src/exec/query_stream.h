@@ -27,6 +27,8 @@ struct StreamOptions {
   // full; with threads of its own, a slow consumer stalls only its own query, never
   // another query or another partition. Shut down (joined) when the stream stops.
   std::shared_ptr<arrow::internal::ThreadPool> executor;
+  // Where the plan allocates; the default pool when null. Kept alive by the stream.
+  std::shared_ptr<arrow::MemoryPool> memory_pool;
 };
 
 // The pull end of one running Acero plan: a RecordBatchReader whose producer pauses when

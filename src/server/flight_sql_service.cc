@@ -244,6 +244,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> FlightSqlService::Run(
   ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(statement.sql, statement.params));
   ExecOptions options;
   options.stop_token = stop->token();
+  options.memory_limit_bytes = registry_->limits().query_memory_bytes;
   ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
   // The call context outlives the stream DoGet returns, which ends the tracking.
   const fl::ServerCallContext* call = &context;

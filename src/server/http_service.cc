@@ -207,6 +207,7 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     auto stop = std::make_shared<arrow::StopSource>();
     ExecOptions options;
     options.stop_token = stop->token();
+    options.memory_limit_bytes = registry_->limits().query_memory_bytes;
     auto reader = frame->Stream(options);
     if (!reader.ok()) {
       SendError(response, 400, reader.status());

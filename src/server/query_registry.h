@@ -33,6 +33,8 @@ class QueryRegistry {
   struct Limits {
     size_t max_queries = 0;
     std::chrono::milliseconds timeout{0};
+    // For the services to run each query with (ExecOptions::memory_limit_bytes).
+    int64_t query_memory_bytes = 0;
   };
 
   struct Info {
@@ -57,6 +59,7 @@ class QueryRegistry {
       std::shared_ptr<arrow::StopSource> stop, std::string sql, std::string protocol,
       std::string peer, std::function<bool()> gone = {});
 
+  const Limits& limits() const { return limits_; }
   std::vector<Info> List() const;
   // Stops a running query and unlists it; false if there is none with that id.
   bool Cancel(int64_t id);

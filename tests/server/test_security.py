@@ -202,3 +202,16 @@ def test_tls_needs_both_files(tmp_path, certificate):
     result = subprocess.run([Server.binary(), "--tls-cert", str(cert), "--warehouse", str(tmp_path)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--tls-cert and --tls-key go together" in result.stderr
+
+
+def test_a_query_over_the_memory_limit_fails_and_others_run(tmp_path):
+    s = Server(tmp_path / "wh", extra=["--query-memory-limit", "16"])
+    try:
+        code, body = post_json(s, "SELECT id % 3000000 AS k, count(*) AS n FROM range(6000000) "
+                                  "GROUP BY 1 ORDER BY 1")
+        assert code in (200, 400), body
+        assert "memory limit of 16 MiB" in body, body[-300:]
+        code, body = post_json(s, "SELECT count(*) AS n FROM range(6000000)")
+        assert code == 200 and json.loads(body) == {"n": 6000000}
+    finally:
+        s.stop()

@@ -183,6 +183,25 @@ std::pair<arrow::Status, int64_t> Drain(arrow::RecordBatchReader* reader) {
   }
 }
 
+// A query that needs more than its memory limit fails with an error naming the limit,
+// and the same query within a sufficient limit runs.
+TEST(Streaming, AQueryOverItsMemoryLimitFailsSayingSo) {
+  auto session = Connect().ValueOrDie();
+  const std::string sql =
+      "SELECT id % 3000000 AS k, count(*) AS n FROM range(6000000) GROUP BY 1 ORDER BY 1";
+  ExecOptions options;
+  options.memory_limit_bytes = 16 << 20;
+  auto limited = session->Sql(sql)->Collect(options);
+  ASSERT_FALSE(limited.ok());
+  EXPECT_TRUE(limited.status().IsOutOfMemory()) << limited.status();
+  EXPECT_NE(limited.status().message().find("memory limit of 16 MiB"), std::string::npos)
+      << limited.status();
+  options.memory_limit_bytes = int64_t{2} << 30;
+  auto enough = session->Sql(sql)->Collect(options);
+  ASSERT_TRUE(enough.ok()) << enough.status();
+  EXPECT_EQ(enough.ValueOrDie()->num_rows(), 3000000);
+}
+
 TEST(Streaming, DivisionByZeroMidStreamIsAnError) {
   auto session = NewSession();
   auto reader = session->Sql("SELECT 100 / (id - 3000000) FROM range(5000000)")

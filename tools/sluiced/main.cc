@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> allow_read, allow_origins;
   size_t max_queries = 64, max_request_bytes = 16 << 20;
   double query_timeout_s = 3600;
+  int64_t query_memory_mib = 4096;
   app.add_option("--flight", flight_address,
                  "Flight SQL address HOST:PORT (default 127.0.0.1:8815; port 0: any)");
   app.add_option("--http", http_address,
@@ -78,6 +79,9 @@ int main(int argc, char** argv) {
                  "Queries streaming at once; more are refused (default 64, 0: no limit)");
   app.add_option("--query-timeout", query_timeout_s,
                  "Seconds after which a running query is stopped (default 3600, 0: none)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--query-memory-limit", query_memory_mib,
+                 "MiB a query's operators may hold (default 4096, 0: no limit)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-request-bytes", max_request_bytes,
                  "Largest HTTP request body (default 16 MiB)")
@@ -125,6 +129,7 @@ int main(int argc, char** argv) {
   limits.max_queries = max_queries;
   limits.timeout =
       std::chrono::milliseconds(static_cast<int64_t>(query_timeout_s * 1000));
+  limits.query_memory_bytes = query_memory_mib << 20;
   auto registry = std::make_shared<sluice::server::QueryRegistry>(limits);
 
   auto location = tls ? arrow::flight::Location::ForGrpcTls(flight_host, flight_port)
