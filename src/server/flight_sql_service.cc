@@ -82,52 +82,69 @@ class SingleResultStream : public fl::ResultStream {
   bool done_ = false;
 };
 
-class BearerTokenMiddleware : public fl::ServerMiddleware {
+class ClientMiddleware : public fl::ServerMiddleware {
  public:
+  explicit ClientMiddleware(Client client) : client_(std::move(client)) {}
   void SendingHeaders(fl::AddCallHeaders*) override {}
   void CallCompleted(const arrow::Status&) override {}
-  std::string name() const override { return "BearerTokenMiddleware"; }
+  std::string name() const override { return "ClientMiddleware"; }
+  const Client& client() const { return client_; }
+
+ private:
+  Client client_;
 };
 
-class BearerTokenFactory : public fl::ServerMiddlewareFactory {
+class ClientAuthFactory : public fl::ServerMiddlewareFactory {
  public:
-  explicit BearerTokenFactory(std::string token) : expected_("Bearer " + token) {}
+  explicit ClientAuthFactory(std::shared_ptr<Clients> clients)
+      : clients_(std::move(clients)) {}
   arrow::Status StartCall(const fl::CallInfo&, const fl::ServerCallContext& context,
                           std::shared_ptr<fl::ServerMiddleware>* middleware) override {
     const auto& headers = context.incoming_headers();
     auto it = headers.find("authorization");
-    if (it == headers.end()) {
+    auto client = clients_->Authenticate(
+        it == headers.end() ? std::string_view() : std::string_view(it->second));
+    if (!client.ok()) {
       return fl::MakeFlightError(
           fl::FlightStatusCode::Unauthenticated,
-          "sluiced requires a bearer token (authorization header)");
+          client.status().message() +
+              (it == headers.end() ? " (authorization header)" : ""));
     }
-    if (!ConstantTimeEquals(it->second, expected_)) {
-      return fl::MakeFlightError(fl::FlightStatusCode::Unauthenticated,
-                                 "the bearer token is not valid");
-    }
-    *middleware = std::make_shared<BearerTokenMiddleware>();
+    *middleware = std::make_shared<ClientMiddleware>(std::move(*client));
     return arrow::Status::OK();
   }
 
  private:
-  std::string expected_;
+  std::shared_ptr<Clients> clients_;
 };
 
 }  // namespace
 
-std::shared_ptr<fl::ServerMiddlewareFactory> MakeBearerTokenAuth(std::string token) {
-  return std::make_shared<BearerTokenFactory>(std::move(token));
+std::shared_ptr<fl::ServerMiddlewareFactory> MakeClientAuth(
+    std::shared_ptr<Clients> clients) {
+  return std::make_shared<ClientAuthFactory>(std::move(clients));
 }
 
-FlightSqlService::FlightSqlService(std::shared_ptr<Session> session,
+FlightSqlService::FlightSqlService(std::shared_ptr<Clients> clients,
                                    std::shared_ptr<QueryRegistry> registry)
-    : session_(std::move(session)), registry_(std::move(registry)) {}
+    : clients_(std::move(clients)), registry_(std::move(registry)) {}
+
+arrow::Result<FlightSqlService::Caller> FlightSqlService::CallerOf(
+    const fl::ServerCallContext& context) {
+  const auto* middleware =
+      dynamic_cast<const ClientMiddleware*>(context.GetMiddleware("auth"));
+  if (middleware == nullptr) {
+    return arrow::Status::UnknownError("sluiced: the client middleware is not installed");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto session, clients_->SessionOf(middleware->client()));
+  return Caller{middleware->client(), std::move(session)};
+}
 
 arrow::Result<FlightSqlService::Statement> FlightSqlService::FindPrepared(
-    const std::string& handle) {
+    const std::string& handle, const Caller& caller) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = prepared_.find(handle);
-  if (it == prepared_.end()) {
+  if (it == prepared_.end() || it->second.owner != caller.client.name) {
     return arrow::Status::KeyError("no prepared statement with that handle (closed?)");
   }
   return it->second;
@@ -148,16 +165,16 @@ void FlightSqlService::ExpireLocked() {
 }
 
 arrow::Result<std::shared_ptr<arrow::Schema>> FlightSqlService::ResultSchema(
-    const std::string& sql, const std::vector<Param>& params) {
+    Session* session, const std::string& sql, const std::vector<Param>& params) {
   if (!Session::IsQuery(sql)) return ExecSchema();
-  ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(sql, params));
+  ARROW_ASSIGN_OR_RAISE(auto frame, session->Sql(sql, params));
   return frame.schema();
 }
 
 arrow::Result<std::optional<ExecResult>> FlightSqlService::ExecuteIfUpdate(
-    const std::string& sql, const std::vector<Param>& params) {
+    Session* session, const std::string& sql, const std::vector<Param>& params) {
   if (Session::IsQuery(sql)) return std::nullopt;
-  ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(sql, params));
+  ARROW_ASSIGN_OR_RAISE(auto result, session->Exec(sql, params));
   return result;
 }
 
@@ -171,34 +188,40 @@ arrow::Result<std::unique_ptr<fl::FlightInfo>> FlightSqlService::MakeInfo(
   return std::make_unique<fl::FlightInfo>(std::move(info));
 }
 
-arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext&,
+arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext& context,
                                               const fl::FlightDescriptor& request,
                                               std::unique_ptr<fl::FlightInfo>* info) {
   ARROW_ASSIGN_OR_RAISE(auto command, CommandOf(request));
+  ARROW_ASSIGN_OR_RAISE(auto caller, CallerOf(context));
+  Session* session = caller.session.get();
   if (const auto* query = std::get_if<CommandStatementQuery>(&command)) {
-    ARROW_ASSIGN_OR_RAISE(auto schema, ResultSchema(query->query, {}));
-    ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(query->query, {}));
+    ARROW_ASSIGN_OR_RAISE(auto schema, ResultSchema(session, query->query, {}));
+    ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(session, query->query, {}));
     const std::string handle = NewHandle();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ExpireLocked();
-      pending_[handle] = Statement{
-          query->query, {}, std::chrono::steady_clock::now(), std::move(executed)};
+      pending_[handle] = Statement{caller.client.name,
+                                   query->query,
+                                   {},
+                                   std::chrono::steady_clock::now(),
+                                   std::move(executed)};
     }
     ARROW_ASSIGN_OR_RAISE(
         *info, MakeInfo(schema, request, PackCommand(TicketStatementQuery{handle})));
     return arrow::Status::OK();
   }
   if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
-    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
-    ARROW_ASSIGN_OR_RAISE(auto schema, ResultSchema(statement.sql, statement.params));
+    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle, caller));
+    ARROW_ASSIGN_OR_RAISE(auto schema,
+                          ResultSchema(session, statement.sql, statement.params));
     ARROW_ASSIGN_OR_RAISE(auto executed,
-                          ExecuteIfUpdate(statement.sql, statement.params));
+                          ExecuteIfUpdate(session, statement.sql, statement.params));
     if (executed) {
       // Its summary is fetched once, like a statement query's.
       const std::string handle = NewHandle();
       std::lock_guard<std::mutex> lock(mutex_);
-      pending_[handle] = Statement{statement.sql, statement.params,
+      pending_[handle] = Statement{caller.client.name, statement.sql, statement.params,
                                    std::chrono::steady_clock::now(), std::move(executed)};
       ARROW_ASSIGN_OR_RAISE(
           *info, MakeInfo(schema, request, PackCommand(TicketStatementQuery{handle})));
@@ -217,17 +240,19 @@ arrow::Status FlightSqlService::GetFlightInfo(const fl::ServerCallContext&,
   return arrow::Status::OK();
 }
 
-arrow::Status FlightSqlService::GetSchema(const fl::ServerCallContext&,
+arrow::Status FlightSqlService::GetSchema(const fl::ServerCallContext& context,
                                           const fl::FlightDescriptor& request,
                                           std::unique_ptr<fl::SchemaResult>* schema) {
   ARROW_ASSIGN_OR_RAISE(auto command, CommandOf(request));
+  ARROW_ASSIGN_OR_RAISE(auto caller, CallerOf(context));
   std::shared_ptr<arrow::Schema> result;
   if (const auto* query = std::get_if<CommandStatementQuery>(&command)) {
-    ARROW_ASSIGN_OR_RAISE(result, ResultSchema(query->query, {}));
+    ARROW_ASSIGN_OR_RAISE(result, ResultSchema(caller.session.get(), query->query, {}));
   } else if (const auto* prepared =
                  std::get_if<CommandPreparedStatementQuery>(&command)) {
-    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
-    ARROW_ASSIGN_OR_RAISE(result, ResultSchema(statement.sql, statement.params));
+    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle, caller));
+    ARROW_ASSIGN_OR_RAISE(
+        result, ResultSchema(caller.session.get(), statement.sql, statement.params));
   } else {
     result = MetadataSchema(command);
   }
@@ -236,21 +261,23 @@ arrow::Status FlightSqlService::GetSchema(const fl::ServerCallContext&,
 }
 
 arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> FlightSqlService::Run(
-    const fl::ServerCallContext& context, const Statement& statement) {
+    const fl::ServerCallContext& context, const Caller& caller,
+    const Statement& statement) {
   if (statement.executed) return ExecResultReader(*statement.executed);
-  ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(statement.sql, statement.params));
+  ARROW_ASSIGN_OR_RAISE(auto executed, ExecuteIfUpdate(caller.session.get(),
+                                                       statement.sql, statement.params));
   if (executed) return ExecResultReader(*executed);
   auto stop = std::make_shared<arrow::StopSource>();
-  ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(statement.sql, statement.params));
+  ARROW_ASSIGN_OR_RAISE(auto frame, caller.session->Sql(statement.sql, statement.params));
   ExecOptions options;
   options.stop_token = stop->token();
   options.memory_limit_bytes = registry_->limits().query_memory_bytes;
   ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
   // The call context outlives the stream DoGet returns, which ends the tracking.
   const fl::ServerCallContext* call = &context;
-  auto tracked =
-      registry_->Track(std::move(reader), std::move(stop), statement.sql, "flight",
-                       context.peer(), [call] { return call->is_cancelled(); });
+  auto tracked = registry_->Track(std::move(reader), std::move(stop), statement.sql,
+                                  "flight", context.peer(), caller.client.name,
+                                  [call] { return call->is_cancelled(); });
   if (!tracked.ok() && tracked.status().IsCapacityError()) {
     return fl::MakeFlightError(fl::FlightStatusCode::Unavailable,
                                tracked.status().message());
@@ -262,13 +289,14 @@ arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,
                                       const fl::Ticket& request,
                                       std::unique_ptr<fl::FlightDataStream>* stream) {
   ARROW_ASSIGN_OR_RAISE(auto command, ParseCommand(request.ticket));
+  ARROW_ASSIGN_OR_RAISE(auto caller, CallerOf(context));
   std::shared_ptr<arrow::RecordBatchReader> reader;
   if (const auto* ticket = std::get_if<TicketStatementQuery>(&command)) {
     Statement statement;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = pending_.find(ticket->handle);
-      if (it == pending_.end()) {
+      if (it == pending_.end() || it->second.owner != caller.client.name) {
         return arrow::Status::KeyError(
             "unknown or already fetched statement ticket (tickets are good for one "
             "DoGet)");
@@ -276,11 +304,11 @@ arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,
       statement = std::move(it->second);
       pending_.erase(it);
     }
-    ARROW_ASSIGN_OR_RAISE(reader, Run(context, statement));
+    ARROW_ASSIGN_OR_RAISE(reader, Run(context, caller, statement));
   } else if (const auto* prepared =
                  std::get_if<CommandPreparedStatementQuery>(&command)) {
-    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle));
-    ARROW_ASSIGN_OR_RAISE(reader, Run(context, statement));
+    ARROW_ASSIGN_OR_RAISE(auto statement, FindPrepared(prepared->handle, caller));
+    ARROW_ASSIGN_OR_RAISE(reader, Run(context, caller, statement));
   } else {
     std::shared_ptr<arrow::Table> table;
     if (std::holds_alternative<CommandGetCatalogs>(command)) {
@@ -288,7 +316,7 @@ arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,
     } else if (const auto* schemas = std::get_if<CommandGetDbSchemas>(&command)) {
       ARROW_ASSIGN_OR_RAISE(table, DbSchemasTable(*schemas));
     } else if (const auto* tables = std::get_if<CommandGetTables>(&command)) {
-      ARROW_ASSIGN_OR_RAISE(table, TablesTable(session_.get(), *tables));
+      ARROW_ASSIGN_OR_RAISE(table, TablesTable(caller.session.get(), *tables));
     } else if (std::holds_alternative<CommandGetTableTypes>(command)) {
       ARROW_ASSIGN_OR_RAISE(table, TableTypesTable());
     } else if (const auto* info = std::get_if<CommandGetSqlInfo>(&command)) {
@@ -302,16 +330,17 @@ arrow::Status FlightSqlService::DoGet(const fl::ServerCallContext& context,
   return arrow::Status::OK();
 }
 
-arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
+arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext& context,
                                       std::unique_ptr<fl::FlightMessageReader> reader,
                                       std::unique_ptr<fl::FlightMetadataWriter> writer) {
   ARROW_ASSIGN_OR_RAISE(auto command, CommandOf(reader->descriptor()));
+  ARROW_ASSIGN_OR_RAISE(auto caller, CallerOf(context));
   if (const auto* update = std::get_if<CommandStatementUpdate>(&command)) {
     if (Session::IsQuery(update->query)) {
       return arrow::Status::Invalid(
           "a query is not an update: run it with GetFlightInfo");
     }
-    ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(update->query));
+    ARROW_ASSIGN_OR_RAISE(auto result, caller.session->Exec(update->query));
     return writer->WriteMetadata(
         *arrow::Buffer::FromString(EncodeDoPutUpdateResult(result.rows_affected)));
   }
@@ -324,7 +353,7 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = prepared_.find(prepared->handle);
-      if (it == prepared_.end())
+      if (it == prepared_.end() || it->second.owner != caller.client.name)
         return arrow::Status::KeyError("no such prepared statement");
       it->second.params = rows.empty() ? std::vector<Param>{} : std::move(rows[0]);
     }
@@ -337,7 +366,7 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = prepared_.find(prepared->handle);
-      if (it == prepared_.end())
+      if (it == prepared_.end() || it->second.owner != caller.client.name)
         return arrow::Status::KeyError("no such prepared statement");
       sql = it->second.sql;
       bound = it->second.params;
@@ -346,7 +375,7 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
     if (rows.empty()) rows.push_back(std::move(bound));
     int64_t affected = 0;
     for (auto& params : rows) {
-      ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(sql, std::move(params)));
+      ARROW_ASSIGN_OR_RAISE(auto result, caller.session->Exec(sql, std::move(params)));
       affected += result.rows_affected;
     }
     return writer->WriteMetadata(
@@ -355,16 +384,17 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext&,
   return arrow::Status::Invalid("this Flight SQL command is not sent with DoPut");
 }
 
-arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext&,
+arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext& context,
                                          const fl::Action& action,
                                          std::unique_ptr<fl::ResultStream>* result) {
+  ARROW_ASSIGN_OR_RAISE(auto caller, CallerOf(context));
   const std::string_view body =
       action.body ? std::string_view(*action.body) : std::string_view();
   if (action.type == "CreatePreparedStatement") {
     ARROW_ASSIGN_OR_RAISE(auto request, ParseCreatePreparedStatement(body));
     ActionCreatePreparedStatementResult created;
     // The result's columns are known now unless they depend on parameters.
-    auto schema = ResultSchema(request.query, {});
+    auto schema = ResultSchema(caller.session.get(), request.query, {});
     if (schema.ok()) {
       ARROW_ASSIGN_OR_RAISE(auto serialized, arrow::ipc::SerializeSchema(**schema));
       created.dataset_schema = serialized->ToString();
@@ -374,8 +404,11 @@ arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext&,
     created.handle = NewHandle();
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      prepared_[created.handle] =
-          Statement{request.query, {}, std::chrono::steady_clock::now(), std::nullopt};
+      prepared_[created.handle] = Statement{caller.client.name,
+                                            request.query,
+                                            {},
+                                            std::chrono::steady_clock::now(),
+                                            std::nullopt};
     }
     *result =
         std::make_unique<SingleResultStream>(PackCreatePreparedStatementResult(created));
@@ -384,7 +417,9 @@ arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext&,
   if (action.type == "ClosePreparedStatement") {
     ARROW_ASSIGN_OR_RAISE(auto request, ParseClosePreparedStatement(body));
     std::lock_guard<std::mutex> lock(mutex_);
-    prepared_.erase(request.handle);
+    auto it = prepared_.find(request.handle);
+    if (it != prepared_.end() && it->second.owner == caller.client.name)
+      prepared_.erase(it);
     *result = std::make_unique<SingleResultStream>("");
     return arrow::Status::OK();
   }
@@ -398,8 +433,11 @@ arrow::Status FlightSqlService::DoAction(const fl::ServerCallContext&,
           std::lock_guard<std::mutex> lock(mutex_);
           // Not fetched yet: it never runs. Already streaming: its DoGet ends when the
           // client, which asked for the cancel, drops the stream.
-          status = pending_.erase(handle->handle) ? fl::CancelStatus::kCancelled
-                                                  : fl::CancelStatus::kNotCancellable;
+          auto it = pending_.find(handle->handle);
+          if (it != pending_.end() && it->second.owner == caller.client.name) {
+            pending_.erase(it);
+            status = fl::CancelStatus::kCancelled;
+          }
         }
       }
     }

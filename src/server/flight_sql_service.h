@@ -10,6 +10,7 @@
 
 #include <arrow/flight/server.h>
 
+#include "server/clients.h"
 #include "server/query_registry.h"
 #include "sluice/param.h"
 #include "sluice/session.h"
@@ -26,10 +27,12 @@ namespace sluice::server {
 // types, SqlInfo) and CancelFlightInfo. A DoGet stream is the query's own stream: gRPC
 // pulls batches as the client takes them, so a slow client slows its query and the
 // server holds at most the stream's bounded buffer; a client that cancels or goes away
-// ends its query. Thread-safe.
+// ends its query. Each client (see Clients) works in its own Session, and its prepared
+// statements and tickets are its own: another client's handle is unknown. Serve it with
+// MakeClientAuth installed as the middleware "auth". Thread-safe.
 class FlightSqlService : public arrow::flight::FlightServerBase {
  public:
-  FlightSqlService(std::shared_ptr<Session> session,
+  FlightSqlService(std::shared_ptr<Clients> clients,
                    std::shared_ptr<QueryRegistry> registry);
 
   arrow::Status GetFlightInfo(const arrow::flight::ServerCallContext& context,
@@ -54,6 +57,7 @@ class FlightSqlService : public arrow::flight::FlightServerBase {
  private:
   // A statement between GetFlightInfo and DoGet, or a prepared statement.
   struct Statement {
+    std::string owner;  // the client's name
     std::string sql;
     std::vector<Param> params;
     std::chrono::steady_clock::time_point created;
@@ -64,23 +68,31 @@ class FlightSqlService : public arrow::flight::FlightServerBase {
 
   // The schema `sql` produces with `params`: a query's columns, or for DDL and DML the
   // one-row summary DoGet returns.
-  arrow::Result<std::shared_ptr<arrow::Schema>> ResultSchema(
-      const std::string& sql, const std::vector<Param>& params);
+  static arrow::Result<std::shared_ptr<arrow::Schema>> ResultSchema(
+      Session* session, const std::string& sql, const std::vector<Param>& params);
   // Runs DDL and DML now (GetFlightInfo); nothing for queries.
-  arrow::Result<std::optional<ExecResult>> ExecuteIfUpdate(
-      const std::string& sql, const std::vector<Param>& params);
+  static arrow::Result<std::optional<ExecResult>> ExecuteIfUpdate(
+      Session* session, const std::string& sql, const std::vector<Param>& params);
+  // The calling client and its session.
+  struct Caller {
+    Client client;
+    std::shared_ptr<Session> session;
+  };
+  arrow::Result<Caller> CallerOf(const arrow::flight::ServerCallContext& context);
   arrow::Result<std::unique_ptr<arrow::flight::FlightInfo>> MakeInfo(
       const std::shared_ptr<arrow::Schema>& schema,
       const arrow::flight::FlightDescriptor& descriptor, const std::string& ticket);
   // Runs `sql` and returns its stream, listed in the registry.
   arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> Run(
-      const arrow::flight::ServerCallContext& context, const Statement& statement);
-  arrow::Result<Statement> FindPrepared(const std::string& handle);
+      const arrow::flight::ServerCallContext& context, const Caller& caller,
+      const Statement& statement);
+  // The caller's prepared statement; KeyError for an unknown handle or another's.
+  arrow::Result<Statement> FindPrepared(const std::string& handle, const Caller& caller);
   std::string NewHandle();
   // Forgets statements fetched by nobody for an hour.
   void ExpireLocked();
 
-  std::shared_ptr<Session> session_;
+  std::shared_ptr<Clients> clients_;
   std::shared_ptr<QueryRegistry> registry_;
   std::mutex mutex_;
   std::map<std::string, Statement> pending_;   // by TicketStatementQuery handle
@@ -88,8 +100,10 @@ class FlightSqlService : public arrow::flight::FlightServerBase {
   uint64_t next_handle_ = 0;
 };
 
-// A middleware factory that requires `authorization: Bearer <token>` on every call.
-std::shared_ptr<arrow::flight::ServerMiddlewareFactory> MakeBearerTokenAuth(
-    std::string token);
+// A middleware factory that identifies every call's client by its `authorization:
+// Bearer <token>` header (Unauthenticated if the server takes tokens and it has none or
+// a wrong one).
+std::shared_ptr<arrow::flight::ServerMiddlewareFactory> MakeClientAuth(
+    std::shared_ptr<Clients> clients);
 
 }  // namespace sluice::server

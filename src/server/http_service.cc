@@ -2,13 +2,14 @@
 
 #include <httplib.h>
 
+#include <optional>
+
 #include <arrow/api.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/ipc/writer.h>
 #include <nlohmann/json.hpp>
 
 #include "output/batch_writer.h"
-#include "server/token_check.h"
 #include "sluice/session.h"
 
 namespace sluice::server {
@@ -85,9 +86,9 @@ bool SameOriginOrAllowed(const httplib::Request& request,
 
 }  // namespace
 
-HttpService::HttpService(std::shared_ptr<Session> session,
+HttpService::HttpService(std::shared_ptr<Clients> clients,
                          std::shared_ptr<QueryRegistry> registry, HttpOptions options)
-    : session_(std::move(session)),
+    : clients_(std::move(clients)),
       registry_(std::move(registry)),
       options_(std::move(options)),
       server_(options_.tls_cert_path.empty()
@@ -98,24 +99,23 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
   server_->set_payload_max_length(options_.max_request_bytes);
-  auto authorized = [this](const httplib::Request& request, httplib::Response& response) {
+  // The request's client, or nullopt after answering 403 or 401.
+  auto authorized = [this](const httplib::Request& request,
+                           httplib::Response& response) -> std::optional<Client> {
     if (!SameOriginOrAllowed(request, options_.allowed_origins)) {
       SendJson(response, 403,
                {{"error", "cross-origin request refused (Origin '" +
                               request.get_header_value("Origin") +
                               "'; allow it with sluiced --allow-origin)"},
                 {"code", "Forbidden"}});
-      return false;
+      return std::nullopt;
     }
-    if (options_.token.empty()) return true;
-    const std::string header = request.get_header_value("Authorization");
-    if (ConstantTimeEquals(header, "Bearer " + options_.token)) return true;
+    auto client = clients_->Authenticate(request.get_header_value("Authorization"));
+    if (client.ok()) return *client;
     response.set_header("WWW-Authenticate", "Bearer");
     SendJson(response, 401,
-             {{"error", header.empty() ? "sluiced requires a bearer token"
-                                       : "the bearer token is not valid"},
-              {"code", "Unauthenticated"}});
-    return false;
+             {{"error", client.status().message()}, {"code", "Unauthenticated"}});
+    return std::nullopt;
   };
 
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
@@ -128,13 +128,15 @@ HttpService::HttpService(std::shared_ptr<Session> session,
 
   server_->Get("/v1/queries", [this, authorized](const httplib::Request& request,
                                                  httplib::Response& response) {
-    if (!authorized(request, response)) return;
+    auto client = authorized(request, response);
+    if (!client) return;
     Json queries = Json::array();
-    for (const auto& info : registry_->List()) {
+    for (const auto& info : registry_->List(*client)) {
       queries.push_back({{"id", info.id},
                          {"sql", info.sql},
                          {"protocol", info.protocol},
                          {"peer", info.peer},
+                         {"owner", info.owner},
                          {"started_ms", info.started_ms},
                          {"rows", info.rows},
                          {"bytes", info.bytes}});
@@ -145,9 +147,10 @@ HttpService::HttpService(std::shared_ptr<Session> session,
   server_->Delete(
       R"(/v1/queries/(\d+))",
       [this, authorized](const httplib::Request& request, httplib::Response& response) {
-        if (!authorized(request, response)) return;
+        auto client = authorized(request, response);
+        if (!client) return;
         const int64_t id = std::stoll(request.matches[1]);
-        if (registry_->Cancel(id)) {
+        if (registry_->Cancel(id, *client)) {
           SendJson(response, 200, {{"cancelled", id}});
         } else {
           SendJson(response, 404,
@@ -158,7 +161,13 @@ HttpService::HttpService(std::shared_ptr<Session> session,
 
   auto query = [this, authorized](const httplib::Request& request,
                                   httplib::Response& response) {
-    if (!authorized(request, response)) return;
+    auto client = authorized(request, response);
+    if (!client) return;
+    auto session = clients_->SessionOf(*client);
+    if (!session.ok()) {
+      SendError(response, 500, session.status());
+      return;
+    }
     std::string sql;
     const bool json_body =
         request.method == "POST" &&
@@ -188,7 +197,7 @@ HttpService::HttpService(std::shared_ptr<Session> session,
                                          "body {\"sql\": \"...\"}"));
         return;
       }
-      auto result = session_->Exec(sql);
+      auto result = (*session)->Exec(sql);
       if (!result.ok()) {
         SendError(response, 400, result.status());
         return;
@@ -199,7 +208,7 @@ HttpService::HttpService(std::shared_ptr<Session> session,
                 {"version", result->version}});
       return;
     }
-    auto frame = session_->Sql(sql);
+    auto frame = (*session)->Sql(sql);
     if (!frame.ok()) {
       SendError(response, 400, frame.status());
       return;
@@ -215,9 +224,9 @@ HttpService::HttpService(std::shared_ptr<Session> session,
     }
     const bool arrow_format =
         request.get_header_value("Accept").find(kArrowStream) != std::string::npos;
-    auto tracked =
-        registry_->Track(*reader, stop, sql, "http",
-                         request.remote_addr + ":" + std::to_string(request.remote_port));
+    auto tracked = registry_->Track(
+        *reader, stop, sql, "http",
+        request.remote_addr + ":" + std::to_string(request.remote_port), client->name);
     if (!tracked.ok()) {
       if (tracked.status().IsCapacityError()) response.set_header("Retry-After", "1");
       SendError(response, tracked.status().IsCapacityError() ? 429 : 500,

@@ -6,6 +6,7 @@
 
 #include <arrow/status.h>
 
+#include "server/clients.h"
 #include "server/query_registry.h"
 
 namespace httplib {
@@ -29,8 +30,9 @@ namespace sluice::server {
 // - `GET /v1/queries`: the running queries as JSON; `DELETE /v1/queries/<id>` cancels
 // one.
 // - `GET /healthz`.
-// With a token, every endpoint but /healthz needs `Authorization: Bearer <token>`
-// (compared in constant time).
+// When the server takes tokens, every endpoint but /healthz needs `Authorization: Bearer
+// <token>` (compared in constant time); the token names the client, whose own session
+// runs its statements and who sees and cancels only its own queries (an admin: all).
 //
 // Browsers: a request with an `Origin` header (or `Sec-Fetch-Site: cross-site`) is
 // refused with 403 unless the origin is listed in `allowed_origins`; DDL and DML run only
@@ -39,7 +41,6 @@ namespace sluice::server {
 // other POST bodies run queries only. Bodies over `max_request_bytes` get 413; a query
 // over the registry's limit gets 429.
 struct HttpOptions {
-  std::string token;
   int threads = 64;
   size_t max_request_bytes = 16 << 20;
   std::vector<std::string> allowed_origins;
@@ -49,7 +50,7 @@ struct HttpOptions {
 
 class HttpService {
  public:
-  HttpService(std::shared_ptr<Session> session, std::shared_ptr<QueryRegistry> registry,
+  HttpService(std::shared_ptr<Clients> clients, std::shared_ptr<QueryRegistry> registry,
               HttpOptions options);
   ~HttpService();
 
@@ -61,7 +62,7 @@ class HttpService {
   void Stop();
 
  private:
-  std::shared_ptr<Session> session_;
+  std::shared_ptr<Clients> clients_;
   std::shared_ptr<QueryRegistry> registry_;
   HttpOptions options_;
   std::unique_ptr<httplib::Server> server_;

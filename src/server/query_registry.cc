@@ -70,13 +70,14 @@ QueryRegistry::~QueryRegistry() {
 arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> QueryRegistry::Track(
     std::shared_ptr<arrow::RecordBatchReader> reader,
     std::shared_ptr<arrow::StopSource> stop, std::string sql, std::string protocol,
-    std::string peer, std::function<bool()> gone) {
+    std::string peer, std::string owner, std::function<bool()> gone) {
   const int64_t id = next_id_++;
   Entry entry;
   entry.info.id = id;
   entry.info.sql = std::move(sql);
   entry.info.protocol = std::move(protocol);
   entry.info.peer = std::move(peer);
+  entry.info.owner = std::move(owner);
   entry.info.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
@@ -99,17 +100,21 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> QueryRegistry::Track(
                                          std::move(timed_out));
 }
 
-std::vector<QueryRegistry::Info> QueryRegistry::List() const {
+std::vector<QueryRegistry::Info> QueryRegistry::List(const Client& client) const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<Info> out;
-  for (const auto& [id, entry] : running_) out.push_back(entry.info);
+  for (const auto& [id, entry] : running_) {
+    if (client.admin || entry.info.owner == client.name) out.push_back(entry.info);
+  }
   return out;
 }
 
-bool QueryRegistry::Cancel(int64_t id) {
+bool QueryRegistry::Cancel(int64_t id, const Client& client) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = running_.find(id);
-  if (it == running_.end()) return false;
+  if (it == running_.end() || !(client.admin || it->second.info.owner == client.name)) {
+    return false;
+  }
   // The query's work stops now; a response write already under way finishes or times
   // out on its own, and the query is no longer listed.
   it->second.stop->RequestStop();

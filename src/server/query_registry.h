@@ -16,6 +16,8 @@
 #include <arrow/result.h>
 #include <arrow/util/cancel.h>
 
+#include "server/clients.h"
+
 namespace sluice::server {
 
 // The queries sluiced is streaming right now, for GET /v1/queries and for cancellation.
@@ -42,6 +44,7 @@ class QueryRegistry {
     std::string sql;
     std::string protocol;  // "flight" or "http"
     std::string peer;
+    std::string owner;       // the client's name
     int64_t started_ms = 0;  // since the epoch
     int64_t rows = 0;
     int64_t bytes = 0;
@@ -57,12 +60,13 @@ class QueryRegistry {
   arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> Track(
       std::shared_ptr<arrow::RecordBatchReader> reader,
       std::shared_ptr<arrow::StopSource> stop, std::string sql, std::string protocol,
-      std::string peer, std::function<bool()> gone = {});
+      std::string peer, std::string owner, std::function<bool()> gone = {});
 
   const Limits& limits() const { return limits_; }
-  std::vector<Info> List() const;
-  // Stops a running query and unlists it; false if there is none with that id.
-  bool Cancel(int64_t id);
+  // The queries `client` may see: its own, or every one for an admin.
+  std::vector<Info> List(const Client& client) const;
+  // Stops a running query `client` may see and unlists it; false if there is none.
+  bool Cancel(int64_t id, const Client& client);
   size_t size() const;
 
  private:

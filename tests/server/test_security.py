@@ -215,3 +215,50 @@ def test_a_query_over_the_memory_limit_fails_and_others_run(tmp_path):
         assert code == 200 and json.loads(body) == {"n": 6000000}
     finally:
         s.stop()
+
+
+def test_clients_have_their_own_statements_and_queries(tmp_path):
+    tokens = tmp_path / "tokens"
+    tokens.write_text("# name token [admin]\nalice a-secret\nbob b-secret\n")
+    s = Server(tmp_path / "wh", extra=["--tokens-file", str(tokens), "--admin-token", "root"])
+    try:
+        def as_user(token):
+            return flight.FlightCallOptions(headers=[(b"authorization", b"Bearer " + token)])
+
+        client = flight.connect(s.flight)
+        info = client.get_flight_info(flight.FlightDescriptor.for_command(
+            statement_query("SELECT 1 AS one")), as_user(b"a-secret"))
+        with pytest.raises(KeyError, match="unknown or already fetched"):
+            client.do_get(info.endpoints[0].ticket, as_user(b"b-secret")).read_all()
+        assert client.do_get(info.endpoints[0].ticket, as_user(b"a-secret")).read_all().num_rows == 1
+        with pytest.raises(flight.FlightUnauthenticatedError):
+            client.get_flight_info(flight.FlightDescriptor.for_command(statement_query("SELECT 1")),
+                                   as_user(b"nobody"))
+
+        slow = subprocess.Popen(["curl", "-sS", "-N", "--limit-rate", "100k", "-H",
+                                 "Authorization: Bearer a-secret",
+                                 f"{s.http}/v1/query?sql=SELECT%20*%20FROM%20range(1000000000000)"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def queries(token):
+            return json.loads(status_and_body(curl("-H", f"Authorization: Bearer {token}",
+                                                   f"{s.http}/v1/queries"))[1])
+
+        deadline = time.monotonic() + 10
+        while not queries("a-secret") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        mine = queries("a-secret")
+        assert len(mine) == 1 and mine[0]["owner"] == "alice"
+        assert queries("b-secret") == []
+        assert [q["id"] for q in queries("root")] == [mine[0]["id"]]
+        code, _ = status_and_body(curl("-X", "DELETE", "-H", "Authorization: Bearer b-secret",
+                                       f"{s.http}/v1/queries/{mine[0]['id']}"))
+        assert code == 404
+        code, _ = status_and_body(curl("-X", "DELETE", "-H", "Authorization: Bearer root",
+                                       f"{s.http}/v1/queries/{mine[0]['id']}"))
+        assert code == 200
+        assert queries("root") == []
+        slow.kill()
+        slow.wait(timeout=30)
+    finally:
+        s.stop()

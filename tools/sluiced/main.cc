@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"sluiced: stream query results over Arrow Flight SQL and HTTP"};
   std::string flight_address = "127.0.0.1:8815", http_address = "127.0.0.1:8080";
-  std::string warehouse = "./warehouse", token;
+  std::string warehouse = "./warehouse", token, tokens_file, admin_token;
   int http_threads = 64;
   std::vector<std::string> allow_read, allow_origins;
   size_t max_queries = 64, max_request_bytes = 16 << 20;
@@ -70,6 +70,12 @@ int main(int argc, char** argv) {
   app.add_option(
       "--token", token,
       "Require 'Authorization: Bearer TOKEN' (default: $SLUICED_TOKEN, else none)");
+  app.add_option("--tokens-file", tokens_file,
+                 "Clients, one a line: \"name token\" or \"name token admin\"; each has "
+                 "its own session, statements and query list")
+      ->check(CLI::ExistingFile);
+  app.add_option("--admin-token", admin_token,
+                 "A token that may list and cancel every client's queries");
   app.add_option("--http-threads", http_threads, "Concurrent HTTP requests (default 64)")
       ->check(CLI::PositiveNumber);
   app.add_option("--allow-read", allow_read,
@@ -120,7 +126,20 @@ int main(int argc, char** argv) {
   sluice::SessionOptions session_options;
   session_options.confine_file_access = true;  // clients read only what is allowed
   session_options.readable_directories = allow_read;
-  auto session = sluice::Connect("local:" + warehouse, session_options);
+  std::vector<sluice::server::Clients::Token> tokens;
+  if (!tokens_file.empty()) {
+    auto read = sluice::server::ReadTokensFile(tokens_file);
+    if (!read.ok()) {
+      std::fprintf(stderr, "Error: %s\n", read.status().message().c_str());
+      return 2;
+    }
+    tokens = std::move(*read);
+  }
+  if (!token.empty()) tokens.push_back({token, {"default", false}});
+  if (!admin_token.empty()) tokens.push_back({admin_token, {"admin", true}});
+  auto clients = std::make_shared<sluice::server::Clients>(warehouse, session_options,
+                                                           std::move(tokens));
+  auto session = clients->SessionOf({"anonymous", false});  // checks the warehouse
   if (!session.ok()) {
     std::fprintf(stderr, "Error: %s\n", session.status().message().c_str());
     return 2;
@@ -147,10 +166,8 @@ int main(int argc, char** argv) {
     }
     options.tls_certificates.push_back(*pair);
   }
-  if (!token.empty()) {
-    options.middleware.emplace_back("auth", sluice::server::MakeBearerTokenAuth(token));
-  }
-  sluice::server::FlightSqlService flight(*session, registry);
+  options.middleware.emplace_back("auth", sluice::server::MakeClientAuth(clients));
+  sluice::server::FlightSqlService flight(clients, registry);
   auto status = flight.Init(options);
   if (!status.ok()) {
     std::fprintf(stderr, "Error: cannot serve Flight SQL on %s: %s\n",
@@ -158,13 +175,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   sluice::server::HttpOptions http_options;
-  http_options.token = token;
   http_options.threads = http_threads;
   http_options.max_request_bytes = max_request_bytes;
   http_options.allowed_origins = allow_origins;
   http_options.tls_cert_path = tls_cert;
   http_options.tls_key_path = tls_key;
-  sluice::server::HttpService http(*session, registry, std::move(http_options));
+  sluice::server::HttpService http(clients, registry, std::move(http_options));
   status = http.Bind(http_host, http_port);
   if (!status.ok()) {
     std::fprintf(stderr, "Error: %s\n", status.message().c_str());
