@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test test-fast asan tsan bench format clean
+.PHONY: setup build run test test-fast asan tsan fuzz bench format clean
 
 setup:
 	@bash scripts/setup.sh
@@ -42,6 +42,12 @@ tsan: setup
 	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DSLUICE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|server)'
 
+# libFuzzer targets (clang, ASan, UBSan) for SQL text, Flight SQL messages, HTTP requests
+# and Delta log entries, FUZZ_SECONDS (default 600) each; see scripts/fuzz.sh.
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 bench: build
 	.venv/bin/python bench/streaming.py --build $(BUILD)
 	.venv/bin/python bench/streaming_table.py --build $(BUILD)
@@ -52,4 +58,4 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

@@ -5,6 +5,7 @@
 #include <arrow/api.h>
 #include <arrow/flight/server_middleware.h>
 #include <arrow/ipc/writer.h>
+#include <arrow/util/byte_size.h>
 
 #include "server/flight_sql_messages.h"
 #include "server/flight_sql_metadata.h"
@@ -39,14 +40,20 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> ExecResultReader(
   return arrow::RecordBatchReader::Make({batch}, ExecSchema());
 }
 
-// The rows of a DoPut's stream of parameter batches.
-arrow::Result<std::vector<std::vector<Param>>> ReadParams(
-    fl::FlightMessageReader* reader) {
+// The rows of a DoPut's stream of parameter batches, at most `max_bytes` of them.
+arrow::Result<std::vector<std::vector<Param>>> ReadParams(fl::FlightMessageReader* reader,
+                                                          int64_t max_bytes) {
   std::vector<std::vector<Param>> rows;
+  int64_t bytes = 0;
   while (true) {
     ARROW_ASSIGN_OR_RAISE(auto chunk, reader->Next());
     if (!chunk.data) break;
     const auto& batch = *chunk.data;
+    bytes += arrow::util::TotalBufferSize(batch);
+    if (max_bytes > 0 && bytes > max_bytes) {
+      return arrow::Status::Invalid("the parameters sent exceed the server's limit of ",
+                                    max_bytes, " bytes (--max-request-bytes)");
+    }
     for (int64_t row = 0; row < batch.num_rows(); ++row) {
       std::vector<Param> params;
       for (int column = 0; column < batch.num_columns(); ++column) {
@@ -345,7 +352,8 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext& context,
         *arrow::Buffer::FromString(EncodeDoPutUpdateResult(result.rows_affected)));
   }
   if (const auto* prepared = std::get_if<CommandPreparedStatementQuery>(&command)) {
-    ARROW_ASSIGN_OR_RAISE(auto rows, ReadParams(reader.get()));
+    ARROW_ASSIGN_OR_RAISE(
+        auto rows, ReadParams(reader.get(), registry_->limits().max_request_bytes));
     if (rows.size() > 1) {
       return arrow::Status::NotImplemented(
           "a prepared query takes one row of parameters, got ", rows.size());
@@ -371,7 +379,8 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext& context,
       sql = it->second.sql;
       bound = it->second.params;
     }
-    ARROW_ASSIGN_OR_RAISE(auto rows, ReadParams(reader.get()));
+    ARROW_ASSIGN_OR_RAISE(
+        auto rows, ReadParams(reader.get(), registry_->limits().max_request_bytes));
     if (rows.empty()) rows.push_back(std::move(bound));
     int64_t affected = 0;
     for (auto& params : rows) {

@@ -37,6 +37,8 @@ class QueryRegistry {
     std::chrono::milliseconds timeout{0};
     // For the services to run each query with (ExecOptions::memory_limit_bytes).
     int64_t query_memory_bytes = 0;
+    // For the services: the largest request body (HTTP) or parameter stream (Flight).
+    int64_t max_request_bytes = 0;
   };
 
   struct Info {

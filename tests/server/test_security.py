@@ -146,6 +146,14 @@ def test_request_bodies_are_bounded(tmp_path):
         assert code == 413
         code, _ = post_json(s, "SELECT 1 AS one")
         assert code == 200
+        import adbc_driver_flightsql.dbapi as flight_sql
+        with flight_sql.connect(s.flight) as conn, conn.cursor() as cur:
+            cur.execute("CREATE TABLE t (x BIGINT)")
+            with pytest.raises(Exception, match="exceed the server's limit of 1000 bytes"):
+                cur.executemany("INSERT INTO t VALUES ($1)", [(i,) for i in range(1000)])
+            cur.executemany("INSERT INTO t VALUES ($1)", [(i,) for i in range(10)])
+            cur.execute("SELECT count(*) FROM t")
+            assert cur.fetchall() == [(10,)]
     finally:
         s.stop()
 

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
                  "MiB a query's operators may hold (default 4096, 0: no limit)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-request-bytes", max_request_bytes,
-                 "Largest HTTP request body (default 16 MiB)")
+                 "Largest HTTP request body or Flight parameter stream (default 16 MiB)")
       ->check(CLI::PositiveNumber);
   app.add_option("--allow-origin", allow_origins,
                  "A browser origin (scheme://host:port) allowed to call the HTTP API "
@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
   limits.timeout =
       std::chrono::milliseconds(static_cast<int64_t>(query_timeout_s * 1000));
   limits.query_memory_bytes = query_memory_mib << 20;
+  limits.max_request_bytes = static_cast<int64_t>(max_request_bytes);
   auto registry = std::make_shared<sluice::server::QueryRegistry>(limits);
 
   auto location = tls ? arrow::flight::Location::ForGrpcTls(flight_host, flight_port)

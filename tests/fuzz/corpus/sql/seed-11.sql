@@ -1,0 +1,1 @@
+SELECT 'stored using delta format PARTITIONED BY (x)' AS s

@@ -1,0 +1,1 @@
+SELECT CASE WHEN id IN (1, NULL) THEN lower(s) ELSE upper(s) END FROM t

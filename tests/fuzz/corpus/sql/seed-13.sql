@@ -1,0 +1,1 @@
+SELECT CAST('2024-01-01' AS DATE) + 1, date_trunc('month', now()), extract(year FROM now())

@@ -1,0 +1,1 @@
+SELECT $1 + 1, id::double / 3 FROM t

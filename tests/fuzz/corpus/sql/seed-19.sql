@@ -1,0 +1,1 @@
+SELECT E'\x41', $$dollar$$, U&"d!0061t" UESCAPE '!'

@@ -1,0 +1,1 @@
+SELECT s, count(*), sum(id), avg(id) FROM t GROUP BY s HAVING count(*) > 0

@@ -1,0 +1,1 @@
+WITH c AS (SELECT id FROM t) SELECT * FROM c JOIN t USING (id)
