@@ -93,6 +93,9 @@ class Session : public std::enable_shared_from_this<Session> {
   friend arrow::Result<std::shared_ptr<Session>> Connect(std::string_view,
                                                          SessionOptions);
   explicit Session(SessionOptions options);
+  // Sql and Exec without the guard that turns an unexpected parse tree into an error.
+  arrow::Result<DataFrame> BindQuery(std::string_view sql, std::vector<Param> params);
+  arrow::Result<ExecResult> RunStatement(std::string_view sql, std::vector<Param> params);
 
   SessionOptions options_;
   std::shared_ptr<catalog::Catalog> catalog_;

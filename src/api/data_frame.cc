@@ -16,6 +16,7 @@
 #include "sluice/session.h"
 #include "sql/binder.h"
 #include "sql/fragment_parser.h"
+#include "sql/parse_tree_guard.h"
 #include "sql/parser.h"
 #include "sql/tree_check.h"
 
@@ -114,7 +115,7 @@ DataFrame DataFrame::Derive(const DerivedQuery& query) const {
   const std::vector<Param> no_params;
   sql::Binder binder(query.text, session_->catalog_.get(), &no_params);
   for (const auto& [name, input] : query.inputs) binder.AddRelation(name, input.plan_);
-  auto plan = binder.BindSelect(query.select);
+  auto plan = sql::GuardParseTree([&] { return binder.BindSelect(query.select); });
   if (!plan.ok()) return WithError(plan.status());
   return DataFrame(session_, std::move(*plan), arrow::Status::OK());
 }

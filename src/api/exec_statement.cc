@@ -13,6 +13,7 @@
 #include "sql/dialect.h"
 #include "sql/expression_binder.h"
 #include "sql/fragment_parser.h"
+#include "sql/parse_tree_guard.h"
 #include "sql/parser.h"
 #include "sql/scope.h"
 #include "sql/tree_check.h"
@@ -108,8 +109,12 @@ bool Session::IsQuery(std::string_view sql) {
   return kind == "SelectStmt" || kind == "ExplainStmt";
 }
 
-arrow::Result<ExecResult> Session::Exec(std::string_view original,
-                                        std::vector<Param> params) {
+arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param> params) {
+  return sql::GuardParseTree([&] { return RunStatement(sql, std::move(params)); });
+}
+
+arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
+                                                std::vector<Param> params) {
   ARROW_ASSIGN_OR_RAISE(auto dialect, sql::RewriteDialect(original));
   if (options_.warehouse.empty())
     return arrow::Status::Invalid("this session has no warehouse");

@@ -11,6 +11,7 @@
 #include "plan/optimizer.h"
 #include "sql/binder.h"
 #include "sql/dialect.h"
+#include "sql/parse_tree_guard.h"
 #include "sql/parser.h"
 #include "sql/tree_check.h"
 
@@ -53,8 +54,12 @@ Session::Session(SessionOptions options)
 
 Session::~Session() = default;
 
-arrow::Result<DataFrame> Session::Sql(std::string_view original,
-                                      std::vector<Param> params) {
+arrow::Result<DataFrame> Session::Sql(std::string_view sql, std::vector<Param> params) {
+  return sql::GuardParseTree([&] { return BindQuery(sql, std::move(params)); });
+}
+
+arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
+                                            std::vector<Param> params) {
   ARROW_ASSIGN_OR_RAISE(auto dialect, sql::RewriteDialect(original));
   if (dialect.command != sql::DialectStatement::Command::kNone || dialect.or_replace ||
       dialect.overwrite) {

@@ -1,5 +1,7 @@
 #include "delta/actions.h"
 
+#include <cstdint>
+
 #include <chrono>
 
 #include <arrow/status.h>
@@ -83,6 +85,33 @@ Json ToJson(const Action& action) {
       action);
 }
 
+// An integer field; `fallback` when it is absent (none: required). Anything but a JSON
+// integer in int64's range is an error, never a conversion.
+arrow::Result<int64_t> IntegerField(const Json& body, const char* key,
+                                    std::optional<int64_t> fallback = std::nullopt) {
+  if (!body.contains(key) || body[key].is_null()) {
+    if (fallback) return *fallback;
+    return arrow::Status::Invalid("missing field ", key);
+  }
+  const Json& value = body[key];
+  if (value.is_number_unsigned() &&
+      value.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(value.get<uint64_t>());
+  }
+  if (value.is_number_integer() && !value.is_number_unsigned())
+    return value.get<int64_t>();
+  return arrow::Status::Invalid("field ", key,
+                                " is not a 64-bit integer: ", value.dump().substr(0, 40));
+}
+
+arrow::Result<int> VersionField(const Json& body, const char* key) {
+  ARROW_ASSIGN_OR_RAISE(auto value, IntegerField(body, key));
+  if (value < 0 || value > 1000) {
+    return arrow::Status::Invalid("field ", key, " is not a protocol version: ", value);
+  }
+  return static_cast<int>(value);
+}
+
 arrow::Result<std::optional<Action>> FromJson(const Json& line) {
   if (!line.is_object() || line.size() != 1) {
     return arrow::Status::Invalid("an action must be an object with one key");
@@ -91,8 +120,8 @@ arrow::Result<std::optional<Action>> FromJson(const Json& line) {
   const Json& body = line.begin().value();
   if (kind == "protocol") {
     Protocol p;
-    p.min_reader_version = body.at("minReaderVersion").get<int>();
-    p.min_writer_version = body.at("minWriterVersion").get<int>();
+    ARROW_ASSIGN_OR_RAISE(p.min_reader_version, VersionField(body, "minReaderVersion"));
+    ARROW_ASSIGN_OR_RAISE(p.min_writer_version, VersionField(body, "minWriterVersion"));
     if (body.contains("readerFeatures"))
       p.reader_features = body["readerFeatures"].get<std::vector<std::string>>();
     if (body.contains("writerFeatures"))
@@ -114,9 +143,7 @@ arrow::Result<std::optional<Action>> FromJson(const Json& line) {
         if (value.is_string()) m.configuration[key] = value.get<std::string>();
       }
     }
-    if (body.contains("createdTime") && body["createdTime"].is_number()) {
-      m.created_time = body["createdTime"].get<int64_t>();
-    }
+    ARROW_ASSIGN_OR_RAISE(m.created_time, IntegerField(body, "createdTime", 0));
     return Action(m);
   }
   if (kind == "add") {
@@ -124,8 +151,8 @@ arrow::Result<std::optional<Action>> FromJson(const Json& line) {
     a.path = body.at("path").get<std::string>();
     a.partition_values =
         DecodePartitionValues(body.value("partitionValues", Json::object()));
-    a.size = body.value("size", int64_t{0});
-    a.modification_time = body.value("modificationTime", int64_t{0});
+    ARROW_ASSIGN_OR_RAISE(a.size, IntegerField(body, "size", 0));
+    ARROW_ASSIGN_OR_RAISE(a.modification_time, IntegerField(body, "modificationTime", 0));
     a.data_change = body.value("dataChange", true);
     if (body.contains("stats") && body["stats"].is_string())
       a.stats = body["stats"].get<std::string>();
@@ -137,29 +164,30 @@ arrow::Result<std::optional<Action>> FromJson(const Json& line) {
   if (kind == "remove") {
     RemoveFile r;
     r.path = body.at("path").get<std::string>();
-    r.deletion_timestamp = body.value("deletionTimestamp", int64_t{0});
+    ARROW_ASSIGN_OR_RAISE(r.deletion_timestamp,
+                          IntegerField(body, "deletionTimestamp", 0));
     r.data_change = body.value("dataChange", true);
     r.extended_file_metadata = body.value("extendedFileMetadata", false);
     r.partition_values =
         DecodePartitionValues(body.value("partitionValues", Json::object()));
-    r.size = body.value("size", int64_t{0});
+    ARROW_ASSIGN_OR_RAISE(r.size, IntegerField(body, "size", 0));
     return Action(r);
   }
   if (kind == "txn") {
     Txn t;
     t.app_id = body.at("appId").get<std::string>();
-    t.version = body.at("version").get<int64_t>();
-    t.last_updated = body.value("lastUpdated", int64_t{0});
+    ARROW_ASSIGN_OR_RAISE(t.version, IntegerField(body, "version"));
+    ARROW_ASSIGN_OR_RAISE(t.last_updated, IntegerField(body, "lastUpdated", 0));
     return Action(t);
   }
   if (kind == "commitInfo") {
     CommitInfo c;
-    c.timestamp = body.value("timestamp", int64_t{0});
+    ARROW_ASSIGN_OR_RAISE(c.timestamp, IntegerField(body, "timestamp", 0));
     c.operation = body.value("operation", "");
     c.operation_parameters = body.value("operationParameters", Json::object());
     c.operation_metrics = body.value("operationMetrics", Json::object());
-    if (body.contains("readVersion") && body["readVersion"].is_number()) {
-      c.read_version = body["readVersion"].get<int64_t>();
+    if (body.contains("readVersion") && body["readVersion"].is_number_integer()) {
+      ARROW_ASSIGN_OR_RAISE(c.read_version, IntegerField(body, "readVersion"));
     }
     c.is_blind_append = body.value("isBlindAppend", false);
     return Action(c);

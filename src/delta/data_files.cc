@@ -23,6 +23,10 @@ std::shared_ptr<arrow::Scalar> StatScalar(const Json& value,
                                           const std::shared_ptr<arrow::DataType>& type,
                                           bool is_max) {
   std::shared_ptr<arrow::Scalar> scalar;
+  if (value.is_number_unsigned() &&
+      value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return nullptr;
+  }
   if (value.is_number_integer()) {
     scalar = arrow::MakeScalar(value.get<int64_t>());
   } else if (value.is_number_float()) {
@@ -138,7 +142,7 @@ cp::Expression FileGuarantee(const AddFile& add, const arrow::Schema& schema) {
       const auto& name = field->name();
       // A range says nothing about NULLs; use it only for columns without any.
       if (!mins.contains(name) || !maxs.contains(name) || !nulls.contains(name) ||
-          !nulls[name].is_number() || nulls[name].get<int64_t>() != 0) {
+          !nulls[name].is_number_integer() || nulls[name].get<int64_t>() != 0) {
         continue;
       }
       auto min = StatScalar(mins[name], field->type(), false);

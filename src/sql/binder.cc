@@ -219,7 +219,10 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
     from.plan = plan::LogicalNode::Filter(from.plan, predicate.expr);
   }
 
-  ARROW_ASSIGN_OR_RAISE(auto targets, ExpandTargets(select.at("targetList"), from.scope));
+  if (!select.contains("targetList")) {
+    return SqlNotSupported(sql_, location, "a SELECT list without columns");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto targets, ExpandTargets(select["targetList"], from.scope));
   bool aggregated = select.contains("groupClause") || select.contains("havingClause");
   for (const auto& target : targets) {
     if (target.expr && ContainsAggregate(*target.expr)) aggregated = true;

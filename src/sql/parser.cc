@@ -7,6 +7,12 @@
 namespace sluice::sql {
 
 arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql, ShownText shown) {
+  // libpg_query reads C strings: text after a NUL would silently vanish.
+  if (const size_t nul = sql.find('\0'); nul != std::string_view::npos) {
+    return SqlInvalid(shown.text.empty() ? sql : shown.text,
+                      static_cast<int>(nul) + shown.shift,
+                      "SQL text contains a NUL byte");
+  }
   const std::string text(sql);
   PgQueryParseResult result = pg_query_parse(text.c_str());
   if (result.error) {

@@ -78,6 +78,9 @@ Token MakeToken(std::string_view sql, const PgQuery__ScanToken& scanned) {
 }  // namespace
 
 arrow::Result<std::vector<Token>> Scan(std::string_view sql) {
+  if (const size_t nul = sql.find('\0'); nul != std::string_view::npos) {
+    return SqlInvalid(sql, static_cast<int>(nul), "SQL text contains a NUL byte");
+  }
   const std::string text(sql);
   PgQueryScanResult result = pg_query_scan(text.c_str());
   std::unique_ptr<PgQueryScanResult, void (*)(PgQueryScanResult*)> owned(
