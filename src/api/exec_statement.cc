@@ -355,9 +355,13 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
       return SqlNotSupported(sql, -1, "DROP of anything but a table");
     }
     const bool missing_ok = body.value("missing_ok", false);
+    std::string message = "DROP TABLE";
     for (const auto& object : body.at("objects")) {
       auto names = sql::StringList(object.at("List").at("items"));
-      const std::string name = names.empty() ? "" : names.back();
+      if (names.size() != 1) {
+        return SqlNotSupported(sql, statement.begin, "schema-qualified table names");
+      }
+      const std::string& name = names[0];
       if (catalog_->Drop(name).ok()) continue;  // an in-memory table
       ARROW_ASSIGN_OR_RAISE(auto path, catalog_->WarehousePath(name));
       if (!delta::DeltaTable::Exists(path)) {
@@ -365,12 +369,14 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
         return arrow::Status::KeyError("table \"", name, "\" does not exist");
       }
       catalog_->Forget(path);
-      std::error_code error;
-      fs::remove_all(path, error);
-      if (error)
-        return arrow::Status::IOError("cannot remove ", path, ": ", error.message());
+      ARROW_ASSIGN_OR_RAISE(auto dropped, delta::DeltaTable::Drop(path));
+      if (!dropped.untracked.empty()) {
+        message += "; left " + std::to_string(dropped.untracked.size()) +
+                   " file(s) its log does not know in " + path +
+                   " (first: " + dropped.untracked.front() + ")";
+      }
     }
-    return ExecResult{"DROP TABLE", 0, -1};
+    return ExecResult{message, 0, -1};
   }
 
   if (statement.kind == "SelectStmt" || statement.kind == "ExplainStmt") {

@@ -7,6 +7,7 @@
 
 #include "catalog/delta_describe.h"
 #include "catalog/delta_source.h"
+#include "delta/data_files.h"
 #include "delta/delta_table.h"
 #include "delta/snapshot.h"
 
@@ -66,7 +67,7 @@ arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupPath(
   ARROW_ASSIGN_OR_RAISE(auto table, OpenCached(path));
   ARROW_ASSIGN_OR_RAISE(auto snapshot,
                         version ? table->AtVersion(*version) : table->Latest());
-  return std::make_shared<DeltaSource>(std::move(snapshot));
+  return SourceOf(std::move(snapshot));
 }
 
 arrow::Result<std::shared_ptr<delta::DeltaTable>> Catalog::OpenCached(
@@ -96,14 +97,14 @@ arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupVersion(
     const std::string& name, int64_t version) const {
   ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
   ARROW_ASSIGN_OR_RAISE(auto snapshot, table->AtVersion(version));
-  return std::make_shared<DeltaSource>(std::move(snapshot));
+  return SourceOf(std::move(snapshot));
 }
 
 arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupAsOf(
     const std::string& name, int64_t timestamp_ms) const {
   ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
   ARROW_ASSIGN_OR_RAISE(auto snapshot, table->AtTimestamp(timestamp_ms));
-  return std::make_shared<DeltaSource>(std::move(snapshot));
+  return SourceOf(std::move(snapshot));
 }
 
 arrow::Result<std::shared_ptr<TableSource>> Catalog::LookupHistory(
@@ -144,6 +145,22 @@ arrow::Result<std::shared_ptr<TableSource>> Catalog::Lookup(
   }
   ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
   ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
+  return SourceOf(std::move(snapshot));
+}
+
+arrow::Result<std::shared_ptr<TableSource>> Catalog::SourceOf(
+    std::shared_ptr<const delta::Snapshot> snapshot) const {
+  if (file_access_.confined()) {
+    for (const auto& add : snapshot->files()) {
+      const std::filesystem::path relative(delta::DecodePath(add.path));
+      bool inside = relative.is_relative() && add.path.rfind("file:", 0) != 0;
+      for (const auto& part : relative) inside = inside && part != "..";
+      if (!inside) {
+        ARROW_RETURN_NOT_OK(
+            file_access_.CheckRead(delta::DataFilePath(snapshot->root(), add.path)));
+      }
+    }
+  }
   return std::make_shared<DeltaSource>(std::move(snapshot));
 }
 

@@ -12,7 +12,8 @@
 
 namespace sluice::delta {
 class DeltaTable;
-}
+class Snapshot;
+}  // namespace sluice::delta
 
 namespace sluice::catalog {
 
@@ -76,6 +77,10 @@ class Catalog {
  private:
   arrow::Result<std::shared_ptr<delta::DeltaTable>> OpenCached(
       const std::string& path) const;
+  // A snapshot as a scan source, once FileAccess allows each of its data files that lies
+  // outside the table's directory (a log may name absolute paths).
+  arrow::Result<std::shared_ptr<TableSource>> SourceOf(
+      std::shared_ptr<const delta::Snapshot> snapshot) const;
 
   std::string warehouse_;
   FileAccess file_access_;

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/durable_file.h"
+#include "delta/log_files.h"
 
 namespace sluice::delta {
 
@@ -24,8 +25,6 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 namespace {
-
-fs::path LogDir(const std::string& root) { return fs::path(root) / "_delta_log"; }
 
 std::string VersionPrefix(int64_t version) {
   char text[24];

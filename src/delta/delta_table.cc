@@ -23,6 +23,7 @@
 #include "delta/data_files.h"
 #include "delta/data_writer.h"
 #include "delta/delta_schema.h"
+#include "delta/log_files.h"
 #include "delta/table_state.h"
 
 namespace sluice::delta {
@@ -32,42 +33,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kMaxCommitAttempts = 100;
-
-fs::path LogDir(const std::string& root) { return fs::path(root) / "_delta_log"; }
-
-// Versions of the commit files in the log, ascending.
-std::vector<int64_t> ListCommits(const std::string& root) {
-  std::vector<int64_t> versions;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(LogDir(root), error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() == 25 && name.compare(20, 5, ".json") == 0 &&
-        name.find_first_not_of("0123456789") == 20) {
-      versions.push_back(std::stoll(name.substr(0, 20)));
-    }
-  }
-  std::sort(versions.begin(), versions.end());
-  return versions;
-}
-
-arrow::Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return arrow::Status::IOError("cannot read ", path.string(), ": ",
-                                  std::strerror(errno));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-int64_t FileTimeMillis(const std::string& path) {
-  std::error_code error;
-  const auto mtime = fs::last_write_time(path, error);
-  if (error) return 0;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::file_clock::to_sys(mtime).time_since_epoch())
-      .count();
-}
 
 // Whether the stream's schema is the table's (names and types, in order).
 arrow::Status CheckSchema(const arrow::Schema& incoming, const arrow::Schema& table,
@@ -113,7 +78,7 @@ std::string CommitPath(const std::string& root, int64_t version) {
 arrow::Status DeltaTable::ApplyCommitFile(TableState* state, const std::string& root,
                                           int64_t version) {
   const std::string path = CommitPath(root, version);
-  ARROW_ASSIGN_OR_RAISE(auto text, ReadFile(path));
+  ARROW_ASSIGN_OR_RAISE(auto text, ReadTextFile(path));
   ARROW_ASSIGN_OR_RAISE(auto actions, ParseActions(text, path));
   return state->Apply(version, FileTimeMillis(path), std::move(actions), root);
 }
@@ -344,7 +309,7 @@ arrow::Result<std::vector<std::pair<int64_t, CommitInfo>>> DeltaTable::History()
   for (int64_t version : ListCommits(root_)) {
     if (version > latest) break;
     const std::string path = CommitPath(root_, version);
-    ARROW_ASSIGN_OR_RAISE(auto text, ReadFile(path));
+    ARROW_ASSIGN_OR_RAISE(auto text, ReadTextFile(path));
     ARROW_ASSIGN_OR_RAISE(auto actions, ParseActions(text, path));
     CommitInfo info;
     info.timestamp = FileTimeMillis(path);
@@ -411,7 +376,7 @@ arrow::Result<bool> DeltaTable::CheckWinners(int64_t read_version, int64_t lates
   for (int64_t version = read_version + 1; version <= latest; ++version) {
     bool changed_metadata = false;
     const std::string path = CommitPath(root_, version);
-    ARROW_ASSIGN_OR_RAISE(auto text, ReadFile(path));
+    ARROW_ASSIGN_OR_RAISE(auto text, ReadTextFile(path));
     ARROW_ASSIGN_OR_RAISE(auto winner, ParseActions(text, path));
     std::string operation = "a commit";
     for (const auto& action : winner) {

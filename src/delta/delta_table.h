@@ -62,6 +62,11 @@ struct VacuumResult {
   std::vector<std::string> deleted;  // paths relative to the table root
 };
 
+struct DropResult {
+  int64_t files_deleted = 0;           // data files and log files
+  std::vector<std::string> untracked;  // files left behind, relative to the table root
+};
+
 // What a transaction read, to decide whether commits that won the race to the next
 // version conflict with it. A new metadata or protocol always conflicts.
 struct ReadScope {
@@ -145,6 +150,11 @@ class DeltaTable {
   arrow::Result<WriteResult> Optimize(const OptimizeOptions& options = OptimizeOptions());
   // Deletes data files that no version within the retention period needs.
   arrow::Result<VacuumResult> Vacuum(const VacuumOptions& options = VacuumOptions());
+  // Deletes the table at `root`: the data files its log still references (inside the
+  // root only), the log, then the directories left empty. Files the log does not know
+  // are left in place and listed; the root goes only if nothing is left in it. Not for
+  // a table in use.
+  static arrow::Result<DropResult> Drop(const std::string& root);
 
   // Commits `actions` on top of `read_version`: a CommitInfo among them gets the commit
   // time and read version; a lost race is checked against `scope` and retried at the

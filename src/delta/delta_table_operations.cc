@@ -11,6 +11,7 @@
 #include "delta/data_files.h"
 #include "delta/data_writer.h"
 #include "delta/delta_table.h"
+#include "delta/log_files.h"
 #include "delta/table_state.h"
 
 namespace sluice::delta {
@@ -259,6 +260,59 @@ arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) 
   info.operation_metrics = {{"numRemovedFiles", std::to_string(result.files_removed)},
                             {"numAddedFiles", std::to_string(result.files)}};
   return files.Commit(this, snapshot->version(), info, std::move(actions), scope, result);
+}
+
+arrow::Result<DropResult> DeltaTable::Drop(const std::string& root) {
+  const fs::path base = fs::path(root).lexically_normal();
+  std::set<fs::path> referenced;
+  auto reference = [&](const std::string& path) {
+    // Only what lies inside the table: a log may name any absolute path.
+    const fs::path file = fs::path(DataFilePath(root, path)).lexically_normal();
+    auto relative = file.lexically_relative(base);
+    if (!relative.empty() && *relative.begin() != ".." && relative.is_relative()) {
+      referenced.insert(file);
+    }
+  };
+  ARROW_ASSIGN_OR_RAISE(auto table, Open(root));
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
+  for (const auto& add : snapshot->files()) reference(add.path);
+  for (int64_t version : ListCommits(root)) {
+    const std::string path = CommitPath(root, version);
+    ARROW_ASSIGN_OR_RAISE(auto text, ReadTextFile(path));
+    ARROW_ASSIGN_OR_RAISE(auto actions, ParseActions(text, path));
+    for (const auto& action : actions) {
+      if (const auto* add = std::get_if<AddFile>(&action)) reference(add->path);
+      if (const auto* remove = std::get_if<RemoveFile>(&action)) reference(remove->path);
+    }
+  }
+  DropResult result;
+  std::error_code error;
+  for (const auto& file : referenced) {
+    if (fs::is_regular_file(fs::symlink_status(file, error)) && fs::remove(file, error)) {
+      ++result.files_deleted;
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(LogDir(root), error)) {
+    if (!entry.is_directory() && fs::remove(entry.path(), error)) ++result.files_deleted;
+  }
+  fs::remove(LogDir(root), error);
+  // What is left, deepest first: empty directories go, anything else is reported.
+  std::vector<fs::path> left;
+  for (auto it = fs::recursive_directory_iterator(root, error);
+       it != fs::recursive_directory_iterator(); it.increment(error)) {
+    left.push_back(it->path());
+  }
+  std::sort(left.rbegin(), left.rend());
+  for (const auto& path : left) {
+    if (fs::is_directory(fs::symlink_status(path, error)) && fs::is_empty(path, error)) {
+      fs::remove(path, error);
+    } else if (!fs::is_directory(fs::symlink_status(path, error))) {
+      result.untracked.push_back(path.lexically_relative(base).string());
+    }
+  }
+  std::sort(result.untracked.begin(), result.untracked.end());
+  if (result.untracked.empty()) fs::remove(root, error);
+  return result;
 }
 
 arrow::Result<VacuumResult> DeltaTable::Vacuum(const VacuumOptions& options) {

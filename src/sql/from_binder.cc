@@ -156,6 +156,9 @@ arrow::Result<Binder::Relation> Binder::BindRangeVar(const Json& body) {
   if (relation != relations_.end()) return Wrap(relation->second, qualifier, alias);
   auto source = catalog_->Lookup(name);
   if (!source.ok()) {
+    if (!source.status().IsKeyError()) {
+      return SqlError(source.status().code(), sql_, location, source.status().message());
+    }
     return SqlError(arrow::StatusCode::KeyError, sql_, location,
                     "table \"" + name + "\" does not exist");
   }

@@ -187,3 +187,79 @@ TEST(DeltaWriterChecks, DescribeDetailShowsTheTable) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// DROP TABLE removes what the log references inside the table, the log and the
+// directories left empty; a file the log names outside the table, and files the log does
+// not know, stay.
+TEST(DeltaWriterChecks, DropRemovesOnlyWhatTheTableOwns) {
+  testing::TempDir dir;
+  const fs::path warehouse = dir.path() / "wh";
+  auto session = Connect("local:" + warehouse.string()).ValueOrDie();
+  ASSERT_TRUE(
+      session->Exec("CREATE TABLE t (x BIGINT, p VARCHAR) PARTITIONED BY (p)").ok());
+  ASSERT_TRUE(session->Exec("INSERT INTO t VALUES (1, 'a'), (2, 'b')").ok());
+  ASSERT_TRUE(session->Exec("DELETE FROM t WHERE p = 'a'").ok());
+  const fs::path outside = dir.path() / "precious.parquet";
+  std::ofstream(outside) << "keep me";
+  std::ofstream(delta::CommitPath((warehouse / "t").string(), 3))
+      << R"({"remove":{"path":"../../precious.parquet","deletionTimestamp":1,"dataChange":true}})"
+      << "\n"
+      << R"({"remove":{"path":")" << outside.string()
+      << R"(","deletionTimestamp":1,"dataChange":true}})"
+      << "\n";
+  auto dropped = session->Exec("DROP TABLE t");
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(dropped->message, "DROP TABLE");
+  EXPECT_FALSE(fs::exists(warehouse / "t"));
+  EXPECT_TRUE(fs::exists(outside));
+
+  ASSERT_TRUE(session->Exec("CREATE TABLE u (x BIGINT)").ok());
+  std::ofstream(warehouse / "u" / "notes.txt") << "not Delta's";
+  dropped = session->Exec("DROP TABLE u");
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_NE(dropped->message.find("left 1 file(s) its log does not know"),
+            std::string::npos)
+      << dropped->message;
+  EXPECT_TRUE(fs::exists(warehouse / "u" / "notes.txt"));
+  EXPECT_FALSE(fs::exists(warehouse / "u" / "_delta_log"));
+  EXPECT_FALSE(session->Sql("SELECT * FROM u").ok());
+}
+
+// A confined session does not follow a log to data files outside the table.
+TEST(DeltaWriterChecks, ConfinedSessionsDoNotFollowLogsOutOfTheTable) {
+  testing::TempDir dir;
+  const fs::path warehouse = dir.path() / "wh";
+  {
+    auto session = Connect("local:" + warehouse.string()).ValueOrDie();
+    ASSERT_TRUE(session->Exec("CREATE TABLE t AS SELECT id AS x FROM range(3)").ok());
+  }
+  // Move the data file out and point the log at it by absolute path.
+  fs::path data;
+  for (const auto& entry : fs::directory_iterator(warehouse / "t")) {
+    if (entry.path().extension() == ".parquet") data = entry.path();
+  }
+  const fs::path moved = dir.path() / "outside.parquet";
+  fs::rename(data, moved);
+  std::ofstream(delta::CommitPath((warehouse / "t").string(), 2))
+      << R"({"remove":{"path":")" << data.filename().string()
+      << R"(","deletionTimestamp":1,"dataChange":true}})"
+      << "\n"
+      << R"({"add":{"path":")" << moved.string()
+      << R"(","partitionValues":{},"size":1,"modificationTime":1,"dataChange":true}})"
+      << "\n";
+  SessionOptions confined;
+  confined.confine_file_access = true;
+  auto server_side = Connect("local:" + warehouse.string(), confined).ValueOrDie();
+  auto refused = server_side->Sql("SELECT count(*) FROM t");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("permission denied"), std::string::npos)
+      << refused.status();
+  auto open = Connect("local:" + warehouse.string()).ValueOrDie();
+  EXPECT_EQ(Count(*open, "SELECT count(*) FROM t"), 3);
+}
+
+}  // namespace
+}  // namespace sluice
