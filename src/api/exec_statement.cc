@@ -142,9 +142,11 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
     }
     return ExecResult{message, static_cast<int64_t>(result.deleted.size()), -1};
   }
-  // Positions in the rewrite are positions in the user's text: errors show the latter.
-  const std::string_view sql = original;
-  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {original, 0}));
+  // Positions in the rewrite are positions in the user's text (errors show the latter),
+  // unless `?` placeholders were numbered.
+  const std::string_view sql =
+      dialect.renumbered ? std::string_view(dialect.sql) : original;
+  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {sql, 0}));
   if (statements.size() != 1) {
     return arrow::Status::Invalid("expected one statement, got ", statements.size());
   }

@@ -65,9 +65,11 @@ arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
       dialect.overwrite) {
     return arrow::Status::Invalid("Sql runs queries; run DDL and DML with Exec");
   }
-  // Positions in the rewrite are positions in the user's text: errors show the latter.
-  const std::string_view sql = original;
-  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {original, 0}));
+  // Positions in the rewrite are positions in the user's text (errors show the latter),
+  // unless `?` placeholders were numbered.
+  const std::string_view sql =
+      dialect.renumbered ? std::string_view(dialect.sql) : original;
+  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {sql, 0}));
   if (statements.empty()) return arrow::Status::Invalid("no SQL statement given");
   if (statements.size() > 1) {
     return SqlInvalid(sql, statements[1].begin,

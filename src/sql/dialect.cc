@@ -26,6 +26,7 @@ class DialectRewriter {
       if (tokens_[0].IsWord("insert")) InsertOverwrite();
     }
     ARROW_RETURN_NOT_OK(TableVersions());
+    ARROW_RETURN_NOT_OK(NumberPlaceholders());
     return std::move(out_);
   }
 
@@ -70,6 +71,7 @@ class DialectRewriter {
   arrow::Result<std::string> PropertyValue(size_t* i);
   void InsertOverwrite();
   arrow::Status TableVersions();
+  arrow::Status NumberPlaceholders();
   arrow::Status VersionClause(size_t i);
   void Describe(size_t i);
 
@@ -280,6 +282,46 @@ arrow::Status DialectRewriter::VersionClause(size_t i) {
   }
   out_.versions[tokens_[name].begin] = std::move(spec);
   Blank(i, i + 3);
+  return arrow::Status::OK();
+}
+
+// `?` placeholders become `$1`, `$2`, ... in order; positions after each move by the
+// digits it gained.
+arrow::Status DialectRewriter::NumberPlaceholders() {
+  std::vector<int> marks;
+  int first_numbered = -1;
+  for (const auto& token : tokens_) {
+    if (token.kind != Token::Kind::kOther) continue;
+    if (token.text == "?") marks.push_back(token.begin);
+    if (token.text[0] == '$' && first_numbered < 0) first_numbered = token.begin;
+  }
+  if (marks.empty()) return arrow::Status::OK();
+  if (first_numbered >= 0) {
+    return SqlInvalid(sql_, first_numbered,
+                      "a statement uses either ? or $n placeholders, not both");
+  }
+  std::string numbered;
+  std::map<int, TableVersionSpec> versions;
+  auto version = out_.versions.begin();
+  size_t done = 0;
+  for (size_t i = 0; i < marks.size(); ++i) {
+    const size_t mark = static_cast<size_t>(marks[i]);
+    for (; version != out_.versions.end() && version->first < marks[i]; ++version) {
+      versions[version->first + static_cast<int>(numbered.size() - done)] =
+          version->second;
+    }
+    numbered.append(out_.sql, done, mark - done);
+    numbered += "$" + std::to_string(i + 1);
+    done = mark + 1;
+  }
+  const int shift = static_cast<int>(numbered.size() - done);
+  for (; version != out_.versions.end(); ++version) {
+    versions[version->first + shift] = version->second;
+  }
+  numbered.append(out_.sql, done);
+  out_.sql = std::move(numbered);
+  out_.versions = std::move(versions);
+  out_.renumbered = true;
   return arrow::Status::OK();
 }
 

@@ -36,10 +36,16 @@ struct TableVersionSpec {
 // - `OPTIMIZE t` and `VACUUM t [RETAIN n HOURS] [DRY RUN]` are recognised whole and
 //   set `command`.
 // `USING DELTA` is left to PostgreSQL's grammar (a table access method).
+//
+// `?` placeholders (what JDBC, ODBC and Flight SQL clients send) become `$1`, `$2`, ...
+// in order. That is the one rewrite that changes the text's length: then `renumbered` is
+// set, positions (and `versions`) refer to `sql`, and errors show it. A statement that
+// mixes `?` with `$n` is an error.
 struct DialectStatement {
   enum class Command { kNone, kOptimize, kVacuum };
 
   std::string sql;
+  bool renumbered = false;  // `?` became `$n`: `sql` is longer than the original
   bool or_replace = false;
   bool overwrite = false;
   std::vector<std::string> partitioned_by;

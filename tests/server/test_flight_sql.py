@@ -165,3 +165,10 @@ def test_a_token_is_required_when_configured(secured):
             "adbc.flight.sql.authorization_header": "Bearer s3cret"}) as conn, conn.cursor() as cur:
         cur.execute("SELECT 41 + 1 AS x")
         assert cur.fetchall() == [(42,)]
+
+
+def test_adbc_question_mark_placeholders(server):
+    import adbc_driver_flightsql.dbapi as flight_sql
+    with flight_sql.connect(server.flight) as conn, conn.cursor() as cur:
+        cur.execute("SELECT ? + 1 AS answer, ? AS text", parameters=(41, "it's ?"))
+        assert cur.fetchall() == [(42, "it's ?")]

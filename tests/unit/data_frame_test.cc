@@ -90,6 +90,33 @@ TEST(DataFrame, ExpressionsCannotEscapeTheirCall) {
   EXPECT_FALSE(ids.Filter("id IN (SELECT id FROM __input)").status().ok());
 }
 
+// `?` placeholders are numbered in order and bound by value, like $n.
+TEST(DataFrame, QuestionMarkPlaceholdersAreBoundInOrder) {
+  testing::TempDir dir;
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  ASSERT_TRUE(
+      session->Exec("CREATE TABLE t AS SELECT id, 'v' || id AS s FROM range(5)").ok());
+  ASSERT_TRUE(session
+                  ->Exec("INSERT INTO t VALUES (?, ?)",
+                         {Param(int64_t{7}), Param("it's; DROP TABLE t --")})
+                  .ok());
+  auto table = session
+                   ->Sql(
+                       "SELECT count(*) AS n, max(s) AS m FROM t VERSION AS OF 2 "
+                       "WHERE id >= ? AND s <> ?",
+                       {Param(int64_t{2}), Param("v3")})
+                   ->Collect()
+                   .ValueOrDie();
+  EXPECT_EQ(Int(table, 0, 0), 3);  // 2, 4 and 7
+  auto mixed = session->Sql("SELECT ? + $1", {Param(1)});
+  EXPECT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.status().message().find("either ? or $n placeholders"),
+            std::string::npos);
+  auto unbound = session->Sql("SELECT ? + ?", {Param(1)});
+  EXPECT_FALSE(unbound.ok());
+  EXPECT_NE(unbound.status().message().find("$2"), std::string::npos) << unbound.status();
+}
+
 // Errors in a DataFrame argument point into the arguments as given.
 TEST(DataFrame, ArgumentErrorsShowTheArguments) {
   auto session = Connect().ValueOrDie();
