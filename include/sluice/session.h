@@ -58,6 +58,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // statement leaves every table as it was.
   arrow::Result<ExecResult> Exec(std::string_view sql, std::vector<Param> params = {});
 
+  // Appends `rows` to the warehouse table `table` in one commit. Columns are matched by
+  // name (a table column the rows lack gets NULL; a column the table lacks is an error),
+  // cast as INSERT casts, and NOT NULL and invariants are enforced; a rejected append
+  // leaves the table as it was. Streams: memory stays bounded.
+  arrow::Result<ExecResult> Append(std::string_view table,
+                                   std::shared_ptr<arrow::RecordBatchReader> rows);
+
   // Whether `sql` is a query (SELECT, VALUES, EXPLAIN) for Sql rather than Exec.
   static bool IsQuery(std::string_view sql);
 

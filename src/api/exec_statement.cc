@@ -99,6 +99,33 @@ arrow::Result<std::vector<delta::InvariantCheck>> CompileInvariants(
 
 }  // namespace
 
+arrow::Result<ExecResult> Session::Append(
+    std::string_view name, std::shared_ptr<arrow::RecordBatchReader> rows) {
+  if (!rows) return arrow::Status::Invalid("Append: rows is null");
+  ARROW_ASSIGN_OR_RAISE(auto table, catalog_->WarehouseTable(std::string(name)));
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
+  const auto& target = snapshot->schema();
+  const auto& given = *rows->schema();
+  for (const auto& field : given.fields()) {
+    if (target->GetFieldIndex(field->name()) < 0) {
+      return arrow::Status::KeyError("table \"", name, "\" has no column \"",
+                                     field->name(), "\"");
+    }
+  }
+  std::vector<int> sources;
+  for (const auto& field : target->fields()) {
+    sources.push_back(given.GetFieldIndex(field->name()));
+  }
+  delta::WriteOptions options;
+  ARROW_ASSIGN_OR_RAISE(options.invariant_checks,
+                        CompileInvariants(snapshot->metadata(), *target));
+  ARROW_ASSIGN_OR_RAISE(auto shaped,
+                        exec::InsertReader::Make(std::move(rows), target, sources));
+  ARROW_ASSIGN_OR_RAISE(auto written, table->Append(shaped.get(), options));
+  return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
+                    written.version};
+}
+
 bool Session::IsQuery(std::string_view sql) {
   auto dialect = sql::RewriteDialect(sql);
   if (!dialect.ok()) return false;  // Exec reports the error

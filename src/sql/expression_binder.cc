@@ -67,6 +67,7 @@ arrow::Result<std::shared_ptr<arrow::DataType>> ArrowTypeFromSql(const Json& typ
       mods.push_back(mod["A_Const"]["ival"].value("ival", 0));
     }
   }
+  if (name == "tinyint" || name == "byte") return arrow::int8();  // Spark, DuckDB
   if (name == "int2" || name == "smallint") return arrow::int16();
   if (name == "int4" || name == "int" || name == "integer") return arrow::int32();
   if (name == "int8" || name == "bigint") return arrow::int64();

@@ -1,0 +1,158 @@
+#pragma once
+
+// Typed rows: how a C++ struct maps to the columns of a result or a table.
+//
+//   struct Trade {
+//     int64_t id;
+//     std::string sym;
+//     double price;
+//     std::optional<int32_t> qty;     // a nullable column
+//   };
+//   SLUICE_ROW(Trade, id, sym, price, qty)      // at namespace scope, outside any
+//   namespace
+//
+// Column names are the member names. To name them otherwise, specialise RowTraits:
+//
+//   template <> struct sluice::RowTraits<Trade> {
+//     static constexpr auto columns = std::make_tuple(
+//         sluice::Column("trade_id", &Trade::id), sluice::Column("sym", &Trade::sym),
+//         ...);
+//   };
+//
+// Member types and the columns they take (checked once per schema, before any row is
+// decoded; anything that could lose information is refused, naming column and member):
+//   bool                      BOOLEAN
+//   int8_t ... int64_t        signed integers no wider than the member
+//   uint8_t ... uint64_t      unsigned integers no wider than the member
+//   float, double             FLOAT (float), FLOAT or DOUBLE or integers of up to 16
+//                             (float) / 32 (double) bits
+//   std::string               VARCHAR (utf8, large_utf8), BINARY
+//   std::string_view          the same, pointing into the batch: valid while the batch
+//                             lives (inside ForEachBatch, or until a Stream moves on)
+//   sluice::Date              DATE (days since 1970-01-01)
+//   sluice::Timestamp         TIMESTAMP of any unit (microseconds since the epoch, UTC)
+//   std::optional<T>          the column of T, NULL as nullopt; without optional, a NULL
+//                             is an error naming the column
+// Encoding (Insert, TypedSink) writes each member as the first type listed for it.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+namespace sluice {
+
+using Date = std::chrono::sys_days;
+using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+
+// One mapped column: its name and the member it fills.
+template <typename Struct, typename Member>
+struct ColumnSpec {
+  const char* name;
+  Member Struct::*member;
+};
+
+template <typename Struct, typename Member>
+constexpr ColumnSpec<Struct, Member> Column(const char* name, Member Struct::*member) {
+  return {name, member};
+}
+
+// Specialise (or use SLUICE_ROW) with `static constexpr auto columns`, a tuple of
+// Column(...) in column order.
+template <typename T>
+struct RowTraits;
+
+template <typename T, typename = void>
+struct IsRow : std::false_type {};
+template <typename T>
+struct IsRow<T, std::void_t<decltype(RowTraits<T>::columns)>> : std::true_type {};
+
+}  // namespace sluice
+
+// SLUICE_ROW(Type, member, ...): up to 32 members, named after themselves.
+#define SLUICE_ROW_COLUMN_(Type, member) ::sluice::Column(#member, &Type::member)
+#define SLUICE_ROW_EXPAND_(x) x
+#define SLUICE_ROW_N_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, \
+                      _16, _17, _18, _19, _20, _21, _22, _23, _24, _25, _26, _27, _28,  \
+                      _29, _30, _31, _32, N, ...)                                       \
+  N
+#define SLUICE_ROW_COUNT_(...)                                                          \
+  SLUICE_ROW_EXPAND_(SLUICE_ROW_N_(__VA_ARGS__, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, \
+                                   22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10,  \
+                                   9, 8, 7, 6, 5, 4, 3, 2, 1))
+#define SLUICE_ROW_CAT_(a, b) SLUICE_ROW_CAT2_(a, b)
+#define SLUICE_ROW_CAT2_(a, b) a##b
+#define SLUICE_ROW_L1_(T, m) SLUICE_ROW_COLUMN_(T, m)
+#define SLUICE_ROW_L2_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L1_(T, __VA_ARGS__))
+#define SLUICE_ROW_L3_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L2_(T, __VA_ARGS__))
+#define SLUICE_ROW_L4_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L3_(T, __VA_ARGS__))
+#define SLUICE_ROW_L5_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L4_(T, __VA_ARGS__))
+#define SLUICE_ROW_L6_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L5_(T, __VA_ARGS__))
+#define SLUICE_ROW_L7_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L6_(T, __VA_ARGS__))
+#define SLUICE_ROW_L8_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L7_(T, __VA_ARGS__))
+#define SLUICE_ROW_L9_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L8_(T, __VA_ARGS__))
+#define SLUICE_ROW_L10_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L9_(T, __VA_ARGS__))
+#define SLUICE_ROW_L11_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L10_(T, __VA_ARGS__))
+#define SLUICE_ROW_L12_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L11_(T, __VA_ARGS__))
+#define SLUICE_ROW_L13_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L12_(T, __VA_ARGS__))
+#define SLUICE_ROW_L14_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L13_(T, __VA_ARGS__))
+#define SLUICE_ROW_L15_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L14_(T, __VA_ARGS__))
+#define SLUICE_ROW_L16_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L15_(T, __VA_ARGS__))
+#define SLUICE_ROW_L17_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L16_(T, __VA_ARGS__))
+#define SLUICE_ROW_L18_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L17_(T, __VA_ARGS__))
+#define SLUICE_ROW_L19_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L18_(T, __VA_ARGS__))
+#define SLUICE_ROW_L20_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L19_(T, __VA_ARGS__))
+#define SLUICE_ROW_L21_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L20_(T, __VA_ARGS__))
+#define SLUICE_ROW_L22_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L21_(T, __VA_ARGS__))
+#define SLUICE_ROW_L23_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L22_(T, __VA_ARGS__))
+#define SLUICE_ROW_L24_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L23_(T, __VA_ARGS__))
+#define SLUICE_ROW_L25_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L24_(T, __VA_ARGS__))
+#define SLUICE_ROW_L26_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L25_(T, __VA_ARGS__))
+#define SLUICE_ROW_L27_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L26_(T, __VA_ARGS__))
+#define SLUICE_ROW_L28_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L27_(T, __VA_ARGS__))
+#define SLUICE_ROW_L29_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L28_(T, __VA_ARGS__))
+#define SLUICE_ROW_L30_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L29_(T, __VA_ARGS__))
+#define SLUICE_ROW_L31_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L30_(T, __VA_ARGS__))
+#define SLUICE_ROW_L32_(T, m, ...) \
+  SLUICE_ROW_COLUMN_(T, m), SLUICE_ROW_EXPAND_(SLUICE_ROW_L31_(T, __VA_ARGS__))
+
+#define SLUICE_ROW(Type, ...)                                                           \
+  template <>                                                                           \
+  struct sluice::RowTraits<Type> {                                                      \
+    static constexpr auto columns = std::make_tuple(SLUICE_ROW_EXPAND_(SLUICE_ROW_CAT_( \
+        SLUICE_ROW_L, SLUICE_ROW_CAT_(SLUICE_ROW_COUNT_(__VA_ARGS__), _))(              \
+        Type, __VA_ARGS__)));                                                           \
+  };
