@@ -17,6 +17,7 @@ namespace sluice {
 namespace catalog {
 class Catalog;
 }
+class SessionSettings;
 
 // What a DDL or DML statement did.
 struct ExecResult {
@@ -65,7 +66,15 @@ class Session : public std::enable_shared_from_this<Session> {
   arrow::Result<ExecResult> Append(std::string_view table,
                                    std::shared_ptr<arrow::RecordBatchReader> rows);
 
-  // Whether `sql` is a query (SELECT, VALUES, EXPLAIN) for Sql rather than Exec.
+  // The session's settings, which queries use where their ExecOptions leave a field
+  // unset: max_buffered_batches, threads, partitions, memory_limit (bytes, or '4GB'),
+  // timezone ('UTC' only). Also `SET name = value`, `RESET name | ALL` (Exec) and
+  // `SHOW name | ALL` (Sql). Errors name an unknown setting or say what a bad value
+  // should be.
+  arrow::Status Set(std::string_view name, std::string_view value);
+  arrow::Result<std::string> Get(std::string_view name) const;
+
+  // Whether `sql` is a query (SELECT, VALUES, EXPLAIN, SHOW) for Sql rather than Exec.
   static bool IsQuery(std::string_view sql);
 
   // A DataFrame reading the whole of a registered table.
@@ -106,6 +115,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   SessionOptions options_;
   std::shared_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<SessionSettings> settings_;
 };
 
 // Splits an SQL script into its statements with the SQL lexer, so semicolons inside

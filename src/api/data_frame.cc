@@ -7,6 +7,7 @@
 #include <arrow/util/thread_pool.h>
 
 #include "api/derived_query.h"
+#include "api/session_settings.h"
 #include "catalog/catalog.h"
 #include "common/capped_memory_pool.h"
 #include "exec/plan_lowering.h"
@@ -76,21 +77,21 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   context.rows_scanned = std::make_shared<std::atomic<int64_t>>(0);
   context.cancellation = std::make_shared<CancellationSignal>();
   const int threads =
-      options.threads > 0 ? options.threads : arrow::GetCpuThreadPoolCapacity();
+      *options.threads > 0 ? *options.threads : arrow::GetCpuThreadPoolCapacity();
   ARROW_ASSIGN_OR_RAISE(auto executor, arrow::internal::ThreadPool::Make(threads));
   context.executor = executor.get();
   ARROW_ASSIGN_OR_RAISE(auto declaration, exec::LowerToAcero(runnable.body, context));
   exec::StreamOptions stream_options;
-  stream_options.max_buffered_batches = options.max_buffered_batches;
+  stream_options.max_buffered_batches = *options.max_buffered_batches;
   stream_options.stop_token = options.stop_token;
   stream_options.offset = runnable.offset;
   stream_options.limit = runnable.limit;
   stream_options.rows_scanned = context.rows_scanned;
   stream_options.cancellation = context.cancellation;
   stream_options.executor = std::move(executor);
-  if (options.memory_limit_bytes > 0) {
+  if (*options.memory_limit_bytes > 0) {
     stream_options.memory_pool = std::make_shared<CappedMemoryPool>(
-        arrow::default_memory_pool(), options.memory_limit_bytes);
+        arrow::default_memory_pool(), *options.memory_limit_bytes);
   }
   return exec::QueryStream::Start(std::move(declaration), schema,
                                   std::move(stream_options));
@@ -223,14 +224,16 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::Stream(
     ExecOptions options) const {
   ARROW_RETURN_NOT_OK(status_);
   ARROW_ASSIGN_OR_RAISE(auto runnable, Prepare(plan_));
-  return StartPartition(runnable, plan_->schema(), options, 0, 1);
+  return StartPartition(runnable, plan_->schema(),
+                        session_->settings_->Resolve(std::move(options)), 0, 1);
 }
 
 arrow::Result<std::vector<std::shared_ptr<arrow::RecordBatchReader>>>
 DataFrame::StreamPartitions(ExecOptions options) const {
   ARROW_RETURN_NOT_OK(status_);
   ARROW_ASSIGN_OR_RAISE(auto runnable, Prepare(plan_));
-  int requested = options.partitions;
+  options = session_->settings_->Resolve(std::move(options));
+  int requested = *options.partitions;
   if (requested <= 0) requested = std::max(1u, std::thread::hardware_concurrency());
   // A limit spans partitions, so a limited plan runs as one.
   const bool limited = runnable.limit >= 0 || runnable.offset > 0;

@@ -4,6 +4,7 @@
 #include <arrow/compute/expression.h>
 #include <arrow/type.h>
 
+#include "api/session_settings.h"
 #include "catalog/catalog.h"
 #include "common/sql_error.h"
 #include "delta/delta_table.h"
@@ -97,6 +98,39 @@ arrow::Result<std::vector<delta::InvariantCheck>> CompileInvariants(
   return checks;
 }
 
+// SET name = value | TO value | TO DEFAULT, RESET name | ALL.
+arrow::Result<ExecResult> SetStatement(SessionSettings* settings, const Json& body,
+                                       std::string_view sql, int location) {
+  if (body.value("is_local", false)) {
+    return SqlNotSupported(sql, location, "SET LOCAL (there are no transactions)");
+  }
+  const std::string kind = body.value("kind", "");
+  const std::string name = body.value("name", "");
+  arrow::Status status;
+  if (kind == "VAR_RESET_ALL") {
+    status = settings->Reset("all");
+  } else if (kind == "VAR_RESET" || kind == "VAR_SET_DEFAULT") {
+    status = settings->Reset(name);
+  } else if (kind == "VAR_SET_VALUE" && body.value("args", Json::array()).size() == 1) {
+    const Json& arg = sql::NodeBody(body["args"][0]);
+    std::string value;
+    if (arg.contains("sval")) {
+      value = arg["sval"].value("sval", "");
+    } else if (arg.contains("ival")) {
+      value = std::to_string(sql::ConstInteger(arg, sql));
+    } else if (arg.contains("fval")) {
+      value = arg["fval"].value("fval", "");
+    } else {
+      return SqlInvalid(sql, location, "SET " + name + " takes one number or string");
+    }
+    status = settings->Set(name, value);
+  } else {
+    return SqlNotSupported(sql, location, "this form of SET");
+  }
+  if (!status.ok()) return SqlError(status.code(), sql, location, status.message());
+  return ExecResult{kind == "VAR_SET_VALUE" ? "SET" : "RESET", 0, -1};
+}
+
 }  // namespace
 
 arrow::Result<ExecResult> Session::Append(
@@ -133,7 +167,7 @@ bool Session::IsQuery(std::string_view sql) {
   auto statements = sql::Parse(dialect->sql);
   if (!statements.ok() || statements->size() != 1) return true;  // Sql reports the error
   const std::string& kind = (*statements)[0].kind;
-  return kind == "SelectStmt" || kind == "ExplainStmt";
+  return kind == "SelectStmt" || kind == "ExplainStmt" || kind == "VariableShowStmt";
 }
 
 arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param> params) {
@@ -406,6 +440,10 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
       }
     }
     return ExecResult{message, 0, -1};
+  }
+
+  if (statement.kind == "VariableSetStmt") {
+    return SetStatement(settings_.get(), body, sql, statement.begin);
   }
 
   if (statement.kind == "SelectStmt" || statement.kind == "ExplainStmt") {

@@ -4,6 +4,7 @@
 #include <arrow/table.h>
 
 #include "api/runtime.h"
+#include "api/session_settings.h"
 #include "catalog/catalog.h"
 #include "catalog/memory_table.h"
 #include "catalog/streaming_table.h"
@@ -49,8 +50,17 @@ catalog::FileAccess FileAccessOf(const SessionOptions& options) {
 
 Session::Session(SessionOptions options)
     : options_(std::move(options)),
-      catalog_(std::make_shared<catalog::Catalog>(options_.warehouse,
-                                                  FileAccessOf(options_))) {}
+      catalog_(
+          std::make_shared<catalog::Catalog>(options_.warehouse, FileAccessOf(options_))),
+      settings_(std::make_unique<SessionSettings>()) {}
+
+arrow::Status Session::Set(std::string_view name, std::string_view value) {
+  return settings_->Set(std::string(name), std::string(value));
+}
+
+arrow::Result<std::string> Session::Get(std::string_view name) const {
+  return settings_->Show(std::string(name));
+}
 
 Session::~Session() = default;
 
@@ -83,6 +93,33 @@ arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
     ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(body));
     ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
     return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
+  }
+  if (statement.kind == "VariableShowStmt") {
+    const std::string name = body.value("name", "");
+    std::vector<std::pair<std::string, std::string>> rows;
+    if (name == "all") {
+      rows = settings_->ShowAll();
+    } else {
+      auto value = settings_->Show(name);
+      if (!value.ok())
+        return SqlError(value.status().code(), sql, statement.begin,
+                        value.status().message());
+      rows.emplace_back(name, *value);
+    }
+    arrow::StringBuilder names, values;
+    for (const auto& [key, value] : rows) {
+      ARROW_RETURN_NOT_OK(names.Append(key));
+      ARROW_RETURN_NOT_OK(values.Append(value));
+    }
+    ARROW_ASSIGN_OR_RAISE(auto name_array, names.Finish());
+    ARROW_ASSIGN_OR_RAISE(auto value_array, values.Finish());
+    auto schema = arrow::schema(
+        {arrow::field("name", arrow::utf8()), arrow::field("setting", arrow::utf8())});
+    auto source = std::make_shared<catalog::MemoryTable>(
+        arrow::Table::Make(schema, {name_array, value_array}), "settings");
+    auto scan = plan::LogicalNode::Scan(source, {"name", "setting"}, {"name", "setting"},
+                                        arrow::compute::literal(true));
+    return DataFrame(shared_from_this(), std::move(scan), arrow::Status::OK());
   }
   if (statement.kind == "ExplainStmt") {
     const sql::Json& query = body.at("query");

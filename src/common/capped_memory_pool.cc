@@ -12,8 +12,8 @@ arrow::Status CappedMemoryPool::Reserve(int64_t more) {
       return arrow::Status::OutOfMemory(
           "the query's memory limit of ", limit_ >> 20, " MiB is reached (it holds ",
           now >> 20, " MiB and needs ", (more + (1 << 20) - 1) >> 20,
-          " MiB more); raise ExecOptions::memory_limit_bytes or sluiced "
-          "--query-memory-limit");
+          " MiB more); raise it with SET memory_limit, ExecOptions::memory_limit_bytes "
+          "or sluiced --query-memory-limit");
     }
   } while (!allocated_.compare_exchange_weak(now, now + more));
   int64_t peak = peak_.load();

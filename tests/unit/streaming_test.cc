@@ -75,14 +75,14 @@ TEST(Streaming, StoppedConsumerPausesProducers) {
   const double cpu_used = testing::CpuSecondsWhileSleeping(500);
   EXPECT_EQ(stream->rows_scanned(), scanned_before) << "the source kept producing";
   EXPECT_LT(cpu_used, 0.05) << "CPU stayed busy while the consumer was stopped";
-  EXPECT_LE(stream->queue().high_water_mark(), options.max_buffered_batches);
+  EXPECT_LE(stream->queue().high_water_mark(), *options.max_buffered_batches);
   // The source ran ahead of the consumer by a bounded amount only.
   EXPECT_LT(scanned_before, 64 * 65536);
 
   // Pulling again resumes the query.
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(reader->ReadNext(&batch).ok() && batch);
   EXPECT_GT(stream->rows_scanned(), scanned_before);
-  EXPECT_LE(stream->queue().high_water_mark(), options.max_buffered_batches);
+  EXPECT_LE(stream->queue().high_water_mark(), *options.max_buffered_batches);
 }
 
 TEST(Streaming, DefaultBufferBoundIsEight) {

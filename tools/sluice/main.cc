@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"sluice: stream SQL query results as Arrow record batches"};
   std::string command, file, format_name = "table", warehouse, connect = "local:";
-  size_t max_buffered_batches = 8;
+  size_t max_buffered_batches = 0;  // 0: the session's setting
   app.add_option("-c,--command", command,
                  "Run this SQL (one or more statements) and exit");
   app.add_option("-f,--file", file, "Run the SQL script in this file and exit")

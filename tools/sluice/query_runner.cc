@@ -84,7 +84,7 @@ bool QueryRunner::RunStatement(const std::string& sql) {
   // Ctrl-C cancels the running query, not the process.
   auto stop_source = arrow::SetSignalStopSource();
   ExecOptions options;
-  options.max_buffered_batches = max_buffered_batches_;
+  if (max_buffered_batches_ > 0) options.max_buffered_batches = max_buffered_batches_;
   if (stop_source.ok()) {
     (void)arrow::RegisterCancellingSignalHandler({SIGINT});
     options.stop_token = (*stop_source)->token();
