@@ -53,6 +53,7 @@ bench: build
 	.venv/bin/python bench/streaming_table.py --build $(BUILD)
 	.venv/bin/python bench/delta_commit.py --build $(BUILD)
 	.venv/bin/python bench/server.py --build $(BUILD)
+	.venv/bin/python bench/typed_rows.py --build $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

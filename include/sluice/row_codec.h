@@ -23,15 +23,21 @@ struct ValueCodec {
   static_assert(sizeof(V) == 0, "this member type has no column mapping (see rows.h)");
 };
 
-// Calls fn(row, value) for every valid row of an array of type A.
+// The rows [begin, end) a decoding pass covers: a block small enough that the structs
+// it fills stay in cache while every column is decoded into them.
+struct RowRange {
+  int64_t begin;
+  int64_t end;
+};
+
+// Calls fn(row, value) for every valid row in `range` of an array of type A.
 template <typename A, typename Fn>
-void ForEachValid(const arrow::Array& array, Fn&& fn) {
+void ForEachValid(const arrow::Array& array, RowRange range, Fn&& fn) {
   const auto& typed = static_cast<const A&>(array);
-  const int64_t n = typed.length();
   if (typed.null_count() == 0) {
-    for (int64_t i = 0; i < n; ++i) fn(i, typed.GetView(i));
+    for (int64_t i = range.begin; i < range.end; ++i) fn(i, typed.GetView(i));
   } else {
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = range.begin; i < range.end; ++i) {
       if (typed.IsValid(i)) fn(i, typed.GetView(i));
     }
   }
@@ -49,25 +55,25 @@ struct IntegerCodec {
            fixed.bit_width() <= static_cast<int>(sizeof(V) * 8);
   }
   template <typename Fn>
-  static void ForEach(const arrow::Array& array, Fn&& fn) {
+  static void ForEach(const arrow::Array& array, RowRange range, Fn&& fn) {
     auto put = [&](int64_t i, auto value) { fn(i, static_cast<V>(value)); };
     switch (array.type_id()) {
       case arrow::Type::INT8:
-        return ForEachValid<arrow::Int8Array>(array, put);
+        return ForEachValid<arrow::Int8Array>(array, range, put);
       case arrow::Type::INT16:
-        return ForEachValid<arrow::Int16Array>(array, put);
+        return ForEachValid<arrow::Int16Array>(array, range, put);
       case arrow::Type::INT32:
-        return ForEachValid<arrow::Int32Array>(array, put);
+        return ForEachValid<arrow::Int32Array>(array, range, put);
       case arrow::Type::INT64:
-        return ForEachValid<arrow::Int64Array>(array, put);
+        return ForEachValid<arrow::Int64Array>(array, range, put);
       case arrow::Type::UINT8:
-        return ForEachValid<arrow::UInt8Array>(array, put);
+        return ForEachValid<arrow::UInt8Array>(array, range, put);
       case arrow::Type::UINT16:
-        return ForEachValid<arrow::UInt16Array>(array, put);
+        return ForEachValid<arrow::UInt16Array>(array, range, put);
       case arrow::Type::UINT32:
-        return ForEachValid<arrow::UInt32Array>(array, put);
+        return ForEachValid<arrow::UInt32Array>(array, range, put);
       case arrow::Type::UINT64:
-        return ForEachValid<arrow::UInt64Array>(array, put);
+        return ForEachValid<arrow::UInt64Array>(array, range, put);
       default:
         return;
     }
@@ -110,15 +116,15 @@ struct FloatingCodec {
     return static_cast<const arrow::FixedWidthType&>(type).bit_width() < mantissa;
   }
   template <typename Fn>
-  static void ForEach(const arrow::Array& array, Fn&& fn) {
+  static void ForEach(const arrow::Array& array, RowRange range, Fn&& fn) {
     auto put = [&](int64_t i, auto value) { fn(i, static_cast<V>(value)); };
     switch (array.type_id()) {
       case arrow::Type::FLOAT:
-        return ForEachValid<arrow::FloatArray>(array, put);
+        return ForEachValid<arrow::FloatArray>(array, range, put);
       case arrow::Type::DOUBLE:
-        return ForEachValid<arrow::DoubleArray>(array, put);
+        return ForEachValid<arrow::DoubleArray>(array, range, put);
       default:
-        return IntegerCodec<int64_t>::ForEach(array, put);
+        return IntegerCodec<int64_t>::ForEach(array, range, put);
     }
   }
   static arrow::Status Append(arrow::ArrayBuilder* builder, V value) {
@@ -140,8 +146,8 @@ struct ValueCodec<bool> {
     return type.id() == arrow::Type::BOOL;
   }
   template <typename Fn>
-  static void ForEach(const arrow::Array& array, Fn&& fn) {
-    ForEachValid<arrow::BooleanArray>(array, fn);
+  static void ForEach(const arrow::Array& array, RowRange range, Fn&& fn) {
+    ForEachValid<arrow::BooleanArray>(array, range, fn);
   }
   static arrow::Status Append(arrow::ArrayBuilder* builder, bool value) {
     return static_cast<arrow::BooleanBuilder*>(builder)->Append(value);
@@ -156,17 +162,17 @@ struct StringCodec {
            type.id() == arrow::Type::BINARY || type.id() == arrow::Type::LARGE_BINARY;
   }
   template <typename Fn>
-  static void ForEach(const arrow::Array& array, Fn&& fn) {
+  static void ForEach(const arrow::Array& array, RowRange range, Fn&& fn) {
     auto put = [&](int64_t i, std::string_view value) { fn(i, V(value)); };
     switch (array.type_id()) {
       case arrow::Type::STRING:
-        return ForEachValid<arrow::StringArray>(array, put);
+        return ForEachValid<arrow::StringArray>(array, range, put);
       case arrow::Type::LARGE_STRING:
-        return ForEachValid<arrow::LargeStringArray>(array, put);
+        return ForEachValid<arrow::LargeStringArray>(array, range, put);
       case arrow::Type::BINARY:
-        return ForEachValid<arrow::BinaryArray>(array, put);
+        return ForEachValid<arrow::BinaryArray>(array, range, put);
       case arrow::Type::LARGE_BINARY:
-        return ForEachValid<arrow::LargeBinaryArray>(array, put);
+        return ForEachValid<arrow::LargeBinaryArray>(array, range, put);
       default:
         return;
     }
@@ -188,9 +194,10 @@ struct ValueCodec<Date> {
     return type.id() == arrow::Type::DATE32;
   }
   template <typename Fn>
-  static void ForEach(const arrow::Array& array, Fn&& fn) {
-    ForEachValid<arrow::Date32Array>(
-        array, [&](int64_t i, int32_t days) { fn(i, Date(std::chrono::days(days))); });
+  static void ForEach(const arrow::Array& array, RowRange range, Fn&& fn) {
+    ForEachValid<arrow::Date32Array>(array, range, [&](int64_t i, int32_t days) {
+      fn(i, Date(std::chrono::days(days)));
+    });
   }
   static arrow::Status Append(arrow::ArrayBuilder* builder, Date value) {
     return static_cast<arrow::Date32Builder*>(builder)->Append(
@@ -209,7 +216,7 @@ struct ValueCodec<Timestamp> {
            static_cast<const arrow::TimestampType&>(type).unit() != arrow::TimeUnit::NANO;
   }
   template <typename Fn>
-  static void ForEach(const arrow::Array& array, Fn&& fn) {
+  static void ForEach(const arrow::Array& array, RowRange range, Fn&& fn) {
     int64_t scale = 1;
     switch (static_cast<const arrow::TimestampType&>(*array.type()).unit()) {
       case arrow::TimeUnit::SECOND:
@@ -221,7 +228,7 @@ struct ValueCodec<Timestamp> {
       default:
         break;
     }
-    ForEachValid<arrow::TimestampArray>(array, [&](int64_t i, int64_t value) {
+    ForEachValid<arrow::TimestampArray>(array, range, [&](int64_t i, int64_t value) {
       fn(i, Timestamp(std::chrono::microseconds(value * scale)));
     });
   }
@@ -250,21 +257,20 @@ std::string RowName() {
   return typeid(T).name();
 }
 
-// Fills `member` of every row from `array`; a NULL into a non-optional member fails.
+// Fills `member` of the rows in `range` from `array`; a NULL into a non-optional member
+// fails.
 template <typename T, typename M>
 arrow::Status DecodeColumn(const arrow::Array& array, const ColumnSpec<T, M>& spec,
-                           std::vector<T>* rows, size_t first) {
+                           RowRange range, T* rows) {
   using Codec = ValueCodec<typename BaseOf<M>::type>;
   if constexpr (IsOptional<M>::value) {
-    for (int64_t i = 0; i < array.length(); ++i)
-      (*rows)[first + i].*spec.member = std::nullopt;
+    for (int64_t i = range.begin; i < range.end; ++i) rows[i].*spec.member = std::nullopt;
   } else if (array.null_count() > 0) {
     return arrow::Status::Invalid("column \"", spec.name,
                                   "\" holds NULL, but its member is not std::optional");
   }
-  Codec::ForEach(array, [&](int64_t i, auto value) {
-    (*rows)[first + static_cast<size_t>(i)].*spec.member = std::move(value);
-  });
+  Codec::ForEach(array, range,
+                 [&](int64_t i, auto value) { rows[i].*spec.member = std::move(value); });
   return arrow::Status::OK();
 }
 
@@ -295,22 +301,41 @@ class RowDecoder {
   arrow::Status Decode(const arrow::RecordBatch& batch, std::vector<T>* rows) const {
     const size_t first = rows->size();
     rows->resize(first + static_cast<size_t>(batch.num_rows()));
-    size_t column = 0;
-    arrow::Status status;
-    std::apply(
-        [&](const auto&... spec) {
-          ((status = status.ok()
-                         ? internal::DecodeColumn(*batch.column(indices_[column++]), spec,
-                                                  rows, first)
-                         : status),
-           ...);
-        },
-        RowTraits<T>::columns);
+    auto status = DecodeAt(batch, rows->data() + first);
     if (!status.ok()) rows->resize(first);
     return status;
   }
 
+  // Replaces `rows` with the batch's rows, reusing the structs already there (their
+  // strings keep their buffers): the fast path for one batch at a time.
+  arrow::Status DecodeReplacing(const arrow::RecordBatch& batch,
+                                std::vector<T>* rows) const {
+    rows->resize(static_cast<size_t>(batch.num_rows()));
+    auto status = DecodeAt(batch, rows->data());
+    if (!status.ok()) rows->clear();
+    return status;
+  }
+
  private:
+  arrow::Status DecodeAt(const arrow::RecordBatch& batch, T* out) const {
+    constexpr int64_t kBlock = 1024;
+    arrow::Status status;
+    for (int64_t begin = 0; begin < batch.num_rows() && status.ok(); begin += kBlock) {
+      const internal::RowRange range{begin, std::min(batch.num_rows(), begin + kBlock)};
+      size_t column = 0;
+      std::apply(
+          [&](const auto&... spec) {
+            ((status = status.ok()
+                           ? internal::DecodeColumn(*batch.column(indices_[column++]),
+                                                    spec, range, out)
+                           : status),
+             ...);
+          },
+          RowTraits<T>::columns);
+    }
+    return status;
+  }
+
   template <typename M>
   arrow::Status Locate(const arrow::Schema& schema, const ColumnSpec<T, M>& spec) {
     const int index = schema.GetFieldIndex(spec.name);

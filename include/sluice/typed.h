@@ -76,11 +76,10 @@ class RowStream {
   // Moves to the next row, reading and decoding the next batch when needed.
   void Advance() {
     while (!done_ && next_ >= rows_.size()) {
-      rows_.clear();
       next_ = 0;
       std::shared_ptr<arrow::RecordBatch> batch;
       status_ = reader_->ReadNext(&batch);
-      if (status_.ok() && batch) status_ = decoder_.Decode(*batch, &rows_);
+      if (status_.ok() && batch) status_ = decoder_.DecodeReplacing(*batch, &rows_);
       if (!status_.ok() || !batch) {
         done_ = true;
         (void)reader_->Close();
@@ -149,8 +148,7 @@ class TypedFrame {
       std::shared_ptr<arrow::RecordBatch> batch;
       ARROW_RETURN_NOT_OK(reader->ReadNext(&batch));
       if (!batch) return arrow::Status::OK();
-      rows.clear();
-      ARROW_RETURN_NOT_OK(decoder.Decode(*batch, &rows));
+      ARROW_RETURN_NOT_OK(decoder.DecodeReplacing(*batch, &rows));
       auto status = consume(rows);
       if (!status.ok()) {
         (void)reader->Close();
