@@ -36,11 +36,11 @@ SANITIZER_ENV = ARROW_DEFAULT_MEMORY_POOL=system \
 
 asan: setup
 	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DSLUICE_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-	cd build-asan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop)'
+	cd build-asan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|install)'
 
 tsan: setup
 	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DSLUICE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|server)'
+	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|server|install)'
 
 # libFuzzer targets (clang, ASan, UBSan) for SQL text, Flight SQL messages, HTTP requests
 # and Delta log entries, FUZZ_SECONDS (default 600) each; see scripts/fuzz.sh.

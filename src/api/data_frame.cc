@@ -90,8 +90,8 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   stream_options.cancellation = context.cancellation;
   stream_options.executor = std::move(executor);
   if (*options.memory_limit_bytes > 0) {
-    stream_options.memory_pool = std::make_shared<CappedMemoryPool>(
-        arrow::default_memory_pool(), *options.memory_limit_bytes);
+    stream_options.memory_pool = CappedMemoryPool::Acquire(arrow::default_memory_pool(),
+                                                           *options.memory_limit_bytes);
   }
   return exec::QueryStream::Start(std::move(declaration), schema,
                                   std::move(stream_options));

@@ -1,9 +1,46 @@
 #include "common/capped_memory_pool.h"
 
+#include <mutex>
+#include <vector>
+
 namespace sluice {
 
-CappedMemoryPool::CappedMemoryPool(arrow::MemoryPool* backend, int64_t limit_bytes)
-    : backend_(backend), limit_(limit_bytes) {}
+namespace {
+
+std::mutex registry_mutex;
+std::vector<CappedMemoryPool*>& Registry() {
+  static auto* pools =
+      new std::vector<CappedMemoryPool*>();  // never destroyed: see header
+  return *pools;
+}
+
+}  // namespace
+
+std::shared_ptr<CappedMemoryPool> CappedMemoryPool::Acquire(arrow::MemoryPool* backend,
+                                                            int64_t limit_bytes) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  CappedMemoryPool* pool = nullptr;
+  for (CappedMemoryPool* candidate : Registry()) {
+    if (candidate->released_ && candidate->allocated_.load() == 0) {
+      pool = candidate;
+      break;
+    }
+  }
+  if (pool == nullptr) {
+    pool = new CappedMemoryPool();
+    Registry().push_back(pool);
+  }
+  pool->backend_ = backend;
+  pool->limit_ = limit_bytes;
+  pool->released_ = false;
+  pool->peak_ = 0;
+  pool->total_ = 0;
+  pool->allocations_ = 0;
+  return std::shared_ptr<CappedMemoryPool>(pool, [](CappedMemoryPool* released) {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    released->released_ = true;
+  });
+}
 
 arrow::Status CappedMemoryPool::Reserve(int64_t more) {
   int64_t now = allocated_.load();
