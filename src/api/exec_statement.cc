@@ -1,5 +1,6 @@
 // Session::Exec: DDL and DML on the warehouse's Delta tables.
 #include <filesystem>
+#include <functional>
 
 #include <arrow/compute/expression.h>
 #include <arrow/type.h>
@@ -131,6 +132,25 @@ arrow::Result<ExecResult> SetStatement(SessionSettings* settings, const Json& bo
   return ExecResult{kind == "VAR_SET_VALUE" ? "SET" : "RESET", 0, -1};
 }
 
+// Writes `rows` into `table` as of `snapshot`: target column i from rows' column
+// sources[i] (or NULL), cast, NOT NULL and invariants checked, in one commit. The
+// invariants are compiled before `rows` is asked for anything.
+arrow::Result<ExecResult> WriteRows(
+    delta::DeltaTable* table, const delta::Snapshot& snapshot,
+    std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()> open_rows,
+    const std::vector<int>& sources, bool overwrite) {
+  delta::WriteOptions options;
+  ARROW_ASSIGN_OR_RAISE(options.invariant_checks,
+                        CompileInvariants(snapshot.metadata(), *snapshot.schema()));
+  ARROW_ASSIGN_OR_RAISE(auto rows, open_rows());
+  ARROW_ASSIGN_OR_RAISE(
+      auto shaped, exec::InsertReader::Make(std::move(rows), snapshot.schema(), sources));
+  ARROW_ASSIGN_OR_RAISE(auto written, overwrite ? table->Overwrite(shaped.get(), options)
+                                                : table->Append(shaped.get(), options));
+  return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
+                    written.version};
+}
+
 }  // namespace
 
 arrow::Result<ExecResult> Session::Append(
@@ -150,14 +170,9 @@ arrow::Result<ExecResult> Session::Append(
   for (const auto& field : target->fields()) {
     sources.push_back(given.GetFieldIndex(field->name()));
   }
-  delta::WriteOptions options;
-  ARROW_ASSIGN_OR_RAISE(options.invariant_checks,
-                        CompileInvariants(snapshot->metadata(), *target));
-  ARROW_ASSIGN_OR_RAISE(auto shaped,
-                        exec::InsertReader::Make(std::move(rows), target, sources));
-  ARROW_ASSIGN_OR_RAISE(auto written, table->Append(shaped.get(), options));
-  return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
-                    written.version};
+  return WriteRows(
+      table.get(), *snapshot, [&]() -> decltype(rows) { return rows; }, sources,
+      /*overwrite=*/false);
 }
 
 bool Session::IsQuery(std::string_view sql) {
@@ -360,16 +375,9 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
       }
       for (int i = 0; i < produced; ++i) sources[i] = i;
     }
-    ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream());
-    ARROW_ASSIGN_OR_RAISE(auto shaped, exec::InsertReader::Make(reader, target, sources));
-    delta::WriteOptions write_options;
-    ARROW_ASSIGN_OR_RAISE(write_options.invariant_checks,
-                          CompileInvariants(snapshot->metadata(), *target));
-    ARROW_ASSIGN_OR_RAISE(
-        auto written, dialect.overwrite ? (*table)->Overwrite(shaped.get(), write_options)
-                                        : (*table)->Append(shaped.get(), write_options));
-    return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
-                      written.version};
+    return WriteRows(
+        table->get(), *snapshot, [&] { return frame.Stream(); }, sources,
+        dialect.overwrite);
   }
 
   if (statement.kind == "DeleteStmt") {

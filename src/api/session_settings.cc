@@ -1,7 +1,8 @@
 #include "api/session_settings.h"
 
-#include <cctype>
 #include <cstdlib>
+
+#include "common/ascii.h"
 
 namespace sluice {
 
@@ -28,17 +29,12 @@ const Setting* Find(const std::string& name) {
   return nullptr;
 }
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // An integer with an optional KB/MB/GB/TB suffix (powers of 1024); -1 if malformed.
 int64_t ParseAmount(const std::string& text, bool units) {
   char* end = nullptr;
   const long long value = std::strtoll(text.c_str(), &end, 10);
   if (end == text.c_str() || value < 0) return -1;
-  std::string unit = Lower(std::string(end));
+  std::string unit = AsciiLower(std::string(end));
   while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
   if (unit.empty()) return value;
   if (!units) return -1;
@@ -61,7 +57,7 @@ int64_t Value(const std::map<std::string, std::string>& values, const char* name
 
 arrow::Status SessionSettings::Set(const std::string& raw_name,
                                    const std::string& value) {
-  const std::string name = Lower(raw_name);
+  const std::string name = AsciiLower(raw_name);
   const Setting* setting = Find(name);
   if (setting == nullptr) {
     std::string known;
@@ -72,7 +68,7 @@ arrow::Status SessionSettings::Set(const std::string& raw_name,
   }
   bool valid;
   if (name == "timezone") {
-    valid = Lower(value) == "utc";
+    valid = AsciiLower(value) == "utc";
   } else {
     const int64_t amount = ParseAmount(value, name == "memory_limit");
     valid = amount >= (name == "max_buffered_batches" ? 1 : 0);
@@ -87,7 +83,7 @@ arrow::Status SessionSettings::Set(const std::string& raw_name,
 }
 
 arrow::Status SessionSettings::Reset(const std::string& raw_name) {
-  const std::string name = Lower(raw_name);
+  const std::string name = AsciiLower(raw_name);
   std::lock_guard<std::mutex> lock(mutex_);
   if (name == "all") {
     values_.clear();
@@ -100,7 +96,7 @@ arrow::Status SessionSettings::Reset(const std::string& raw_name) {
 }
 
 arrow::Result<std::string> SessionSettings::Show(const std::string& raw_name) const {
-  const std::string name = Lower(raw_name);
+  const std::string name = AsciiLower(raw_name);
   const Setting* setting = Find(name);
   if (setting == nullptr)
     return arrow::Status::KeyError("unknown setting \"", raw_name, "\"");

@@ -1,26 +1,17 @@
 #include "catalog/catalog.h"
 
-#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <set>
 
 #include "catalog/delta_describe.h"
 #include "catalog/delta_source.h"
+#include "common/ascii.h"
 #include "delta/data_files.h"
 #include "delta/delta_table.h"
 #include "delta/snapshot.h"
 
 namespace sluice::catalog {
-
-namespace {
-std::string Lower(const std::string& name) {
-  std::string out = name;
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-}  // namespace
 
 Catalog::Catalog(std::string warehouse, FileAccess file_access)
     : warehouse_(std::move(warehouse)), file_access_(std::move(file_access)) {}
@@ -48,7 +39,7 @@ arrow::Status Catalog::CheckTableName(const std::string& name) {
 arrow::Result<std::string> Catalog::WarehousePath(const std::string& name) const {
   ARROW_RETURN_NOT_OK(CheckTableName(name));
   namespace fs = std::filesystem;
-  const fs::path path = fs::path(warehouse_) / Lower(name);
+  const fs::path path = fs::path(warehouse_) / AsciiLower(name);
   // A symlinked table directory could lead anywhere: the resolved path must be the
   // warehouse's own child.
   std::error_code error;
@@ -128,7 +119,7 @@ arrow::Status Catalog::Register(const std::string& name,
                                 std::shared_ptr<TableSource> source, bool replace) {
   if (name.empty()) return arrow::Status::Invalid("table name must not be empty");
   std::lock_guard<std::mutex> lock(mutex_);
-  auto key = Lower(name);
+  auto key = AsciiLower(name);
   if (!replace && tables_.count(key)) {
     return arrow::Status::AlreadyExists("table '", name, "' already exists");
   }
@@ -140,7 +131,7 @@ arrow::Result<std::shared_ptr<TableSource>> Catalog::Lookup(
     const std::string& name) const {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = tables_.find(Lower(name));
+    auto it = tables_.find(AsciiLower(name));
     if (it != tables_.end()) return it->second.second;
   }
   ARROW_ASSIGN_OR_RAISE(auto table, WarehouseTable(name));
@@ -166,7 +157,7 @@ arrow::Result<std::shared_ptr<TableSource>> Catalog::SourceOf(
 
 arrow::Status Catalog::Drop(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (tables_.erase(Lower(name)) == 0) {
+  if (tables_.erase(AsciiLower(name)) == 0) {
     return arrow::Status::KeyError("table '", name, "' does not exist");
   }
   return arrow::Status::OK();
@@ -174,7 +165,7 @@ arrow::Status Catalog::Drop(const std::string& name) {
 
 bool Catalog::DropIf(const std::string& name, const TableSource* source) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = tables_.find(Lower(name));
+  auto it = tables_.find(AsciiLower(name));
   if (it == tables_.end() || it->second.second.get() != source) return false;
   tables_.erase(it);
   return true;

@@ -212,6 +212,14 @@ std::string SerializeActions(const std::vector<Action>& actions) {
   return out;
 }
 
+std::string DescribeProtocolNeed(const char* role, int version,
+                                 const std::vector<std::string>& features) {
+  std::string text = "needs " + std::string(role) + " version " + std::to_string(version);
+  if (!features.empty()) text += " with features";
+  for (const auto& feature : features) text += " " + feature;
+  return text;
+}
+
 arrow::Result<std::vector<Action>> ParseActions(std::string_view text,
                                                 const std::string& file) {
   std::vector<Action> actions;

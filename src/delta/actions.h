@@ -75,6 +75,11 @@ using Action = std::variant<Protocol, Metadata, AddFile, RemoveFile, Txn, Commit
 // Now, in milliseconds since the epoch: the unit of the log's timestamps.
 int64_t NowMillis();
 
+// "needs reader version 3 with features deletionVectors" (`role`: "reader" or "writer"),
+// for the errors of tables Sluice cannot read or write.
+std::string DescribeProtocolNeed(const char* role, int version,
+                                 const std::vector<std::string>& features);
+
 // One JSON object per line, each ending with a newline.
 std::string SerializeActions(const std::vector<Action>& actions);
 

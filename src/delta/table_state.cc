@@ -11,12 +11,11 @@ namespace {
 
 arrow::Status CheckProtocol(const Protocol& protocol, const std::string& root) {
   if (protocol.min_reader_version > DeltaTable::kReaderVersion) {
-    std::string features;
-    for (const auto& feature : protocol.reader_features) features += " " + feature;
     return arrow::Status::NotImplemented(
-        "Delta table ", root, " needs reader version ", protocol.min_reader_version,
-        features.empty() ? "" : " with features" + features, "; Sluice reads version ",
-        DeltaTable::kReaderVersion, " tables");
+        "Delta table ", root, " ",
+        DescribeProtocolNeed("reader", protocol.min_reader_version,
+                             protocol.reader_features),
+        "; Sluice reads version ", DeltaTable::kReaderVersion, " tables");
   }
   return arrow::Status::OK();
 }

@@ -50,12 +50,12 @@ arrow::Status CheckWritable(const Protocol& protocol, const Metadata& metadata,
                             const std::string& root, std::string_view operation,
                             bool removes_data) {
   if (protocol.min_writer_version > DeltaTable::kWriterVersion) {
-    std::string features;
-    for (const auto& feature : protocol.writer_features) features += " " + feature;
     return arrow::Status::NotImplemented(
-        "Delta table ", root, " needs writer version ", protocol.min_writer_version,
-        features.empty() ? "" : " with features" + features, "; Sluice writes version ",
-        DeltaTable::kWriterVersion, " tables, so ", operation, " is refused");
+        "Delta table ", root, " ",
+        DescribeProtocolNeed("writer", protocol.min_writer_version,
+                             protocol.writer_features),
+        "; Sluice writes version ", DeltaTable::kWriterVersion, " tables, so ", operation,
+        " is refused");
   }
   auto append_only = metadata.configuration.find("delta.appendOnly");
   if (removes_data && append_only != metadata.configuration.end() &&

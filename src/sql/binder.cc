@@ -6,6 +6,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/type.h>
 
+#include "common/ascii.h"
 #include "common/checked_bigint.h"
 #include "common/sql_error.h"
 
@@ -14,11 +15,6 @@ namespace sluice::sql {
 namespace cp = arrow::compute;
 
 namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
-  return text;
-}
 
 bool IsStar(const Json& expr) {
   if (NodeKind(expr) != "ColumnRef") return false;
@@ -118,7 +114,7 @@ arrow::Status Binder::CheckVersionsUsed() const {
 }
 
 void Binder::AddRelation(const std::string& name, plan::NodePtr plan) {
-  relations_[Lower(name)] = std::move(plan);
+  relations_[AsciiLower(name)] = std::move(plan);
 }
 
 std::string Binder::NewName(std::string_view base) {
@@ -137,7 +133,8 @@ arrow::Result<std::vector<Binder::Target>> Binder::ExpandTargets(const Json& tar
           fields.size() == 2 ? fields[0]["String"].value("sval", "") : "";
       bool any = false;
       for (const auto& column : scope.columns()) {
-        if (!qualifier.empty() && Lower(column.qualifier) != Lower(qualifier)) continue;
+        if (!qualifier.empty() && AsciiLower(column.qualifier) != AsciiLower(qualifier))
+          continue;
         targets.push_back(
             {nullptr, {cp::field_ref(column.internal), column.type}, column.name});
         any = true;
@@ -266,7 +263,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     } else if (std::string name = BareName(item);
                !name.empty() && from.scope.Find("", name) == -1) {
       for (const auto& target : targets) {
-        if (target.expr && Lower(target.name) == Lower(name)) expr = target.expr;
+        if (target.expr && AsciiLower(target.name) == AsciiLower(name))
+          expr = target.expr;
       }
     } else if (NodeKind(item) == "GroupingSet") {
       return SqlNotSupported(sql_, NodeLocation(item), "GROUPING SETS, ROLLUP and CUBE");
@@ -412,7 +410,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     std::string name = BareName(node);
     bool is_output = false;
     for (const auto& target : targets)
-      is_output |= !name.empty() && Lower(target.name) == Lower(name);
+      is_output |= !name.empty() && AsciiLower(target.name) == AsciiLower(name);
     if (is_output) continue;
     ARROW_RETURN_NOT_OK(agg_binder.Bind(node).status());
   }
@@ -469,7 +467,7 @@ arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr pl
       index = static_cast<int>(*ordinal - 1);
     } else if (std::string name = BareName(node); !name.empty()) {
       for (size_t i = 0; i < visible; ++i) {
-        if (Lower(targets[i].name) == Lower(name)) {
+        if (AsciiLower(targets[i].name) == AsciiLower(name)) {
           if (index >= 0) {
             return SqlInvalid(sql_, NodeLocation(node),
                               "ORDER BY \"" + name + "\" is ambiguous");

@@ -8,6 +8,7 @@
 #include "catalog/file_table.h"
 #include "catalog/memory_table.h"
 #include "catalog/range_table.h"
+#include "common/ascii.h"
 #include "common/sql_error.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
@@ -17,11 +18,6 @@ namespace sluice::sql {
 namespace cp = arrow::compute;
 
 namespace {
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
-  return text;
-}
 
 // The source behind SELECT without FROM: one row, no visible columns.
 std::shared_ptr<catalog::TableSource> OneRow() {
@@ -152,7 +148,7 @@ arrow::Result<Binder::Relation> Binder::BindRangeVar(const Json& body) {
       return BindTableVersion(name, location, version->second, alias);
     }
   }
-  auto relation = relations_.find(Lower(name));
+  auto relation = relations_.find(AsciiLower(name));
   if (relation != relations_.end()) return Wrap(relation->second, qualifier, alias);
   auto source = catalog_->Lookup(name);
   if (!source.ok()) {

@@ -6,17 +6,12 @@
 #include <cctype>
 #include <memory>
 
+#include "common/ascii.h"
 #include "common/sql_error.h"
 
 namespace sluice::sql {
 
 namespace {
-
-std::string Fold(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The value of '...' with doubled quotes undone; false for any other string form.
 bool PlainStringValue(std::string_view text, std::string* value) {
@@ -48,7 +43,7 @@ Token MakeToken(std::string_view sql, const PgQuery__ScanToken& scanned) {
         token.text = std::move(name);
       } else {
         token.kind = Token::Kind::kWord;
-        token.text = Fold(text);
+        token.text = AsciiLower(text);
       }
       return token;
     case PG_QUERY__TOKEN__SCONST:
@@ -64,7 +59,7 @@ Token MakeToken(std::string_view sql, const PgQuery__ScanToken& scanned) {
     default:
       if (scanned.keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD) {
         token.kind = Token::Kind::kWord;
-        token.text = Fold(text);
+        token.text = AsciiLower(text);
         token.reserved = scanned.keyword_kind == PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD;
         return token;
       }
