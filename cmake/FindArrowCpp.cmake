@@ -44,6 +44,13 @@ else()
   list(GET _pa 2 _ver)
   message(STATUS "Arrow C++ ${_ver} from the pyarrow wheel in ${SLUICE_ARROW_LIBDIR}")
   target_include_directories(sluice_arrow SYSTEM INTERFACE "${_inc}")
+  # The wheel's libparquet exports the OpenSSL it carries. Debian's gRPC (the Spark
+  # client) loads the system OpenSSL, whose calls into itself would bind to those copies
+  # if libparquet came first in the search order, and crash: the system libraries are
+  # listed before the wheel's, so they are found first.
+  find_package(OpenSSL REQUIRED)
+  target_link_libraries(sluice_arrow INTERFACE
+    "-Wl,--no-as-needed" OpenSSL::SSL OpenSSL::Crypto "-Wl,--as-needed")
   foreach(_lib arrow arrow_compute arrow_acero arrow_dataset parquet)
     find_library(_path_${_lib} NAMES ${_lib} PATHS "${SLUICE_ARROW_LIBDIR}" NO_DEFAULT_PATH REQUIRED)
     target_link_libraries(sluice_arrow INTERFACE "${_path_${_lib}}")

@@ -9,6 +9,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/sluice
 # found them.
 get_target_property(SLUICE_ARROW_INCLUDE sluice_arrow INTERFACE_INCLUDE_DIRECTORIES)
 get_target_property(SLUICE_ARROW_LIBRARIES sluice_arrow INTERFACE_LINK_LIBRARIES)
+# Imported targets (OpenSSL, listed first: see FindArrowCpp.cmake) become their files.
+if(TARGET OpenSSL::SSL)
+  list(TRANSFORM SLUICE_ARROW_LIBRARIES REPLACE "^OpenSSL::SSL$" "${OPENSSL_SSL_LIBRARY}")
+  list(TRANSFORM SLUICE_ARROW_LIBRARIES REPLACE "^OpenSSL::Crypto$" "${OPENSSL_CRYPTO_LIBRARY}")
+endif()
 if(NOT SLUICE_ARROW_INCLUDE)
   set(SLUICE_ARROW_INCLUDE "")
 endif()
@@ -21,6 +26,8 @@ foreach(_lib ${SLUICE_ARROW_LIBRARIES})
   if(IS_ABSOLUTE "${_lib}")
     get_filename_component(_libdir "${_lib}" DIRECTORY)
     string(APPEND SLUICE_ARROW_LIBS " ${_lib} -Wl,-rpath,${_libdir}")
+  elseif(_lib MATCHES "^-Wl,")
+    string(APPEND SLUICE_ARROW_LIBS " ${_lib}")
   endif()
 endforeach()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/SluiceConfig.cmake.in

@@ -30,3 +30,26 @@ if [ ! -f "$stamp" ] || ! cmp -s deps/python.txt "$stamp"; then
   .venv/bin/python -c "import pyarrow; pyarrow.create_library_symlinks()"
   cp deps/python.txt "$stamp"
 fi
+
+# Sail, in a virtualenv of its own.
+stamp=.venv-sail/.deps-installed
+if [ ! -f "$stamp" ] || ! cmp -s deps/python-sail.txt "$stamp"; then
+  echo "setup: installing Sail from deps/python-sail.txt into .venv-sail"
+  [ -x .venv-sail/bin/python ] || "$python" -m venv .venv-sail
+  .venv-sail/bin/pip install -q --disable-pip-version-check -r deps/python-sail.txt
+  cp deps/python-sail.txt "$stamp"
+fi
+
+# The Delta Lake jars for the Spark tests, resolved once by Spark's own resolver into
+# .spark-ivy (the test server then starts without downloading).
+stamp=.spark-ivy/.deps-resolved
+if [ ! -f "$stamp" ] || ! cmp -s deps/maven.txt "$stamp"; then
+  echo "setup: resolving deps/maven.txt into .spark-ivy"
+  spark_home=$(.venv/bin/python -c "import os, pyspark; print(os.path.dirname(pyspark.__file__))")
+  packages=$(grep -v '^#' deps/maven.txt | paste -sd, -)
+  empty=$(mktemp --suffix=.py)
+  SPARK_HOME="$spark_home" "$spark_home/bin/spark-submit" --master 'local[1]' \
+    --conf spark.jars.ivy="$PWD/.spark-ivy" --packages "$packages" "$empty" >/dev/null 2>&1
+  rm -f "$empty"
+  cp deps/maven.txt "$stamp"
+fi

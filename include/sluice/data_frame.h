@@ -17,7 +17,8 @@ class Session;
 struct DerivedQuery;
 namespace plan {
 class LogicalNode;
-}
+class FrameOp;
+}  // namespace plan
 
 enum class JoinType { kInner, kLeft };
 
@@ -28,6 +29,9 @@ enum class JoinType { kInner, kLeft };
 // column, type mismatch, syntax) is kept in the returned DataFrame, status() reports it,
 // and every terminal method returns it. So calls chain:
 //   session->Table("trades")->Filter("price > 10").Select({"sym", "price * qty AS v"})
+//
+// On a Spark session ("sc://"), the expressions are Spark SQL, sent as written; errors
+// in them are reported by Spark when the frame is analysed (schema, Explain) or run.
 //
 // Thread-safety: a DataFrame may be used from several threads at once; every Stream call
 // starts an independent run of the query.
@@ -53,8 +57,11 @@ class DataFrame {
 
   // OK, or the first error met while building this DataFrame.
   const arrow::Status& status() const { return status_; }
-  // The result schema; null if status() is not OK.
+  // The result schema; null if status() is not OK (or, on Spark, if Spark's analysis
+  // fails: ResultSchema says why).
   std::shared_ptr<arrow::Schema> schema() const;
+  // The result schema, or the error that prevents the query from running.
+  arrow::Result<std::shared_ptr<arrow::Schema>> ResultSchema() const;
   // The optimized logical plan as text (what EXPLAIN prints).
   arrow::Result<std::string> Explain() const;
 
@@ -87,13 +94,21 @@ class DataFrame {
 
  private:
   friend class Session;
-  DataFrame(std::shared_ptr<Session> session,
+  // `op` says what the frame is for any engine; `plan` is its binding on the embedded
+  // engine (null on Spark, where the server analyses it).
+  DataFrame(std::shared_ptr<Session> session, std::shared_ptr<const plan::FrameOp> op,
             std::shared_ptr<const plan::LogicalNode> plan, arrow::Status status);
   DataFrame WithError(arrow::Status status) const;
   // A new frame from a query over this one (and others) built from parsed fragments.
-  DataFrame Derive(const DerivedQuery& query) const;
+  DataFrame Derive(const DerivedQuery& query,
+                   std::shared_ptr<const plan::FrameOp> op) const;
+  // The frame `op` on a Spark session, or an error if any input has one.
+  DataFrame OnSpark(std::shared_ptr<const plan::FrameOp> op,
+                    const DataFrame* right = nullptr) const;
+  bool on_spark() const;
 
   std::shared_ptr<Session> session_;
+  std::shared_ptr<const plan::FrameOp> op_;
   std::shared_ptr<const plan::LogicalNode> plan_;
   arrow::Status status_;
 };

@@ -18,6 +18,7 @@ namespace catalog {
 class Catalog;
 }
 class SessionSettings;
+class SparkBackend;
 
 // What a DDL or DML statement did.
 struct ExecResult {
@@ -74,8 +75,13 @@ class Session : public std::enable_shared_from_this<Session> {
   arrow::Status Set(std::string_view name, std::string_view value);
   arrow::Result<std::string> Get(std::string_view name) const;
 
-  // Whether `sql` is a query (SELECT, VALUES, EXPLAIN, SHOW) for Sql rather than Exec.
+  // Whether `sql` is a query (SELECT, VALUES, EXPLAIN, SHOW) for Sql rather than Exec,
+  // in the embedded engine's SQL.
   static bool IsQuery(std::string_view sql);
+  // The same for this session's engine. On Spark, a statement only reads if it starts
+  // with SELECT, VALUES, TABLE, FROM, SHOW, DESCRIBE or EXPLAIN; anything else (WITH
+  // included, which may write) counts as a command.
+  bool ReadsOnly(std::string_view sql) const;
 
   // A DataFrame reading the whole of a registered table.
   arrow::Result<DataFrame> Table(std::string_view name);
@@ -103,12 +109,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<std::string> TableNames() const;
 
   const SessionOptions& options() const { return options_; }
+  // "local" for the embedded engine, "spark" for a Spark Connect session.
+  std::string_view engine() const { return spark_ ? "spark" : "local"; }
 
  private:
   friend class DataFrame;
   friend arrow::Result<std::shared_ptr<Session>> Connect(std::string_view,
                                                          SessionOptions);
-  explicit Session(SessionOptions options);
+  Session(SessionOptions options, std::unique_ptr<SparkBackend> spark);
   // Sql and Exec without the guard that turns an unexpected parse tree into an error.
   arrow::Result<DataFrame> BindQuery(std::string_view sql, std::vector<Param> params);
   arrow::Result<ExecResult> RunStatement(std::string_view sql, std::vector<Param> params);
@@ -116,6 +124,8 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionOptions options_;
   std::shared_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<SessionSettings> settings_;
+  // Set when the session runs on Spark; null on the embedded engine.
+  std::unique_ptr<SparkBackend> spark_;
 };
 
 // Splits an SQL script into its statements with the SQL lexer, so semicolons inside
@@ -123,8 +133,14 @@ class Session : public std::enable_shared_from_this<Session> {
 // ones are dropped. Fails only on text the lexer cannot read (an unterminated string).
 arrow::Result<std::vector<std::string>> SplitStatements(std::string_view script);
 
-// Opens a session. "local:" (the embedded engine, warehouse ./warehouse) or
-// "local:/path/to/warehouse". Any other scheme is InvalidArgument naming the URI.
+// Opens a session. "local:" (the embedded engine, warehouse ./warehouse),
+// "local:/path/to/warehouse", or "sc://host:port[/;param=value...]" for a Spark Connect
+// server: then SQL is Spark's dialect and runs on Spark, DataFrame calls become Spark
+// relations (expressions are parsed by Spark), Table reads Spark tables, RegisterTable
+// uploads the table as a temporary view, and Set/Get reach Spark's session
+// configuration for names that are not Sluice's own settings. Connection string
+// parameters: token, user_id, user_agent, session_id, use_ssl; the server is retried
+// with backoff while it is unavailable. Any other scheme is InvalidArgument.
 arrow::Result<std::shared_ptr<Session>> Connect(std::string_view uri = "local:",
                                                 SessionOptions options = {});
 

@@ -8,17 +8,20 @@
 
 #include "api/derived_query.h"
 #include "api/session_settings.h"
+#include "api/spark_backend.h"
 #include "catalog/catalog.h"
 #include "common/capped_memory_pool.h"
 #include "exec/plan_lowering.h"
 #include "exec/query_stream.h"
 #include "exec/requested_schema_reader.h"
+#include "plan/frame_op.h"
 #include "plan/optimizer.h"
 #include "sluice/session.h"
 #include "sql/binder.h"
 #include "sql/fragment_parser.h"
 #include "sql/parse_tree_guard.h"
 #include "sql/parser.h"
+#include "sql/tokens.h"
 #include "sql/tree_check.h"
 
 namespace sluice {
@@ -48,6 +51,28 @@ sql::Json SelectFrom(sql::Json from_item) {
   return {{"fromClause", sql::Json::array({std::move(from_item)})},
           {"op", "SETOP_NONE"},
           {"limitOption", "LIMIT_OPTION_DEFAULT"}};
+}
+
+// The engine-neutral form of a sort key: the expression, then optional ASC/DESC and
+// NULLS FIRST/LAST read off the end of its tokens. Text the scanner cannot read stays
+// whole, for the engine to report.
+plan::SortSpec ParseSortSpec(const std::string& key) {
+  plan::SortSpec spec{key, true, std::nullopt};
+  auto tokens = sql::Scan(key);
+  if (!tokens.ok()) return spec;
+  auto& t = *tokens;
+  size_t n = t.size();
+  if (n >= 3 && t[n - 2].IsWord("nulls") &&
+      (t[n - 1].IsWord("first") || t[n - 1].IsWord("last"))) {
+    spec.nulls_first = t[n - 1].IsWord("first");
+    n -= 2;
+  }
+  if (n >= 2 && (t[n - 1].IsWord("asc") || t[n - 1].IsWord("desc"))) {
+    spec.ascending = t[n - 1].IsWord("asc");
+    n -= 1;
+  }
+  if (n < t.size() && n > 0) spec.expr = key.substr(0, t[n - 1].end);
+  return spec;
 }
 
 // A top-level LIMIT is not lowered: the stream applies it and stops the plan when done.
@@ -100,14 +125,31 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
 }  // namespace
 
 DataFrame::DataFrame(std::shared_ptr<Session> session,
+                     std::shared_ptr<const plan::FrameOp> op,
                      std::shared_ptr<const plan::LogicalNode> plan, arrow::Status status)
-    : session_(std::move(session)), plan_(std::move(plan)), status_(std::move(status)) {}
+    : session_(std::move(session)),
+      op_(std::move(op)),
+      plan_(std::move(plan)),
+      status_(std::move(status)) {}
 
 DataFrame DataFrame::WithError(arrow::Status status) const {
-  return DataFrame(session_, nullptr, std::move(status));
+  return DataFrame(session_, nullptr, nullptr, std::move(status));
 }
 
-DataFrame DataFrame::Derive(const DerivedQuery& query) const {
+bool DataFrame::on_spark() const { return session_ && session_->spark_ != nullptr; }
+
+DataFrame DataFrame::OnSpark(std::shared_ptr<const plan::FrameOp> op,
+                             const DataFrame* right) const {
+  if (!status_.ok()) return *this;
+  if (right && !right->status_.ok()) return *right;
+  if (right && right->session_ != session_) {
+    return WithError(arrow::Status::Invalid("Join: both sides must be of one session"));
+  }
+  return DataFrame(session_, std::move(op), nullptr, arrow::Status::OK());
+}
+
+DataFrame DataFrame::Derive(const DerivedQuery& query,
+                            std::shared_ptr<const plan::FrameOp> op) const {
   for (const auto& [name, input] : query.inputs) {
     if (!input.status_.ok()) return WithError(input.status_);
   }
@@ -118,10 +160,13 @@ DataFrame DataFrame::Derive(const DerivedQuery& query) const {
   for (const auto& [name, input] : query.inputs) binder.AddRelation(name, input.plan_);
   auto plan = sql::GuardParseTree([&] { return binder.BindSelect(query.select); });
   if (!plan.ok()) return WithError(plan.status());
-  return DataFrame(session_, std::move(*plan), arrow::Status::OK());
+  return DataFrame(session_, std::move(op), std::move(*plan), arrow::Status::OK());
 }
 
 DataFrame DataFrame::Select(const std::vector<std::string>& exprs) const {
+  if (exprs.empty()) return WithError(arrow::Status::Invalid("Select: no expressions"));
+  auto op = plan::FrameOp::Select(op_, exprs);
+  if (on_spark()) return OnSpark(std::move(op));
   sql::FragmentParser parser("Select");
   sql::Json targets = sql::Json::array();
   for (const auto& expr : exprs) {
@@ -129,24 +174,30 @@ DataFrame DataFrame::Select(const std::vector<std::string>& exprs) const {
     if (!target.ok()) return WithError(target.status());
     targets.push_back(std::move(*target));
   }
-  if (targets.empty()) return WithError(arrow::Status::Invalid("Select: no expressions"));
   sql::Json select = SelectFrom(InputRelation(kInput, ""));
   select["targetList"] = std::move(targets);
-  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}}, std::move(op));
 }
 
 DataFrame DataFrame::Filter(const std::string& predicate) const {
+  auto op = plan::FrameOp::Filter(op_, predicate);
+  if (on_spark()) return OnSpark(std::move(op));
   sql::FragmentParser parser("Filter");
   auto condition = parser.Expression(predicate);
   if (!condition.ok()) return WithError(condition.status());
   sql::Json select = SelectFrom(InputRelation(kInput, ""));
   select["targetList"] = sql::Json::array({StarTarget()});
   select["whereClause"] = std::move(*condition);
-  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}}, std::move(op));
 }
 
 DataFrame DataFrame::Aggregate(const std::vector<std::string>& keys,
                                const std::vector<std::string>& aggregates) const {
+  if (keys.empty() && aggregates.empty()) {
+    return WithError(arrow::Status::Invalid("Aggregate: no keys and no aggregates"));
+  }
+  auto op = plan::FrameOp::Aggregate(op_, keys, aggregates);
+  if (on_spark()) return OnSpark(std::move(op));
   sql::FragmentParser parser("Aggregate");
   sql::Json select = SelectFrom(InputRelation(kInput, ""));
   select["targetList"] = sql::Json::array();
@@ -157,18 +208,20 @@ DataFrame DataFrame::Aggregate(const std::vector<std::string>& keys,
       select["targetList"].push_back(std::move(*target));
     }
   }
-  if (select["targetList"].empty()) {
-    return WithError(arrow::Status::Invalid("Aggregate: no keys and no aggregates"));
-  }
   // Grouped by position: a key may carry an alias.
   for (size_t i = 1; i <= keys.size(); ++i) {
     select["groupClause"].push_back(
         {{"A_Const", {{"ival", {{"ival", i}}}, {"location", -1}}}});
   }
-  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}}, std::move(op));
 }
 
 DataFrame DataFrame::Sort(const std::vector<std::string>& keys) const {
+  if (keys.empty()) return WithError(arrow::Status::Invalid("Sort: no keys"));
+  std::vector<plan::SortSpec> specs;
+  for (const auto& key : keys) specs.push_back(ParseSortSpec(key));
+  auto op = plan::FrameOp::Sort(op_, std::move(specs));
+  if (on_spark()) return OnSpark(std::move(op));
   sql::FragmentParser parser("Sort");
   sql::Json select = SelectFrom(InputRelation(kInput, ""));
   select["targetList"] = sql::Json::array({StarTarget()});
@@ -177,8 +230,7 @@ DataFrame DataFrame::Sort(const std::vector<std::string>& keys) const {
     if (!sort_by.ok()) return WithError(sort_by.status());
     select["sortClause"].push_back(std::move(*sort_by));
   }
-  if (keys.empty()) return WithError(arrow::Status::Invalid("Sort: no keys"));
-  return Derive({std::move(select), parser.text(), {{kInput, *this}}});
+  return Derive({std::move(select), parser.text(), {{kInput, *this}}}, std::move(op));
 }
 
 DataFrame DataFrame::Limit(int64_t count, int64_t offset) const {
@@ -187,11 +239,19 @@ DataFrame DataFrame::Limit(int64_t count, int64_t offset) const {
     return WithError(
         arrow::Status::Invalid("Limit: count and offset must not be negative"));
   }
-  return DataFrame(session_, plan::LogicalNode::Limit(plan_, offset, count), status_);
+  auto op = plan::FrameOp::Limit(op_, count, offset);
+  if (on_spark()) return OnSpark(std::move(op));
+  return DataFrame(session_, std::move(op),
+                   plan::LogicalNode::Limit(plan_, offset, count), status_);
 }
 
 DataFrame DataFrame::Join(const DataFrame& right, const std::string& on,
                           JoinType type) const {
+  auto op =
+      plan::FrameOp::Join(op_, right.op_, on,
+                          type == JoinType::kLeft ? plan::FrameOp::JoinKind::kLeft
+                                                  : plan::FrameOp::JoinKind::kInner);
+  if (on_spark()) return OnSpark(std::move(op), &right);
   sql::FragmentParser parser("Join");
   auto condition = parser.Expression(on);
   if (!condition.ok()) return WithError(condition.status());
@@ -201,15 +261,24 @@ DataFrame DataFrame::Join(const DataFrame& right, const std::string& on,
                     {"quals", std::move(*condition)}};
   sql::Json select = SelectFrom({{"JoinExpr", std::move(join)}});
   select["targetList"] = sql::Json::array({StarTarget()});
-  return Derive({std::move(select), parser.text(), {{kLeft, *this}, {kRight, right}}});
+  return Derive({std::move(select), parser.text(), {{kLeft, *this}, {kRight, right}}},
+                std::move(op));
 }
 
 std::shared_ptr<arrow::Schema> DataFrame::schema() const {
-  return status_.ok() ? plan_->schema() : nullptr;
+  auto schema = ResultSchema();
+  return schema.ok() ? *schema : nullptr;
+}
+
+arrow::Result<std::shared_ptr<arrow::Schema>> DataFrame::ResultSchema() const {
+  ARROW_RETURN_NOT_OK(status_);
+  if (on_spark()) return session_->spark_->Schema(*op_);
+  return plan_->schema();
 }
 
 arrow::Result<std::string> DataFrame::Explain() const {
   ARROW_RETURN_NOT_OK(status_);
+  if (on_spark()) return session_->spark_->Explain(*op_);
   ARROW_ASSIGN_OR_RAISE(auto optimized, plan::Optimize(plan_));
   return optimized->ToString();
 }
@@ -223,6 +292,10 @@ arrow::Result<std::shared_ptr<arrow::Table>> DataFrame::Collect(
 arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::Stream(
     ExecOptions options) const {
   ARROW_RETURN_NOT_OK(status_);
+  if (on_spark()) {
+    return session_->spark_->Stream(*op_,
+                                    session_->settings_->Resolve(std::move(options)));
+  }
   ARROW_ASSIGN_OR_RAISE(auto runnable, Prepare(plan_));
   return StartPartition(runnable, plan_->schema(),
                         session_->settings_->Resolve(std::move(options)), 0, 1);
@@ -231,6 +304,11 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::Stream(
 arrow::Result<std::vector<std::shared_ptr<arrow::RecordBatchReader>>>
 DataFrame::StreamPartitions(ExecOptions options) const {
   ARROW_RETURN_NOT_OK(status_);
+  if (on_spark()) {
+    // Spark returns one ordered result stream per operation.
+    ARROW_ASSIGN_OR_RAISE(auto reader, Stream(std::move(options)));
+    return std::vector<std::shared_ptr<arrow::RecordBatchReader>>{std::move(reader)};
+  }
   ARROW_ASSIGN_OR_RAISE(auto runnable, Prepare(plan_));
   options = session_->settings_->Resolve(std::move(options));
   int requested = *options.partitions;
@@ -253,8 +331,8 @@ arrow::Status DataFrame::ExportArrowStream(struct ArrowArrayStream* out,
   ARROW_RETURN_NOT_OK(status_);
   if (requested) {
     // Validate against the planned schema before starting anything.
-    ARROW_ASSIGN_OR_RAISE(auto empty,
-                          arrow::RecordBatchReader::Make({}, plan_->schema()));
+    ARROW_ASSIGN_OR_RAISE(auto planned, ResultSchema());
+    ARROW_ASSIGN_OR_RAISE(auto empty, arrow::RecordBatchReader::Make({}, planned));
     ARROW_RETURN_NOT_OK(exec::RequestedSchemaReader::Make(empty, requested).status());
   }
   ARROW_ASSIGN_OR_RAISE(auto reader, Stream(std::move(options)));

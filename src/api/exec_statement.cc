@@ -6,6 +6,7 @@
 #include <arrow/type.h>
 
 #include "api/session_settings.h"
+#include "api/spark_backend.h"
 #include "catalog/catalog.h"
 #include "common/sql_error.h"
 #include "delta/delta_table.h"
@@ -18,6 +19,7 @@
 #include "sql/parse_tree_guard.h"
 #include "sql/parser.h"
 #include "sql/scope.h"
+#include "sql/tokens.h"
 #include "sql/tree_check.h"
 
 namespace sluice {
@@ -156,6 +158,10 @@ arrow::Result<ExecResult> WriteRows(
 arrow::Result<ExecResult> Session::Append(
     std::string_view name, std::shared_ptr<arrow::RecordBatchReader> rows) {
   if (!rows) return arrow::Status::Invalid("Append: rows is null");
+  if (spark_) {
+    return arrow::Status::NotImplemented(
+        "Append is not supported on a Spark session yet");
+  }
   ARROW_ASSIGN_OR_RAISE(auto table, catalog_->WarehouseTable(std::string(name)));
   ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
   const auto& target = snapshot->schema();
@@ -185,7 +191,20 @@ bool Session::IsQuery(std::string_view sql) {
   return kind == "SelectStmt" || kind == "ExplainStmt" || kind == "VariableShowStmt";
 }
 
+bool Session::ReadsOnly(std::string_view sql) const {
+  if (!spark_) return IsQuery(sql);
+  auto tokens = sql::Scan(sql);
+  if (!tokens.ok() || tokens->empty()) return true;  // Sql reports the error
+  const sql::Token& first = tokens->front();
+  for (const char* word :
+       {"select", "values", "table", "from", "show", "describe", "desc", "explain"}) {
+    if (first.IsWord(word)) return true;
+  }
+  return false;
+}
+
 arrow::Result<ExecResult> Session::Exec(std::string_view sql, std::vector<Param> params) {
+  if (spark_) return spark_->Exec(sql, params);
   return sql::GuardParseTree([&] { return RunStatement(sql, std::move(params)); });
 }
 
@@ -239,7 +258,7 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
     sql::Binder binder(sql, catalog_.get(), &params, &dialect.versions);
     ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(select));
     ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
-    return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
+    return DataFrame(shared_from_this(), nullptr, std::move(plan), arrow::Status::OK());
   };
   auto taken = [&](const std::string& name) { return catalog_->Lookup(name).ok(); };
   // The new table's directory; a name that cannot be one is an error at its position.

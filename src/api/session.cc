@@ -5,10 +5,12 @@
 
 #include "api/runtime.h"
 #include "api/session_settings.h"
+#include "api/spark_backend.h"
 #include "catalog/catalog.h"
 #include "catalog/memory_table.h"
 #include "catalog/streaming_table.h"
 #include "common/sql_error.h"
+#include "plan/frame_op.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
 #include "sql/dialect.h"
@@ -48,23 +50,34 @@ catalog::FileAccess FileAccessOf(const SessionOptions& options) {
 
 }  // namespace
 
-Session::Session(SessionOptions options)
+Session::Session(SessionOptions options, std::unique_ptr<SparkBackend> spark)
     : options_(std::move(options)),
       catalog_(
           std::make_shared<catalog::Catalog>(options_.warehouse, FileAccessOf(options_))),
-      settings_(std::make_unique<SessionSettings>()) {}
+      settings_(std::make_unique<SessionSettings>()),
+      spark_(std::move(spark)) {}
 
 arrow::Status Session::Set(std::string_view name, std::string_view value) {
+  if (spark_ && !SessionSettings::IsSetting(std::string(name))) {
+    return spark_->SetConf(std::string(name), std::string(value));
+  }
   return settings_->Set(std::string(name), std::string(value));
 }
 
 arrow::Result<std::string> Session::Get(std::string_view name) const {
+  if (spark_ && !SessionSettings::IsSetting(std::string(name))) {
+    return spark_->GetConf(std::string(name));
+  }
   return settings_->Show(std::string(name));
 }
 
 Session::~Session() = default;
 
 arrow::Result<DataFrame> Session::Sql(std::string_view sql, std::vector<Param> params) {
+  if (spark_) {
+    ARROW_ASSIGN_OR_RAISE(auto op, spark_->Sql(sql, params));
+    return DataFrame(shared_from_this(), std::move(op), nullptr, arrow::Status::OK());
+  }
   return sql::GuardParseTree([&] { return BindQuery(sql, std::move(params)); });
 }
 
@@ -92,7 +105,9 @@ arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
   if (statement.kind == "SelectStmt") {
     ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(body));
     ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
-    return DataFrame(shared_from_this(), std::move(plan), arrow::Status::OK());
+    return DataFrame(shared_from_this(),
+                     plan::FrameOp::Sql(std::string(original), std::move(params)),
+                     std::move(plan), arrow::Status::OK());
   }
   if (statement.kind == "VariableShowStmt") {
     const std::string name = body.value("name", "");
@@ -115,11 +130,12 @@ arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
     ARROW_ASSIGN_OR_RAISE(auto value_array, values.Finish());
     auto schema = arrow::schema(
         {arrow::field("name", arrow::utf8()), arrow::field("setting", arrow::utf8())});
-    auto source = std::make_shared<catalog::MemoryTable>(
-        arrow::Table::Make(schema, {name_array, value_array}), "settings");
+    auto table = arrow::Table::Make(schema, {name_array, value_array});
+    auto source = std::make_shared<catalog::MemoryTable>(table, "settings");
     auto scan = plan::LogicalNode::Scan(source, {"name", "setting"}, {"name", "setting"},
                                         arrow::compute::literal(true));
-    return DataFrame(shared_from_this(), std::move(scan), arrow::Status::OK());
+    return DataFrame(shared_from_this(), plan::FrameOp::Values(table), std::move(scan),
+                     arrow::Status::OK());
   }
   if (statement.kind == "ExplainStmt") {
     const sql::Json& query = body.at("query");
@@ -133,7 +149,8 @@ arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
     auto source = std::make_shared<catalog::MemoryTable>(table, "explain");
     auto scan = plan::LogicalNode::Scan(source, {"plan"}, {"plan"},
                                         arrow::compute::literal(true));
-    return DataFrame(shared_from_this(), std::move(scan), arrow::Status::OK());
+    return DataFrame(shared_from_this(), plan::FrameOp::Values(table), std::move(scan),
+                     arrow::Status::OK());
   }
   std::string kind = statement.kind;
   if (kind.size() > 4 && kind.compare(kind.size() - 4, 4, "Stmt") == 0)
@@ -142,17 +159,22 @@ arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
 }
 
 arrow::Result<DataFrame> Session::Table(std::string_view name) {
+  auto op = plan::FrameOp::Table(std::string(name));
+  if (spark_)
+    return DataFrame(shared_from_this(), std::move(op), nullptr, arrow::Status::OK());
   ARROW_ASSIGN_OR_RAISE(auto source, catalog_->Lookup(std::string(name)));
   std::vector<std::string> columns;
   for (const auto& field : source->schema()->fields()) columns.push_back(field->name());
   auto scan =
       plan::LogicalNode::Scan(source, columns, columns, arrow::compute::literal(true));
-  return DataFrame(shared_from_this(), std::move(scan), arrow::Status::OK());
+  return DataFrame(shared_from_this(), std::move(op), std::move(scan),
+                   arrow::Status::OK());
 }
 
 arrow::Status Session::RegisterTable(std::string name,
                                      std::shared_ptr<arrow::Table> table) {
   if (!table) return arrow::Status::Invalid("RegisterTable: table is null");
+  if (spark_) return spark_->RegisterTable(name, *table);
   auto source = std::make_shared<catalog::MemoryTable>(
       table, "table " + name + " (" + std::to_string(table->num_rows()) + " rows)");
   return catalog_->Register(name, std::move(source));
@@ -168,6 +190,10 @@ arrow::Result<std::shared_ptr<TableSink>> Session::RegisterStreamingTable(
 arrow::Result<std::vector<std::shared_ptr<TableSink>>> Session::RegisterStreamingTable(
     std::string name, std::shared_ptr<arrow::Schema> schema, int capacity,
     int partitions) {
+  if (spark_) {
+    return arrow::Status::NotImplemented(
+        "streaming tables are not supported on a Spark session");
+  }
   if (!schema) return arrow::Status::Invalid("RegisterStreamingTable: schema is null");
   if (capacity < 1)
     return arrow::Status::Invalid("RegisterStreamingTable: capacity must be >= 1");
@@ -189,10 +215,15 @@ arrow::Result<std::vector<std::shared_ptr<TableSink>>> Session::RegisterStreamin
 }
 
 arrow::Status Session::DropTable(std::string_view name) {
+  if (spark_) return spark_->DropTable(std::string(name));
   return catalog_->Drop(std::string(name));
 }
 
-std::vector<std::string> Session::TableNames() const { return catalog_->Names(); }
+std::vector<std::string> Session::TableNames() const {
+  if (!spark_) return catalog_->Names();
+  auto names = spark_->TableNames();
+  return names.ok() ? std::move(*names) : std::vector<std::string>{};
+}
 
 arrow::Result<std::vector<std::string>> SplitStatements(std::string_view script) {
   return sql::Split(script);
@@ -202,10 +233,16 @@ arrow::Result<std::shared_ptr<Session>> Connect(std::string_view uri,
                                                 SessionOptions options) {
   InitializeRuntime();
   constexpr std::string_view kLocal = "local:";
+  constexpr std::string_view kSpark = "sc://";
+  if (uri.substr(0, kSpark.size()) == kSpark) {
+    ARROW_ASSIGN_OR_RAISE(auto spark, SparkBackend::Connect(uri));
+    return std::shared_ptr<Session>(new Session(std::move(options), std::move(spark)));
+  }
   if (uri.substr(0, kLocal.size()) != kLocal) {
     return arrow::Status::Invalid("cannot connect to '", uri,
-                                  "': the only engine is \"local:\" (optionally "
-                                  "\"local:/path/to/warehouse\")");
+                                  "': use \"local:\" (optionally "
+                                  "\"local:/path/to/warehouse\") for the embedded engine "
+                                  "or \"sc://host:port\" for a Spark Connect server");
   }
   std::string_view path = uri.substr(kLocal.size());
   if (!path.empty()) {
@@ -213,7 +250,7 @@ arrow::Result<std::shared_ptr<Session>> Connect(std::string_view uri,
   } else if (options.warehouse.empty()) {
     options.warehouse = "./warehouse";
   }
-  return std::shared_ptr<Session>(new Session(std::move(options)));
+  return std::shared_ptr<Session>(new Session(std::move(options), nullptr));
 }
 
 }  // namespace sluice

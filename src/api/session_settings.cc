@@ -55,6 +55,10 @@ int64_t Value(const std::map<std::string, std::string>& values, const char* name
 
 }  // namespace
 
+bool SessionSettings::IsSetting(const std::string& name) {
+  return Find(AsciiLower(name)) != nullptr;
+}
+
 arrow::Status SessionSettings::Set(const std::string& raw_name,
                                    const std::string& value) {
   const std::string name = AsciiLower(raw_name);

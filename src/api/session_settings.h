@@ -25,6 +25,9 @@ class SessionSettings {
   // Every setting with its value, by name.
   std::vector<std::pair<std::string, std::string>> ShowAll() const;
 
+  // Whether `name` is one of these settings (else a Spark session sends it to Spark).
+  static bool IsSetting(const std::string& name);
+
   // `options` with every unset field taken from these settings.
   ExecOptions Resolve(ExecOptions options) const;
 

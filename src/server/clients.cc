@@ -7,8 +7,8 @@
 
 namespace sluice::server {
 
-Clients::Clients(std::string warehouse, SessionOptions options, std::vector<Token> tokens)
-    : warehouse_(std::move(warehouse)),
+Clients::Clients(std::string engine, SessionOptions options, std::vector<Token> tokens)
+    : engine_(std::move(engine)),
       options_(std::move(options)),
       tokens_(std::move(tokens)) {}
 
@@ -30,7 +30,7 @@ arrow::Result<std::shared_ptr<Session>> Clients::SessionOf(const Client& client)
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = sessions_.find(client.name);
   if (it != sessions_.end()) return it->second;
-  ARROW_ASSIGN_OR_RAISE(auto session, Connect("local:" + warehouse_, options_));
+  ARROW_ASSIGN_OR_RAISE(auto session, Connect(engine_, options_));
   sessions_.emplace(client.name, session);
   return session;
 }

@@ -29,7 +29,9 @@ class Clients {
     std::string token;
     Client client;
   };
-  Clients(std::string warehouse, SessionOptions options, std::vector<Token> tokens);
+  // Sessions connect to `engine`: "local:<warehouse>" or a Spark Connect URI (then each
+  // client session is a Spark session of its own).
+  Clients(std::string engine, SessionOptions options, std::vector<Token> tokens);
 
   bool requires_token() const { return !tokens_.empty(); }
   // The client whose token `authorization` ("Bearer <token>") carries, compared in
@@ -39,7 +41,7 @@ class Clients {
   arrow::Result<std::shared_ptr<Session>> SessionOf(const Client& client);
 
  private:
-  std::string warehouse_;
+  std::string engine_;
   SessionOptions options_;
   std::vector<Token> tokens_;
   std::mutex mutex_;

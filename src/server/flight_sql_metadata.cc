@@ -147,8 +147,8 @@ arrow::Result<std::shared_ptr<arrow::Table>> TablesTable(
     arrow::BinaryBuilder schemas_builder;
     for (const auto& name : names) {
       ARROW_ASSIGN_OR_RAISE(auto frame, session->Table(name));
-      ARROW_ASSIGN_OR_RAISE(auto serialized,
-                            arrow::ipc::SerializeSchema(*frame.schema()));
+      ARROW_ASSIGN_OR_RAISE(auto schema, frame.ResultSchema());
+      ARROW_ASSIGN_OR_RAISE(auto serialized, arrow::ipc::SerializeSchema(*schema));
       ARROW_RETURN_NOT_OK(schemas_builder.Append(serialized->data(), serialized->size()));
     }
     ARROW_ASSIGN_OR_RAISE(auto column, schemas_builder.Finish());

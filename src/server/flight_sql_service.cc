@@ -173,14 +173,14 @@ void FlightSqlService::ExpireLocked() {
 
 arrow::Result<std::shared_ptr<arrow::Schema>> FlightSqlService::ResultSchema(
     Session* session, const std::string& sql, const std::vector<Param>& params) {
-  if (!Session::IsQuery(sql)) return ExecSchema();
+  if (!session->ReadsOnly(sql)) return ExecSchema();
   ARROW_ASSIGN_OR_RAISE(auto frame, session->Sql(sql, params));
-  return frame.schema();
+  return frame.ResultSchema();
 }
 
 arrow::Result<std::optional<ExecResult>> FlightSqlService::ExecuteIfUpdate(
     Session* session, const std::string& sql, const std::vector<Param>& params) {
-  if (Session::IsQuery(sql)) return std::nullopt;
+  if (session->ReadsOnly(sql)) return std::nullopt;
   ARROW_ASSIGN_OR_RAISE(auto result, session->Exec(sql, params));
   return result;
 }
@@ -343,7 +343,7 @@ arrow::Status FlightSqlService::DoPut(const fl::ServerCallContext& context,
   ARROW_ASSIGN_OR_RAISE(auto command, CommandOf(reader->descriptor()));
   ARROW_ASSIGN_OR_RAISE(auto caller, CallerOf(context));
   if (const auto* update = std::get_if<CommandStatementUpdate>(&command)) {
-    if (Session::IsQuery(update->query)) {
+    if (caller.session->ReadsOnly(update->query)) {
       return arrow::Status::Invalid(
           "a query is not an update: run it with GetFlightInfo");
     }

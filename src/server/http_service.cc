@@ -190,7 +190,7 @@ HttpService::HttpService(std::shared_ptr<Clients> clients,
                 arrow::Status::Invalid("no SQL given (sql parameter or body)"));
       return;
     }
-    if (!Session::IsQuery(sql)) {
+    if (!(*session)->ReadsOnly(sql)) {
       if (!json_body) {
         SendError(response, 405,
                   arrow::Status::Invalid("DDL and DML run only from a POST with a JSON "

@@ -98,7 +98,8 @@ bool QueryRunner::RunStatement(const std::string& sql) {
 
   std::atomic<int64_t> rows{0};
   arrow::Status status = [&]() -> arrow::Status {
-    if (!Session::IsQuery(sql)) {
+    // On Spark every statement is sent as Sql: a command runs once and shows its result.
+    if (session_->engine() == "local" && !Session::IsQuery(sql)) {
       ARROW_ASSIGN_OR_RAISE(auto result, session_->Exec(sql));
       if (format_ == output::OutputFormat::kTable) {
         const std::string line = result.message + "\n";

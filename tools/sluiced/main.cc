@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   app.add_option("--http", http_address,
                  "HTTP address HOST:PORT (default 127.0.0.1:8080; port 0: any)");
   app.add_option("--warehouse", warehouse, "Directory of durable tables");
+  std::string engine;
+  app.add_option("--engine", engine,
+                 "Run queries on a Spark Connect server (sc://host:port[/;params]) "
+                 "instead of the embedded engine; each client gets a Spark session");
   app.add_option(
       "--token", token,
       "Require 'Authorization: Bearer TOKEN' (default: $SLUICED_TOKEN, else none)");
@@ -137,7 +141,8 @@ int main(int argc, char** argv) {
   }
   if (!token.empty()) tokens.push_back({token, {"default", false}});
   if (!admin_token.empty()) tokens.push_back({admin_token, {"admin", true}});
-  auto clients = std::make_shared<sluice::server::Clients>(warehouse, session_options,
+  if (engine.empty()) engine = "local:" + warehouse;
+  auto clients = std::make_shared<sluice::server::Clients>(engine, session_options,
                                                            std::move(tokens));
   auto session = clients->SessionOf({"anonymous", false});  // checks the warehouse
   if (!session.ok()) {
@@ -189,9 +194,9 @@ int main(int argc, char** argv) {
   }
   std::thread http_thread([&http] { http.Serve(); });
 
-  std::printf("sluiced: Flight SQL on %s://%s:%d, HTTP on %s://%s:%d, warehouse %s\n",
+  std::printf("sluiced: Flight SQL on %s://%s:%d, HTTP on %s://%s:%d, engine %s\n",
               tls ? "grpc+tls" : "grpc", flight_host.c_str(), flight.port(),
-              tls ? "https" : "http", http_host.c_str(), http.port(), warehouse.c_str());
+              tls ? "https" : "http", http_host.c_str(), http.port(), engine.c_str());
   std::fflush(stdout);
   status = flight.SetShutdownOnSignals({SIGINT, SIGTERM});
   if (status.ok()) status = flight.Serve();  // until SIGINT or SIGTERM

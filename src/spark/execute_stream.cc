@@ -1,0 +1,270 @@
+#include "spark/execute_stream.h"
+
+#include <chrono>
+
+#include <grpcpp/grpcpp.h>
+
+#include "spark/arrow_batch_decoder.h"
+#include "spark/connect/base.grpc.pb.h"
+#include "spark/spark_client.h"
+
+namespace sluice::spark {
+
+namespace {
+
+namespace sc = ::spark::connect;
+
+// Responses received before their release is sent to the server in one call.
+constexpr int kReleaseEvery = 8;
+
+// A failure after which the operation may still be running on the server, so the stream
+// resumes it: the connection dropped, or another attachment took over the cursor.
+bool Resumable(const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) return true;
+  return status.error_code() == grpc::StatusCode::INTERNAL &&
+         status.error_message().find("INVALID_CURSOR.DISCONNECTED") != std::string::npos;
+}
+
+bool OperationNotFound(const grpc::Status& status) {
+  return status.error_message().find("OPERATION_NOT_FOUND") != std::string::npos;
+}
+
+}  // namespace
+
+ExecuteStream::ExecuteStream(std::shared_ptr<SparkClient> client,
+                             std::shared_ptr<sc::Relation> relation,
+                             ExecuteOptions options)
+    : client_(std::move(client)),
+      relation_(std::move(relation)),
+      options_(std::move(options)),
+      operation_id_(NewUuid()),
+      queue_(options_.max_buffered_batches) {}
+
+arrow::Result<std::shared_ptr<ExecuteStream>> ExecuteStream::Start(
+    std::shared_ptr<SparkClient> client, const sc::Relation& relation,
+    ExecuteOptions options) {
+  if (options.max_buffered_batches < 1) {
+    return arrow::Status::Invalid("max_buffered_batches must be at least 1");
+  }
+  std::shared_ptr<ExecuteStream> stream(new ExecuteStream(
+      std::move(client), std::make_shared<sc::Relation>(relation), std::move(options)));
+  stream->reader_ = std::thread([raw = stream.get()] { raw->Run(); });
+  std::unique_lock<std::mutex> lock(stream->mutex_);
+  while (!stream->schema_ && !stream->ended_) {
+    if (stream->options_.stop_token.IsStopRequested()) {
+      lock.unlock();
+      stream->Cancel(arrow::Status::Cancelled("the query was cancelled"));
+      ARROW_RETURN_NOT_OK(stream->Close());
+      return arrow::Status::Cancelled("the query was cancelled before its first batch");
+    }
+    stream->schema_known_.wait_for(lock, std::chrono::milliseconds(10));
+  }
+  if (!stream->schema_) {
+    arrow::Status status = stream->start_status_;
+    lock.unlock();
+    ARROW_UNUSED(stream->Close());
+    return status;
+  }
+  return stream;
+}
+
+ExecuteStream::~ExecuteStream() { ARROW_UNUSED(Close()); }
+
+std::shared_ptr<arrow::Schema> ExecuteStream::schema() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return schema_;
+}
+
+arrow::Status ExecuteStream::ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) {
+  auto next = queue_.Pop(options_.stop_token);
+  if (!next.ok()) {
+    if (options_.stop_token.IsStopRequested()) Cancel(next.status());
+    return next.status();
+  }
+  *batch = std::move(*next);
+  return arrow::Status::OK();
+}
+
+arrow::Status ExecuteStream::Close() {
+  if (!complete_.load()) Cancel(arrow::Status::Cancelled("the stream was closed"));
+  if (reader_.joinable()) reader_.join();
+  // Releases on their way use the client's channel: they end (each has a deadline)
+  // before the stream lets the client go.
+  std::unique_lock<std::mutex> lock(releases_->mutex);
+  releases_->done.wait(lock, [&] { return releases_->in_flight == 0; });
+  return arrow::Status::OK();
+}
+
+void ExecuteStream::Cancel(const arrow::Status& reason) {
+  if (complete_.load() || cancelled_.exchange(true)) return;
+  queue_.Cancel(reason);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (call_) call_->TryCancel();
+  }
+  // The Spark job goes on unless the operation is interrupted on the server.
+  ARROW_UNUSED(client_->Interrupt(operation_id_));
+}
+
+void ExecuteStream::End(const arrow::Status& status) {
+  if (status.ok()) {
+    queue_.Finish();
+  } else {
+    queue_.Fail(status);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  ended_ = true;
+  start_status_ = status;
+  schema_known_.notify_all();
+}
+
+void ExecuteStream::Run() {
+  bool reattach = false;
+  int retries = 0;
+  auto backoff = client_->options().initial_backoff;
+  while (!cancelled_.load()) {
+    grpc::Status status = ReadCall(reattach);
+    if (complete_.load()) {
+      // A result without a single batch still has a schema: Spark's analysis gives it.
+      arrow::Status schema_status;
+      if (!schema()) {
+        auto analyzed = client_->Schema(*relation_);
+        schema_status = analyzed.ok() ? SetSchema(*analyzed) : analyzed.status();
+      }
+      Release(nullptr);
+      End(schema_status);
+      return;
+    }
+    if (cancelled_.load()) break;
+    if (status.ok() || Resumable(status)) {
+      // The server closed the stream before the end (it does so periodically), or the
+      // connection dropped: resume after the last response received.
+      if (!status.ok()) {
+        if (++retries > client_->options().max_retries) {
+          End(client_->ToStatus(status, "reading the query's result"));
+          return;
+        }
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, client_->options().max_backoff);
+      }
+      reattach = true;
+      reattaches_++;
+      continue;
+    }
+    if (reattach && OperationNotFound(status) && last_response_id_.empty()) {
+      reattach = false;  // the server never received the first request
+      continue;
+    }
+    End(client_->ToStatus(status, "running the query"));
+    return;
+  }
+  End(arrow::Status::Cancelled("the query was cancelled"));
+}
+
+grpc::Status ExecuteStream::ReadCall(bool reattach) {
+  auto context = client_->NewContext(/*deadline=*/false);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cancelled_.load()) return grpc::Status::CANCELLED;
+    call_ = context.get();
+  }
+  std::unique_ptr<grpc::ClientReader<sc::ExecutePlanResponse>> reader;
+  if (reattach) {
+    sc::ReattachExecuteRequest request;
+    client_->FillHeader(&request);
+    request.set_operation_id(operation_id_);
+    if (!last_response_id_.empty()) request.set_last_response_id(last_response_id_);
+    reader = client_->stub()->ReattachExecute(context.get(), request);
+  } else {
+    sc::ExecutePlanRequest request;
+    client_->FillHeader(&request);
+    request.set_operation_id(operation_id_);
+    *request.mutable_plan()->mutable_root() = *relation_;
+    request.add_request_options()->mutable_reattach_options()->set_reattachable(true);
+    reader = client_->stub()->ExecutePlan(context.get(), request);
+  }
+  sc::ExecutePlanResponse response;
+  arrow::Status handled;
+  while (handled.ok() && reader->Read(&response)) handled = Handle(&response);
+  if (!handled.ok()) context->TryCancel();
+  grpc::Status status = reader->Finish();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    call_ = nullptr;
+  }
+  if (!handled.ok() && !cancelled_.load()) {
+    // A response the client could not use (a decoding error, a changed server session).
+    End(handled);
+    cancelled_.store(true);
+    ARROW_UNUSED(client_->Interrupt(operation_id_));
+  }
+  return status;
+}
+
+arrow::Status ExecuteStream::Handle(sc::ExecutePlanResponse* response) {
+  responses_++;
+  ARROW_RETURN_NOT_OK(client_->ObserveServerSession(response->server_side_session_id()));
+  if (response->has_arrow_batch()) {
+    std::unique_ptr<std::string> data(response->mutable_arrow_batch()->release_data());
+    ARROW_ASSIGN_OR_RAISE(auto decoded, DecodeArrowBatch(std::move(data)));
+    if (!schema()) ARROW_RETURN_NOT_OK(SetSchema(decoded.schema));
+    for (auto& batch : decoded.batches) {
+      if (batch->num_rows() == 0) continue;
+      ARROW_RETURN_NOT_OK(queue_.Push(std::move(batch)));
+    }
+  } else if (response->has_result_complete()) {
+    complete_.store(true);
+  }
+  if (!response->response_id().empty()) {
+    last_response_id_ = response->response_id();
+    if (++unreleased_ >= kReleaseEvery) Release(&last_response_id_);
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status ExecuteStream::SetSchema(std::shared_ptr<arrow::Schema> schema) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  schema_ = std::move(schema);
+  schema_known_.notify_all();
+  return arrow::Status::OK();
+}
+
+void ExecuteStream::Release(const std::string* until) {
+  unreleased_ = 0;
+  // Releases are cumulative: while one is on its way, a newer one can wait for the next
+  // batch of responses. The final release-all always goes.
+  {
+    std::lock_guard<std::mutex> lock(releases_->mutex);
+    if (until && releases_->partial_in_flight) return;
+    releases_->in_flight++;
+    if (until) releases_->partial_in_flight = true;
+  }
+  struct Call {
+    grpc::ClientContext* context;
+    std::unique_ptr<grpc::ClientContext> owned_context;
+    sc::ReleaseExecuteRequest request;
+    sc::ReleaseExecuteResponse response;
+  };
+  auto call = std::make_shared<Call>();
+  call->owned_context = client_->NewContext(/*deadline=*/true);
+  call->context = call->owned_context.get();
+  client_->FillHeader(&call->request);
+  call->request.set_operation_id(operation_id_);
+  if (until) {
+    call->request.mutable_release_until()->set_response_id(*until);
+  } else {
+    call->request.mutable_release_all();
+  }
+  // Best effort, off the reading thread: what is not released is freed when the
+  // operation ends anyway. The callback touches only what it owns; Close waits for it.
+  client_->stub()->async()->ReleaseExecute(
+      call->context, &call->request, &call->response,
+      [call, releases = releases_, partial = until != nullptr](grpc::Status) {
+        std::lock_guard<std::mutex> lock(releases->mutex);
+        if (partial) releases->partial_in_flight = false;
+        releases->in_flight--;
+        releases->done.notify_all();
+      });
+}
+
+}  // namespace sluice::spark
