@@ -54,7 +54,7 @@ int DeltaSource::MaxPartitions() const {
   return std::max<int>(1, static_cast<int>(snapshot_->files().size()));
 }
 
-arrow::Result<arrow::acero::Declaration> DeltaSource::MakeScan(
+arrow::Result<ScanStream> DeltaSource::MakeScan(
     const ScanRequest& request) const {
   const auto& all = snapshot_->files();
   const size_t n = all.size();

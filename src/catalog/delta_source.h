@@ -22,7 +22,7 @@ class DeltaSource : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<arrow::acero::Declaration> MakeScan(
+  arrow::Result<ScanStream> MakeScan(
       const ScanRequest& request) const override;
 
   const std::shared_ptr<const delta::Snapshot>& snapshot() const { return snapshot_; }

@@ -1,6 +1,5 @@
 #include "catalog/file_batch_generator.h"
 
-#include <arrow/acero/options.h>
 #include <arrow/dataset/api.h>
 #include <parquet/properties.h>
 
@@ -77,15 +76,12 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
 
 }  // namespace
 
-arrow::acero::Declaration MakeFileSource(std::vector<FileToScan> files,
-                                         std::shared_ptr<arrow::Schema> output,
-                                         const ScanRequest& request) {
+ScanStream MakeFileSource(std::vector<FileToScan> files,
+                          std::shared_ptr<arrow::Schema> output,
+                          const ScanRequest& request) {
   auto generator =
       std::make_shared<FileBatchGenerator>(std::move(files), output, request);
-  return arrow::acero::Declaration("source",
-                                   arrow::acero::SourceNodeOptions(
-                                       output, [generator] { return generator->Next(); },
-                                       arrow::compute::Ordering::Implicit()));
+  return ScanStream{std::move(output), {[generator] { return generator->Next(); }}};
 }
 
 arrow::Result<std::shared_ptr<arrow::dataset::ScanOptions>> MakeFileScanOptions(

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <arrow/acero/exec_plan.h>
 #include <arrow/type_fwd.h>
 
 #include "catalog/table_source.h"
@@ -31,9 +30,9 @@ struct FileToScan {
 // A source reading `files` one after another, each through its format's async batch
 // reader (which reads ahead a bounded number of batches), producing the columns of
 // `output` (by name; a column neither stored nor constant is NULL). Errors name the file.
-arrow::acero::Declaration MakeFileSource(std::vector<FileToScan> files,
-                                         std::shared_ptr<arrow::Schema> output,
-                                         const ScanRequest& request);
+ScanStream MakeFileSource(std::vector<FileToScan> files,
+                          std::shared_ptr<arrow::Schema> output,
+                          const ScanRequest& request);
 
 // Scan options for reading `columns` (those of `file_schema` that are stored) with
 // `filter` (bound here) pruning row groups by their statistics.

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include <arrow/acero/options.h>
 #include <arrow/dataset/api.h>
 #include <arrow/filesystem/localfs.h>
 
@@ -105,7 +104,7 @@ std::string FileTable::Describe() const {
 
 int FileTable::MaxPartitions() const { return static_cast<int>(paths_.size()); }
 
-arrow::Result<arrow::acero::Declaration> FileTable::MakeScan(
+arrow::Result<ScanStream> FileTable::MakeScan(
     const ScanRequest& request) const {
   const size_t n = paths_.size();
   const size_t begin = n * request.partition / request.num_partitions;

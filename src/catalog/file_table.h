@@ -30,7 +30,7 @@ class FileTable : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<arrow::acero::Declaration> MakeScan(
+  arrow::Result<ScanStream> MakeScan(
       const ScanRequest& request) const override;
 
   const std::vector<std::string>& paths() const { return paths_; }

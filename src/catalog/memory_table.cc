@@ -1,8 +1,12 @@
 #include "catalog/memory_table.h"
 
+#include <atomic>
+
+#include <arrow/table.h>
+#include <arrow/util/future.h>
+
 #include <algorithm>
 
-#include <arrow/acero/options.h>
 #include <arrow/table.h>
 
 namespace sluice::catalog {
@@ -23,7 +27,7 @@ int MemoryTable::MaxPartitions() const {
   return static_cast<int>(std::min<int64_t>(parts, 1024));
 }
 
-arrow::Result<arrow::acero::Declaration> MemoryTable::MakeScan(
+arrow::Result<ScanStream> MemoryTable::MakeScan(
     const ScanRequest& request) const {
   std::vector<int> indices;
   for (const auto& name : request.columns) {
@@ -38,8 +42,23 @@ arrow::Result<arrow::acero::Declaration> MemoryTable::MakeScan(
   const int64_t end = rows * (request.partition + 1) / request.num_partitions;
   auto slice = projected->Slice(begin, end - begin);
   if (request.rows_scanned) *request.rows_scanned += slice->num_rows();
-  return arrow::acero::Declaration(
-      "table_source", arrow::acero::TableSourceNodeOptions(slice, kSourceBatchRows));
+  arrow::TableBatchReader reader(*slice);
+  reader.set_chunksize(kSourceBatchRows);
+  auto batches = std::make_shared<std::vector<arrow::compute::ExecBatch>>();
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
+    if (!batch) break;
+    batches->emplace_back(*batch);
+  }
+  auto next = std::make_shared<std::atomic<size_t>>(0);
+  BatchGenerator generator = [batches, next]() {
+    const size_t i = (*next)++;
+    using Batch = std::optional<arrow::compute::ExecBatch>;
+    return arrow::Future<Batch>::MakeFinished(i < batches->size() ? Batch((*batches)[i])
+                                                                  : Batch());
+  };
+  return ScanStream{slice->schema(), {std::move(generator)}};
 }
 
 }  // namespace sluice::catalog

@@ -14,7 +14,7 @@ class MemoryTable : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<arrow::acero::Declaration> MakeScan(
+  arrow::Result<ScanStream> MakeScan(
       const ScanRequest& request) const override;
 
  private:

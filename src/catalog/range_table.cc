@@ -2,7 +2,6 @@
 
 #include <mutex>
 
-#include <arrow/acero/options.h>
 #include <arrow/array/data.h>
 #include <arrow/buffer.h>
 #include <arrow/compute/exec.h>
@@ -17,12 +16,14 @@ namespace {
 // Generates the values [first, first + count * step) in batches, on demand.
 class RangeGenerator {
  public:
-  RangeGenerator(int64_t first, int64_t count, int64_t step,
+  // Each batch carries the values `columns` times (zero times: only the row count).
+  RangeGenerator(int64_t first, int64_t count, int64_t step, size_t columns,
                  std::shared_ptr<std::atomic<int64_t>> rows_scanned,
                  std::shared_ptr<CancellationSignal> cancellation)
       : next_(first),
         remaining_(count),
         step_(step),
+        columns_(columns),
         rows_scanned_(std::move(rows_scanned)),
         cancellation_(std::move(cancellation)) {}
 
@@ -44,7 +45,8 @@ class RangeGenerator {
     if (rows_scanned_) *rows_scanned_ += n;
     auto data = arrow::ArrayData::Make(arrow::int64(), n, {nullptr, std::move(buffer)},
                                        /*null_count=*/0);
-    return arrow::compute::ExecBatch({arrow::Datum(data)}, n);
+    return arrow::compute::ExecBatch(std::vector<arrow::Datum>(columns_, arrow::Datum(data)),
+                                     n);
   }
 
  private:
@@ -52,6 +54,7 @@ class RangeGenerator {
   int64_t next_;
   int64_t remaining_;
   const int64_t step_;
+  const size_t columns_;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned_;
   std::shared_ptr<CancellationSignal> cancellation_;
 };
@@ -90,39 +93,29 @@ int RangeTable::MaxPartitions() const {
   return static_cast<int>(std::clamp<int64_t>(length_ / kSourceBatchRows, 1, 1024));
 }
 
-arrow::Result<arrow::acero::Declaration> RangeTable::MakeScan(
-    const ScanRequest& request) const {
+arrow::Result<ScanStream> RangeTable::MakeScan(const ScanRequest& request) const {
+  // range() has one column; a scan that needs none (count(*)) still needs the row count.
+  arrow::FieldVector fields;
+  for (const auto& name : request.columns) {
+    if (name != "id") return arrow::Status::KeyError("range() has no column '", name, "'");
+    fields.push_back(schema()->field(0));
+  }
   const int64_t begin = static_cast<int64_t>(static_cast<__int128>(length_) *
                                              request.partition / request.num_partitions);
   const int64_t end = static_cast<int64_t>(
       static_cast<__int128>(length_) * (request.partition + 1) / request.num_partitions);
-  auto generator =
-      std::make_shared<RangeGenerator>(start_ + begin * step_, end - begin, step_,
-                                       request.rows_scanned, request.cancellation);
+  auto generator = std::make_shared<RangeGenerator>(
+      start_ + begin * step_, end - begin, step_, request.columns.size(),
+      request.rows_scanned, request.cancellation);
   // Each batch is made by a task on the executor that also runs the plan's operators.
   // It is FIFO, so making the next batch waits behind processing the previous ones:
   // generation cannot run ahead of the plan and pile batches up in memory.
   arrow::internal::Executor* executor =
       request.executor ? request.executor : arrow::internal::GetCpuThreadPool();
-  arrow::acero::SourceNodeOptions options(
-      schema(),
-      [generator, executor] {
-        return arrow::DeferNotOk(
-            executor->Submit([generator] { return generator->Next(); }));
-      },
-      arrow::compute::Ordering::Implicit());
-  arrow::acero::Declaration source("source", std::move(options));
-  if (request.columns.size() == 1) return source;
-  // range() has one column; a scan that needs none (count(*)) still needs the row count.
-  std::vector<arrow::compute::Expression> exprs;
-  for (const auto& name : request.columns) {
-    if (name != "id")
-      return arrow::Status::KeyError("range() has no column '", name, "'");
-    exprs.push_back(arrow::compute::field_ref("id"));
-  }
-  return arrow::acero::Declaration::Sequence(
-      {std::move(source),
-       {"project", arrow::acero::ProjectNodeOptions(std::move(exprs), request.columns)}});
+  BatchGenerator batches = [generator, executor] {
+    return arrow::DeferNotOk(executor->Submit([generator] { return generator->Next(); }));
+  };
+  return ScanStream{arrow::schema(std::move(fields)), {std::move(batches)}};
 }
 
 }  // namespace sluice::catalog

@@ -17,7 +17,7 @@ class RangeTable : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<arrow::acero::Declaration> MakeScan(
+  arrow::Result<ScanStream> MakeScan(
       const ScanRequest& request) const override;
 
   // Number of values in the range.

@@ -1,6 +1,5 @@
 #include "catalog/streaming_table.h"
 
-#include <arrow/acero/options.h>
 #include <arrow/compute/exec.h>
 #include <arrow/record_batch.h>
 #include <arrow/type.h>
@@ -38,7 +37,7 @@ arrow::Status StreamingTable::CheckScannable() const {
   return arrow::Status::OK();
 }
 
-arrow::Result<arrow::acero::Declaration> StreamingTable::MakeScan(
+arrow::Result<ScanStream> StreamingTable::MakeScan(
     const ScanRequest& request) const {
   const int n = static_cast<int>(partitions_.size());
   const int begin = n * request.partition / request.num_partitions;
@@ -66,26 +65,25 @@ arrow::Result<arrow::acero::Declaration> StreamingTable::MakeScan(
       }
     });
   }
-  std::vector<arrow::acero::Declaration::Input> sources;
-  for (int i = begin; i < end; ++i) {
-    ARROW_ASSIGN_OR_RAISE(auto source, MakePartitionSource(i, request));
-    sources.emplace_back(std::move(source));
-  }
-  if (sources.size() == 1) return std::get<arrow::acero::Declaration>(sources[0]);
-  return arrow::acero::Declaration("union", std::move(sources),
-                                   arrow::acero::ExecNodeOptions{});
-}
-
-arrow::Result<arrow::acero::Declaration> StreamingTable::MakePartitionSource(
-    int partition, const ScanRequest& request) const {
-  std::vector<int> indices;
+  ScanStream scan;
   arrow::FieldVector fields;
   for (const auto& column : request.columns) {
-    const int index = schema_->GetFieldIndex(column);
-    if (index < 0) return arrow::Status::KeyError("no column '", column, "' in ", name_);
-    indices.push_back(index);
-    fields.push_back(schema_->field(index));
+    auto field = schema_->GetFieldByName(column);
+    if (!field) return arrow::Status::KeyError("no column '", column, "' in ", name_);
+    fields.push_back(std::move(field));
   }
+  scan.schema = arrow::schema(std::move(fields));
+  for (int i = begin; i < end; ++i) {
+    ARROW_ASSIGN_OR_RAISE(auto generator, MakePartitionSource(i, request));
+    scan.generators.push_back(std::move(generator));
+  }
+  return scan;
+}
+
+arrow::Result<BatchGenerator> StreamingTable::MakePartitionSource(
+    int partition, const ScanRequest& request) const {
+  std::vector<int> indices;
+  for (const auto& column : request.columns) indices.push_back(schema_->GetFieldIndex(column));
   auto self = std::static_pointer_cast<const StreamingTable>(shared_from_this());
   auto queue = partitions_[partition].queue;
   arrow::internal::Executor* executor =
@@ -94,7 +92,7 @@ arrow::Result<arrow::acero::Declaration> StreamingTable::MakePartitionSource(
   using Batch = std::optional<arrow::compute::ExecBatch>;
   // Waiting for a producer holds no thread: the next batch is a future that the
   // producer's write completes; the query's work continues on the query's executor.
-  auto generator = [self, partition, queue, executor, indices, rows_scanned]() {
+  return [self, partition, queue, executor, indices, rows_scanned]() {
     return executor->Transfer(queue->PopAsync())
         .Then(
             [self, partition, indices,
@@ -115,10 +113,6 @@ arrow::Result<arrow::acero::Declaration> StreamingTable::MakePartitionSource(
               return status;
             });
   };
-  return arrow::acero::Declaration(
-      "source", arrow::acero::SourceNodeOptions(arrow::schema(std::move(fields)),
-                                                std::move(generator),
-                                                arrow::compute::Ordering::Implicit()));
 }
 
 void StreamingTable::ScanDone(int partition) const {

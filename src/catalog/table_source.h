@@ -5,9 +5,12 @@
 #include <string>
 #include <vector>
 
-#include <arrow/acero/exec_plan.h>
+#include <optional>
+
+#include <arrow/compute/exec.h>
 #include <arrow/compute/expression.h>
 #include <arrow/type_fwd.h>
+#include <arrow/util/async_generator_fwd.h>
 #include <arrow/util/type_fwd.h>
 
 #include "common/cancellation.h"
@@ -33,6 +36,19 @@ struct ScanRequest {
   arrow::internal::Executor* executor = nullptr;
 };
 
+// Batches of a scan, produced on demand; std::nullopt ends the stream.
+using BatchGenerator = arrow::AsyncGenerator<std::optional<arrow::compute::ExecBatch>>;
+
+// One part of a table, ready to read: batches of the requested columns. An engine wraps
+// it in its own source operator; nothing here is specific to one engine.
+struct ScanStream {
+  // The requested columns, in the requested order.
+  std::shared_ptr<arrow::Schema> schema;
+  // One generator: the part in its natural order. Several: independent producers (the
+  // partitions of a streaming table), read concurrently, no order between them.
+  std::vector<BatchGenerator> generators;
+};
+
 // A table the engine can scan: a registered Arrow table, range(), a set of files. Sources
 // are immutable and shared by every query that reads them; MakeScan may be called from
 // any thread.
@@ -53,9 +69,8 @@ class TableSource {
   // (a streaming table) says why not. Checked when a query names the table.
   virtual arrow::Status CheckScannable() const { return arrow::Status::OK(); }
 
-  // An Acero declaration producing `request.columns` of one part, with implicit ordering.
-  virtual arrow::Result<arrow::acero::Declaration> MakeScan(
-      const ScanRequest& request) const = 0;
+  // The batches of `request.columns` of one part.
+  virtual arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const = 0;
 };
 
 // Rows per batch produced by Sluice's own sources.

@@ -25,12 +25,23 @@ arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
   request.rows_scanned = ctx.rows_scanned;
   request.cancellation = ctx.cancellation;
   request.executor = ctx.executor;
-  ARROW_ASSIGN_OR_RAISE(auto scan, node->source()->MakeScan(request));
+  ARROW_ASSIGN_OR_RAISE(auto stream, node->source()->MakeScan(request));
+  // Each generator becomes a source node; independent producers are merged by a union.
+  std::vector<Declaration::Input> sources;
+  for (auto& generator : stream.generators) {
+    sources.emplace_back(Declaration(
+        "source", arrow::acero::SourceNodeOptions(stream.schema, std::move(generator),
+                                                  arrow::compute::Ordering::Implicit())));
+  }
+  Declaration scan =
+      sources.size() == 1
+          ? std::get<Declaration>(std::move(sources[0]))
+          : Declaration("union", std::move(sources), arrow::acero::ExecNodeOptions{});
   // Sources speak their own column names; the plan uses unique internal names.
   std::vector<arrow::compute::Expression> exprs;
   std::vector<std::string> names;
   for (size_t i = 0; i < request.columns.size(); ++i) {
-    exprs.push_back(arrow::compute::field_ref(request.columns[i]));
+    exprs.push_back(arrow::compute::field_ref(static_cast<int>(i)));
     names.push_back(node->schema()->field(i)->name());
   }
   return Declaration::Sequence(
