@@ -139,24 +139,26 @@ def write_report(args, results):
         "growth over that span. Sluice: `bench/spark_client_bench.cc` (Session::Sql, "
         "Stream, count rows). First batch: when the first rows reached the caller.", "",
         "| result | client | rows/s | seconds | first batch (s) | client CPU (s) | "
-        "memory growth (MB) | vs Sluice |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "memory growth (MB) | time / Sluice's | CPU / Sluice's |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    sluice_seconds = {}
+    sluice_seconds, sluice_cpu = {}, {}
     for name, client, runs in results:
         seconds = median(runs, "total_s")
+        cpu = median(runs, "cpu_s")
         if client == "sluice":
-            sluice_seconds[name] = seconds
+            sluice_seconds[name], sluice_cpu[name] = seconds, cpu
         rows = runs[0].get("rows")
         fmt = lambda v, f: "n/a" if v is None else f.format(v)  # noqa: E731
         growth = median(runs, "growth_bytes")
-        ratio = (f"{seconds / sluice_seconds[name]:.1f}x slower" if seconds and client != "sluice"
-                 else "")
+        ratio = f"{seconds / sluice_seconds[name]:.2f}" if seconds and client != "sluice" else ""
+        cpu_ratio = f"{cpu / sluice_cpu[name]:.1f}" if cpu and client != "sluice" else ""
         lines.append(
             f"| {name} | {client} | {fmt(rows / seconds / 1e6 if rows and seconds else None, '{:.1f}M')} | "
             f"{fmt(seconds, '{:.2f}')} | {fmt(median(runs, 'first_batch_s'), '{:.2f}')} | "
             f"{fmt(median(runs, 'cpu_s'), '{:.2f}')} | "
-            f"{fmt(growth / 2**20 if growth is not None else None, '{:.0f}')} | {ratio} |")
+            f"{fmt(growth / 2**20 if growth is not None else None, '{:.0f}')} | {ratio} | "
+            f"{cpu_ratio} |")
     lines += ["", "Seed 000's reference: 20M rows in 72 s through its Go client's row stream."]
     path = os.path.join(HERE, "results", "spark_client.md")
     with open(path, "w") as out:

@@ -11,6 +11,7 @@
 #include "spark/relation_builder.h"
 #include "spark/spark_client.h"
 #include "spark/spark_types.h"
+#include "spark/table_upload.h"
 
 namespace sluice {
 
@@ -93,7 +94,7 @@ arrow::Status SparkBackend::RegisterTable(const std::string& name,
   view->set_name(name);
   view->set_is_global(false);
   view->set_replace(false);
-  ARROW_ASSIGN_OR_RAISE(*view->mutable_input(), spark::LocalRelation(table));
+  ARROW_ASSIGN_OR_RAISE(*view->mutable_input(), spark::UploadTable(client_.get(), table));
   return client_->Run(command).status();
 }
 

@@ -7,6 +7,7 @@
 
 #include "sluice/session.h"
 #include "spark/connection_string.h"
+#include "spark/table_upload.h"
 #include "spark_test_env.h"
 
 #include <unistd.h>
@@ -68,6 +69,12 @@ TEST(SparkConnectionString, ParsesEveryPart) {
     EXPECT_TRUE(error.status().IsInvalid()) << bad;
     EXPECT_NE(error.status().message().find(bad), std::string::npos) << error.status();
   }
+}
+
+TEST(SparkUpload, Crc32IsTheIeeeChecksum) {
+  const std::string check = "123456789";
+  EXPECT_EQ(spark::Crc32(reinterpret_cast<const uint8_t*>(check.data()), 9), 0xCBF43926u);
+  EXPECT_EQ(spark::Crc32(nullptr, 0), 0u);
 }
 
 TEST(SparkSession, UnreachableServerIsAnErrorNamingIt) {
@@ -160,6 +167,32 @@ TEST(SparkSession, RegisteredTablesAreUploadedAndJoined) {
   EXPECT_FALSE(session->Table("numbers")->Collect().ok());
   if (SparkServer::Get().is_sail()) return;  // Sail drops a missing view silently
   EXPECT_TRUE(session->DropTable("numbers").IsKeyError());
+}
+
+TEST(SparkSession, LargeTablesAreUploadedInChunks) {
+  if (SparkServer::Get().is_sail()) GTEST_SKIP() << "Sail does not implement AddArtifacts";
+  auto session = Open();
+  // 3M rows of BIGINT and a string: about 60 MB of Arrow IPC, sent as several artifacts.
+  constexpr int64_t kRows = 3000000;
+  arrow::Int64Builder ids;
+  arrow::StringBuilder names;
+  for (int64_t i = 0; i < kRows; ++i) {
+    ASSERT_TRUE(ids.Append(i).ok());
+    ASSERT_TRUE(names.Append("name-" + std::to_string(i % 1000)).ok());
+  }
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("x", arrow::int64()),
+                                                 arrow::field("s", arrow::utf8())}),
+                                  arrow::ArrayVector{*ids.Finish(), *names.Finish()});
+  auto registered = session->RegisterTable("big", table);
+  ASSERT_TRUE(registered.ok()) << registered;
+  auto frame = session->Sql(
+      "SELECT count(*) AS n, sum(x) AS total, count(DISTINCT s) AS names FROM big");
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  auto result = frame->Collect();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(Ints(**result, 0), std::vector<int64_t>{kRows});
+  EXPECT_EQ(Ints(**result, 1), std::vector<int64_t>{kRows * (kRows - 1) / 2});
+  EXPECT_EQ(Ints(**result, 2), std::vector<int64_t>{1000});
 }
 
 TEST(SparkSession, ErrorsCarrySparkClassStateAndPosition) {
