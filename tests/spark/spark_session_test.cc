@@ -170,7 +170,8 @@ TEST(SparkSession, RegisteredTablesAreUploadedAndJoined) {
 }
 
 TEST(SparkSession, LargeTablesAreUploadedInChunks) {
-  if (SparkServer::Get().is_sail()) GTEST_SKIP() << "Sail does not implement AddArtifacts";
+  if (SparkServer::Get().is_sail())
+    GTEST_SKIP() << "Sail does not implement AddArtifacts";
   auto session = Open();
   // 3M rows of BIGINT and a string: about 60 MB of Arrow IPC, sent as several artifacts.
   constexpr int64_t kRows = 3000000;
