@@ -25,6 +25,11 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ConnectionString& connection) {
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   args.SetUserAgentPrefix(connection.user_agent);
+  // Reconnect about as often as calls are retried, so a server that comes up is found
+  // soon (gRPC's own default backs off to minutes).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   auto credentials = connection.use_ssl
                          ? grpc::SslCredentials(grpc::SslCredentialsOptions())
                          : grpc::InsecureChannelCredentials();

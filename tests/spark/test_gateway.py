@@ -4,8 +4,10 @@ client that goes away interrupts its Spark operation."""
 import importlib.util
 import json
 import pathlib
+import socket
 import subprocess
 import tempfile
+import time
 
 import adbc_driver_flightsql.dbapi as flight_sql
 import pyarrow as pa
@@ -44,6 +46,30 @@ def test_cli_connects_to_spark(spark):
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1
     assert "UNRESOLVED_COLUMN" in bad.stderr and "42703" in bad.stderr
+
+
+def test_the_cli_waits_for_a_server_that_is_still_starting(tmp_path):
+    # The client retries UNAVAILABLE with backoff: a server that comes up 1.5 s after the
+    # client starts still answers its query. Sail starts in a fraction of a second.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cli = subprocess.Popen([SLUICE, "--connect", f"sc://127.0.0.1:{port}", "--format", "csv",
+                            "-c", "SELECT 41 + 1 AS x"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    assert cli.poll() is None, "the client gave up at once"
+    sail = pathlib.Path(__file__).parents[2] / ".venv-sail" / "bin" / "sail"
+    server = subprocess.Popen([str(sail), "spark", "server", "--port", str(port), "-C",
+                               str(tmp_path)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        out, err = cli.communicate(timeout=60)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert cli.returncode == 0, err
+    assert out.splitlines() == ['"x"', "42"]
 
 
 def test_pyarrow_flight_and_adbc_query_spark(gateway):
