@@ -223,49 +223,36 @@ arrow::Result<CommandResult> SparkClient::Run(const sc::Command& command) {
   return result;
 }
 
-arrow::Status SparkClient::SetConf(const std::string& key, const std::string& value) {
-  sc::ConfigRequest request;
+arrow::Result<sc::ConfigResponse> SparkClient::Config(sc::ConfigRequest request,
+                                                      const std::string& what) {
   FillHeader(&request);
-  auto* pair = request.mutable_operation()->mutable_set()->add_pairs();
-  pair->set_key(key);
-  pair->set_value(value);
   sc::ConfigResponse response;
   grpc::Status status = WithRetries([&] {
     auto context = NewContext(/*deadline=*/true);
     return stub_->Config(context.get(), request, &response);
   });
-  if (!status.ok()) return ToStatus(status, "setting " + key);
-  return ObserveServerSession(response.server_side_session_id());
+  if (!status.ok()) return ToStatus(status, what);
+  ARROW_RETURN_NOT_OK(ObserveServerSession(response.server_side_session_id()));
+  return response;
+}
+
+arrow::Status SparkClient::SetConf(const std::string& key, const std::string& value) {
+  sc::ConfigRequest request;
+  auto* pair = request.mutable_operation()->mutable_set()->add_pairs();
+  pair->set_key(key);
+  pair->set_value(value);
+  return Config(std::move(request), "setting " + key).status();
 }
 
 arrow::Result<std::string> SparkClient::GetConf(const std::string& key) {
   sc::ConfigRequest request;
-  FillHeader(&request);
   request.mutable_operation()->mutable_get()->add_keys(key);
-  sc::ConfigResponse response;
-  grpc::Status status = WithRetries([&] {
-    auto context = NewContext(/*deadline=*/true);
-    return stub_->Config(context.get(), request, &response);
-  });
-  if (!status.ok()) return ToStatus(status, "reading setting " + key);
-  ARROW_RETURN_NOT_OK(ObserveServerSession(response.server_side_session_id()));
+  ARROW_ASSIGN_OR_RAISE(auto response,
+                        Config(std::move(request), "reading setting " + key));
   if (response.pairs_size() != 1 || !response.pairs(0).has_value()) {
     return arrow::Status::KeyError("Spark has no value for setting ", key);
   }
   return response.pairs(0).value();
-}
-
-arrow::Status SparkClient::UnsetConf(const std::string& key) {
-  sc::ConfigRequest request;
-  FillHeader(&request);
-  request.mutable_operation()->mutable_unset()->add_keys(key);
-  sc::ConfigResponse response;
-  grpc::Status status = WithRetries([&] {
-    auto context = NewContext(/*deadline=*/true);
-    return stub_->Config(context.get(), request, &response);
-  });
-  if (!status.ok()) return ToStatus(status, "resetting " + key);
-  return arrow::Status::OK();
 }
 
 arrow::Status SparkClient::Interrupt(const std::string& operation_id) {

@@ -49,7 +49,6 @@ class SparkClient : public std::enable_shared_from_this<SparkClient> {
   // Session configuration (the Config RPC).
   arrow::Status SetConf(const std::string& key, const std::string& value);
   arrow::Result<std::string> GetConf(const std::string& key);
-  arrow::Status UnsetConf(const std::string& key);
 
   // Asks the server to stop operation `operation_id`. Returns once the server has
   // answered; an operation that already ended is not an error.
@@ -85,6 +84,8 @@ class SparkClient : public std::enable_shared_from_this<SparkClient> {
 
  private:
   SparkClient(ConnectionString connection, ClientOptions options);
+  arrow::Result<::spark::connect::ConfigResponse> Config(
+      ::spark::connect::ConfigRequest request, const std::string& what);
 
   ConnectionString connection_;
   ClientOptions options_;
