@@ -25,6 +25,28 @@ bool Resumable(const grpc::Status& status) {
          status.error_message().find("INVALID_CURSOR.DISCONNECTED") != std::string::npos;
 }
 
+// Retries of a call that fails without progress, with exponential backoff.
+class RetryBudget {
+ public:
+  explicit RetryBudget(const ClientOptions& options) : options_(options) { Reset(); }
+  void Reset() {
+    left_ = options_.max_retries;
+    delay_ = options_.initial_backoff;
+  }
+  // Waits before the next try; false when no tries are left.
+  bool Wait() {
+    if (left_-- <= 0) return false;
+    std::this_thread::sleep_for(delay_);
+    delay_ = std::min(delay_ * 2, options_.max_backoff);
+    return true;
+  }
+
+ private:
+  const ClientOptions& options_;
+  int left_ = 0;
+  std::chrono::milliseconds delay_{0};
+};
+
 bool OperationNotFound(const grpc::Status& status) {
   return status.error_message().find("OPERATION_NOT_FOUND") != std::string::npos;
 }
@@ -101,6 +123,7 @@ void ExecuteStream::Cancel(const arrow::Status& reason) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (call_) call_->TryCancel();
+    if (ended_) return;  // the operation failed on its own: nothing runs
   }
   // The Spark job goes on unless the operation is interrupted on the server.
   ARROW_UNUSED(client_->Interrupt(operation_id_));
@@ -120,45 +143,39 @@ void ExecuteStream::End(const arrow::Status& status) {
 
 void ExecuteStream::Run() {
   bool reattach = false;
-  int retries = 0;
-  auto backoff = client_->options().initial_backoff;
+  RetryBudget retries(client_->options());
   while (!cancelled_.load()) {
+    const int64_t received = responses_.load();
     grpc::Status status = ReadCall(reattach);
-    if (complete_.load()) {
-      // A result without a single batch still has a schema: Spark's analysis gives it.
-      arrow::Status schema_status;
-      if (!schema()) {
-        auto analyzed = client_->Schema(*relation_);
-        schema_status = analyzed.ok() ? SetSchema(*analyzed) : analyzed.status();
-      }
-      Release(nullptr);
-      End(schema_status);
-      return;
-    }
+    if (complete_.load()) return Complete();
     if (cancelled_.load()) break;
+    if (responses_.load() > received) retries.Reset();  // the call made progress
     if (status.ok() || Resumable(status)) {
       // The server closed the stream before the end (it does so periodically), or the
       // connection dropped: resume after the last response received.
-      if (!status.ok()) {
-        if (++retries > client_->options().max_retries) {
-          End(client_->ToStatus(status, "reading the query's result"));
-          return;
-        }
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, client_->options().max_backoff);
+      if (!status.ok() && !retries.Wait()) {
+        return End(client_->ToStatus(status, "reading the query's result"));
       }
       reattach = true;
       reattaches_++;
-      continue;
+    } else if (reattach && OperationNotFound(status) && last_response_id_.empty()) {
+      reattach = false;  // the server never received the first request: send it again
+    } else {
+      return End(client_->ToStatus(status, "running the query"));
     }
-    if (reattach && OperationNotFound(status) && last_response_id_.empty()) {
-      reattach = false;  // the server never received the first request
-      continue;
-    }
-    End(client_->ToStatus(status, "running the query"));
-    return;
   }
   End(arrow::Status::Cancelled("the query was cancelled"));
+}
+
+void ExecuteStream::Complete() {
+  // A result without a single batch still has a schema: Spark's analysis gives it.
+  arrow::Status status;
+  if (!schema()) {
+    auto analyzed = client_->Schema(*relation_);
+    status = analyzed.ok() ? SetSchema(*analyzed) : analyzed.status();
+  }
+  Release(nullptr);
+  End(status);
 }
 
 grpc::Status ExecuteStream::ReadCall(bool reattach) {

@@ -71,6 +71,8 @@ class ExecuteStream : public arrow::RecordBatchReader {
   // The reading thread: ExecutePlan, then ReattachExecute until ResultComplete, an error
   // or cancellation.
   void Run();
+  // After ResultComplete: the schema if no batch gave it, release, end of stream.
+  void Complete();
   // One gRPC call: reads its responses until it ends. Returns the call's status.
   grpc::Status ReadCall(bool reattach);
   arrow::Status Handle(::spark::connect::ExecutePlanResponse* response);
