@@ -112,9 +112,15 @@ def main():
             uri = f"sc://127.0.0.1:{port.read().strip()}"
         rows_out = []
         for name, sql in QUERIES.items():
-            for client in CLIENTS:
-                runs = [measure(args.build, client, uri, sql) for _ in range(args.runs)]
-                rows_out.append((name, client, runs))
+            # The server's JIT warms up on the query first; then the clients take turns,
+            # run by run, so none is favoured by what ran before it.
+            for _ in range(2):
+                measure(args.build, "sluice", uri, sql)
+            runs = {client: [] for client in CLIENTS}
+            for _ in range(args.runs):
+                for client in CLIENTS:
+                    runs[client].append(measure(args.build, client, uri, sql))
+            rows_out += [(name, client, runs[client]) for client in CLIENTS]
             ttfr = statistics.median(first_row_seconds(uri, sql) for _ in range(args.runs))
             rows_out.append((name, "pyspark toLocalIterator (first row)",
                              [{"first_batch_s": ttfr}]))
@@ -132,7 +138,8 @@ def write_report(args, results):
         "# Spark Connect clients", "",
         f"Date: {datetime.date.today()}. Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.system()} {platform.release()}; Spark 4.2.0 (local[2], 2 GB driver) on "
-        f"the same machine. Medians of {args.runs} runs, each a fresh client process.", "",
+        f"the same machine. Medians of {args.runs} runs, each a fresh client process; each "
+        "query ran twice first to warm the server up, then the clients took turns.", "",
         f"Command: `.venv/bin/python bench/spark_client.py --build build --runs {args.runs}`", "",
         "Time and rows/s run from before connecting to the last row; CPU is the client "
         "process's own (user + system) over the same span; memory is the client's peak RSS "
