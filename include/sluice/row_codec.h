@@ -4,6 +4,9 @@
 // (see rows.h for the mapping). Column by column: each member is filled by one tight
 // loop over its column, so decoding costs little more than reading the arrays.
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -252,9 +255,13 @@ struct BaseOf<std::optional<V>> {
   using type = V;
 };
 
+// The struct's name as written in C++ ("app::Trade"), for messages.
 template <typename T>
 std::string RowName() {
-  return typeid(T).name();
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(typeid(T).name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(typeid(T).name());
 }
 
 // Fills `member` of the rows in `range` from `array`; a NULL into a non-optional member

@@ -51,7 +51,8 @@ TEST(SparkTyped, StructsComeOutOfSparkQueries) {
   EXPECT_TRUE(IsNoRows(none.status())) << none.status();
   auto mismatched = Query<spark_typed::Mismatched>(*session, kTrades).Collect();
   ASSERT_FALSE(mismatched.ok());
-  EXPECT_NE(mismatched.status().message().find("missing"), std::string::npos)
+  EXPECT_NE(mismatched.status().message().find("\"missing\" for spark_typed::Mismatched"),
+            std::string::npos)
       << mismatched.status();
 
   auto stream =
