@@ -90,6 +90,18 @@ arrow::Status LowerJoin(const FrameOp& op, sc::Relation left, sc::Relation right
   return arrow::Status::OK();
 }
 
+// Rows in memory, inline in the plan as Arrow IPC.
+arrow::Result<sc::Relation> LocalRelation(const arrow::Table& table) {
+  ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
+  ARROW_ASSIGN_OR_RAISE(auto writer, arrow::ipc::MakeStreamWriter(sink, table.schema()));
+  ARROW_RETURN_NOT_OK(writer->WriteTable(table));
+  ARROW_RETURN_NOT_OK(writer->Close());
+  ARROW_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
+  sc::Relation out;
+  out.mutable_local_relation()->set_data(buffer->data(), buffer->size());
+  return out;
+}
+
 arrow::Status Lower(const FrameOp& op, sc::Relation* out);
 
 arrow::Status LowerTransformation(const FrameOp& op, sc::Relation input,
@@ -159,17 +171,6 @@ arrow::Status Lower(const FrameOp& op, sc::Relation* out) {
 arrow::Result<sc::Relation> ToRelation(const FrameOp& op) {
   sc::Relation out;
   ARROW_RETURN_NOT_OK(Lower(op, &out));
-  return out;
-}
-
-arrow::Result<sc::Relation> LocalRelation(const arrow::Table& table) {
-  ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
-  ARROW_ASSIGN_OR_RAISE(auto writer, arrow::ipc::MakeStreamWriter(sink, table.schema()));
-  ARROW_RETURN_NOT_OK(writer->WriteTable(table));
-  ARROW_RETURN_NOT_OK(writer->Close());
-  ARROW_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
-  sc::Relation out;
-  out.mutable_local_relation()->set_data(buffer->data(), buffer->size());
   return out;
 }
 

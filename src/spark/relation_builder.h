@@ -3,7 +3,6 @@
 #include <memory>
 
 #include <arrow/result.h>
-#include <arrow/type_fwd.h>
 
 #include "plan/frame_op.h"
 
@@ -18,8 +17,5 @@ namespace sluice::spark {
 // transformation its relation (Project, Filter, Aggregate, Sort, Offset/Limit, Join)
 // with the user's expressions sent as expression strings, parsed by Spark.
 arrow::Result<::spark::connect::Relation> ToRelation(const plan::FrameOp& op);
-
-// A relation holding `table`'s rows (a LocalRelation of Arrow IPC data).
-arrow::Result<::spark::connect::Relation> LocalRelation(const arrow::Table& table);
 
 }  // namespace sluice::spark
