@@ -71,6 +71,7 @@ arrow::Result<std::shared_ptr<ExecuteStream>> ExecuteStream::Start(
   std::shared_ptr<ExecuteStream> stream(new ExecuteStream(
       std::move(client), std::make_shared<sc::Relation>(relation), std::move(options)));
   stream->reader_ = std::thread([raw = stream.get()] { raw->Run(); });
+  stream->releaser_ = std::thread([raw = stream.get()] { raw->Releaser(); });
   std::unique_lock<std::mutex> lock(stream->mutex_);
   while (!stream->schema_ && !stream->ended_) {
     if (stream->options_.stop_token.IsStopRequested()) {
@@ -110,10 +111,13 @@ arrow::Status ExecuteStream::ReadNext(std::shared_ptr<arrow::RecordBatch>* batch
 arrow::Status ExecuteStream::Close() {
   if (!complete_.load()) Cancel(arrow::Status::Cancelled("the stream was closed"));
   if (reader_.joinable()) reader_.join();
-  // Releases on their way use the client's channel: they end (each has a deadline)
-  // before the stream lets the client go.
-  std::unique_lock<std::mutex> lock(releases_->mutex);
-  releases_->done.wait(lock, [&] { return releases_->in_flight == 0; });
+  // The releases asked for are sent (each has a deadline) before the thread ends.
+  {
+    std::lock_guard<std::mutex> lock(release_mutex_);
+    releaser_stop_ = true;
+    release_wanted_.notify_all();
+  }
+  if (releaser_.joinable()) releaser_.join();
   return arrow::Status::OK();
 }
 
@@ -248,40 +252,38 @@ arrow::Status ExecuteStream::SetSchema(std::shared_ptr<arrow::Schema> schema) {
 
 void ExecuteStream::Release(const std::string* until) {
   unreleased_ = 0;
-  // Releases are cumulative: while one is on its way, a newer one can wait for the next
-  // batch of responses. The final release-all always goes.
-  {
-    std::lock_guard<std::mutex> lock(releases_->mutex);
-    if (until && releases_->partial_in_flight) return;
-    releases_->in_flight++;
-    if (until) releases_->partial_in_flight = true;
-  }
-  struct Call {
-    grpc::ClientContext* context;
-    std::unique_ptr<grpc::ClientContext> owned_context;
-    sc::ReleaseExecuteRequest request;
-    sc::ReleaseExecuteResponse response;
-  };
-  auto call = std::make_shared<Call>();
-  call->owned_context = client_->NewContext(/*deadline=*/true);
-  call->context = call->owned_context.get();
-  client_->FillHeader(&call->request);
-  call->request.set_operation_id(operation_id_);
+  std::lock_guard<std::mutex> lock(release_mutex_);
   if (until) {
-    call->request.mutable_release_until()->set_response_id(*until);
+    release_until_ = *until;
   } else {
-    call->request.mutable_release_all();
+    release_all_ = true;
   }
-  // Best effort, off the reading thread: what is not released is freed when the
-  // operation ends anyway. The callback touches only what it owns; Close waits for it.
-  client_->stub()->async()->ReleaseExecute(
-      call->context, &call->request, &call->response,
-      [call, releases = releases_, partial = until != nullptr](grpc::Status) {
-        std::lock_guard<std::mutex> lock(releases->mutex);
-        if (partial) releases->partial_in_flight = false;
-        releases->in_flight--;
-        releases->done.notify_all();
-      });
+  release_wanted_.notify_all();
+}
+
+void ExecuteStream::Releaser() {
+  std::unique_lock<std::mutex> lock(release_mutex_);
+  while (true) {
+    release_wanted_.wait(
+        lock, [&] { return releaser_stop_ || release_all_ || !release_until_.empty(); });
+    if (release_until_.empty() && !release_all_) return;  // asked to stop, nothing left
+    sc::ReleaseExecuteRequest request;
+    client_->FillHeader(&request);
+    request.set_operation_id(operation_id_);
+    if (release_all_) {
+      request.mutable_release_all();
+      release_all_ = false;
+    } else {
+      request.mutable_release_until()->set_response_id(release_until_);
+    }
+    release_until_.clear();
+    lock.unlock();
+    sc::ReleaseExecuteResponse response;
+    auto context = client_->NewContext(/*deadline=*/true);
+    // Best effort: what is not released is freed when the operation ends anyway.
+    ARROW_UNUSED(client_->stub()->ReleaseExecute(context.get(), request, &response));
+    lock.lock();
+  }
 }
 
 }  // namespace sluice::spark

@@ -77,8 +77,12 @@ class ExecuteStream : public arrow::RecordBatchReader {
   grpc::Status ReadCall(bool reattach);
   arrow::Status Handle(::spark::connect::ExecutePlanResponse* response);
   arrow::Status SetSchema(std::shared_ptr<arrow::Schema> schema);
-  // Lets the server drop the responses up to `until` (all of them if null).
+  // Asks the releasing thread to let the server drop the responses up to `until` (all
+  // of them if null). Releases are cumulative, so a newer request replaces a pending one.
   void Release(const std::string* until);
+  // The releasing thread: sends ReleaseExecute calls so that reading never waits for
+  // them.
+  void Releaser();
   void Cancel(const arrow::Status& reason);
   // Ends the stream with `status` (OK: finished) and wakes Start.
   void End(const arrow::Status& status);
@@ -100,14 +104,13 @@ class ExecuteStream : public arrow::RecordBatchReader {
   std::atomic<bool> complete_{false};
   std::atomic<int> reattaches_{0};
   std::atomic<int64_t> responses_{0};
-  // ReleaseExecute calls on their way, shared with their callbacks.
-  struct Releases {
-    std::mutex mutex;
-    std::condition_variable done;
-    int in_flight = 0;
-    bool partial_in_flight = false;
-  };
-  std::shared_ptr<Releases> releases_ = std::make_shared<Releases>();
+  // Requests for the releasing thread, guarded by release_mutex_.
+  std::mutex release_mutex_;
+  std::condition_variable release_wanted_;
+  std::string release_until_;  // the newest response id to release; empty: none
+  bool release_all_ = false;
+  bool releaser_stop_ = false;
+  std::thread releaser_;
   // Touched by the reading thread only.
   std::string last_response_id_;
   int unreleased_ = 0;
