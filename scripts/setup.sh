@@ -40,6 +40,15 @@ if [ ! -f "$stamp" ] || ! cmp -s deps/python-sail.txt "$stamp"; then
   cp deps/python-sail.txt "$stamp"
 fi
 
+# DuckDB's TPC-H generator, in a virtualenv of its own (see deps/python-tpch.txt).
+stamp=.venv-tpch/.deps-installed
+if [ ! -f "$stamp" ] || ! cmp -s deps/python-tpch.txt "$stamp"; then
+  echo "setup: installing the TPC-H generator from deps/python-tpch.txt into .venv-tpch"
+  [ -x .venv-tpch/bin/python ] || "$python" -m venv .venv-tpch
+  .venv-tpch/bin/pip install -q --disable-pip-version-check -r deps/python-tpch.txt
+  cp deps/python-tpch.txt "$stamp"
+fi
+
 # The Delta Lake jars for the Spark tests, resolved once by Spark's own resolver into
 # .spark-ivy (the test server then starts without downloading).
 stamp=.spark-ivy/.deps-resolved

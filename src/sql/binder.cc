@@ -38,13 +38,19 @@ std::optional<int64_t> IntegerConstant(const Json& expr, std::string_view sql) {
 
 // 64-bit integers would wrap around in Arrow's sum and mean: sum() adds them up exactly
 // as DECIMAL(38, 0) and its result is checked back into BIGINT (see
-// NarrowAggregateResult), avg() and the deviations are computed in DOUBLE.
+// NarrowAggregateResult), avg() and the deviations are computed in DOUBLE, as they are
+// for DECIMAL (DuckDB's choice; Arrow's mean of a DECIMAL keeps the input's scale).
 arrow::Result<BoundExpr> WidenAggregateInput(const std::string& name, BoundExpr arg,
-                                             ExpressionBinder* binder, int location) {
+                                             ExpressionBinder* binder, int location,
+                                             bool* widened) {
   const auto id = arg.type->id();
-  if (id != arrow::Type::INT64 && id != arrow::Type::UINT64) return arg;
-  if (name == "sum")
+  const bool wide_integer = id == arrow::Type::INT64 || id == arrow::Type::UINT64;
+  if (!wide_integer && !arrow::is_decimal(id)) return arg;
+  if (name == "sum") {
+    if (!wide_integer) return arg;
+    *widened = true;
     return binder->Cast(std::move(arg), arrow::decimal128(38, 0), location);
+  }
   if (name == "avg" || name == "mean" || name.rfind("stddev", 0) == 0 ||
       name.rfind("var", 0) == 0) {
     // Beyond 2^53 a DOUBLE rounds; that is the precision avg() promises.
@@ -57,12 +63,9 @@ arrow::Result<BoundExpr> WidenAggregateInput(const std::string& name, BoundExpr 
 
 // A widened integer sum back in BIGINT: a total that does not fit is an error, as in
 // PostgreSQL's integer arithmetic, never a wrapped value.
-arrow::Result<BoundExpr> NarrowAggregateResult(BoundExpr result, ExpressionBinder* binder,
-                                               int location) {
-  const auto* decimal = dynamic_cast<const arrow::Decimal128Type*>(result.type.get());
-  if (decimal == nullptr || decimal->precision() != 38 || decimal->scale() != 0) {
-    return result;
-  }
+arrow::Result<BoundExpr> NarrowAggregateResult(BoundExpr result, bool widened,
+                                               ExpressionBinder* binder, int location) {
+  if (!widened) return result;
   ARROW_RETURN_NOT_OK(RegisterCheckedBigint());
   return binder->Call(kCheckedBigint, {std::move(result)}, nullptr, "sum", location);
 }
@@ -283,6 +286,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     std::optional<BoundExpr> arg;
     std::string input_name, output_name;
     std::shared_ptr<arrow::DataType> type;
+    bool widened = false;  // a BIGINT sum computed as DECIMAL(38, 0)
   };
   std::vector<AggInfo> aggs;
   // Inside HAVING, the select list and ORDER BY, aggregate calls and grouped expressions
@@ -316,7 +320,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
           }
           ARROW_ASSIGN_OR_RAISE(auto arg, input_binder.Bind(args[0]));
           ARROW_ASSIGN_OR_RAISE(
-              arg, WidenAggregateInput(name, std::move(arg), &input_binder, location));
+              arg, WidenAggregateInput(name, std::move(arg), &input_binder, location,
+                                       &info.widened));
           info.arg = std::move(arg);
           info.function = name == "avg"           ? "mean"
                           : name == "stddev_samp" ? "stddev"
@@ -346,15 +351,15 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
               (!info.arg || existing.arg->expr == info.arg->expr)) {
             return NarrowAggregateResult(
                 BoundExpr{cp::field_ref(existing.output_name), existing.type},
-                &input_binder, location);
+                existing.widened, &input_binder, location);
           }
         }
         info.input_name = info.arg ? NewName("agg_input") : "";
         info.output_name = NewName(name);
         aggs.push_back(info);
         return NarrowAggregateResult(
-            BoundExpr{cp::field_ref(info.output_name), info.type}, &input_binder,
-            location);
+            BoundExpr{cp::field_ref(info.output_name), info.type}, info.widened,
+            &input_binder, location);
       }
     }
     if (ContainsAggregate(node) || kind == "A_Const" || kind == "ParamRef")

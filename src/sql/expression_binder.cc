@@ -1,10 +1,14 @@
 #include "sql/expression_binder.h"
 
+#include <algorithm>
+
 #include <arrow/compute/api.h>
 #include <arrow/scalar.h>
 #include <arrow/type.h>
+#include <arrow/util/decimal.h>
 
 #include "common/sql_error.h"
+#include "sql/decimal_rules.h"
 
 namespace sluice::sql {
 
@@ -48,6 +52,12 @@ std::string SqlTypeName(const arrow::DataType& type) {
       return "VARCHAR";
     case arrow::Type::DATE32:
       return "DATE";
+    case arrow::Type::DECIMAL128:
+    case arrow::Type::DECIMAL256: {
+      const auto& decimal = static_cast<const arrow::DecimalType&>(type);
+      return "DECIMAL(" + std::to_string(decimal.precision()) + "," +
+             std::to_string(decimal.scale()) + ")";
+    }
     default:
       return type.ToString();
   }
@@ -179,19 +189,33 @@ arrow::Result<BoundExpr> ExpressionBinder::Call(
     }
     // Mixed integers and floats compute in DOUBLE, made explicit: left implicit, Arrow
     // narrows a float literal such as 1.5 to FLOAT and computes BIGINT * FLOAT in FLOAT.
-    bool any_float = false, all_numeric = true, mixed = false;
+    bool any_float = false, any_decimal = false, all_numeric = true, mixed = false;
     for (const auto& arg : args) {
       any_float |= arrow::is_floating(arg.type->id());
-      all_numeric &=
-          arrow::is_integer(arg.type->id()) || arrow::is_floating(arg.type->id());
+      any_decimal |= arrow::is_decimal(arg.type->id());
+      all_numeric &= arrow::is_integer(arg.type->id()) ||
+                     arrow::is_floating(arg.type->id()) ||
+                     arrow::is_decimal(arg.type->id());
       mixed |= !arg.type->Equals(*args.front().type);
     }
-    if (any_float && all_numeric && mixed) {
+    const bool to_double = (all_numeric && mixed && any_float) ||
+                           (any_decimal && function == "divide_checked");
+    if (to_double) {
       for (auto& arg : args) {
         ARROW_ASSIGN_OR_RAISE(arg, Cast(std::move(arg), arrow::float64(), location));
       }
+    } else if (any_decimal && all_numeric) {
+      return DecimalCall(function, std::move(args), std::move(options), display,
+                         location);
     }
   }
+  return Dispatch(function, std::move(args), std::move(options), display, location);
+}
+
+arrow::Result<BoundExpr> ExpressionBinder::Dispatch(
+    const std::string& function, std::vector<BoundExpr> args,
+    std::shared_ptr<cp::FunctionOptions> options, std::string_view display,
+    int location) {
   // Type the call by binding it over stand-in columns of the argument types: Arrow's own
   // dispatch (with its implicit casts) decides the result type or rejects the types.
   arrow::FieldVector fields;
@@ -213,6 +237,115 @@ arrow::Result<BoundExpr> ExpressionBinder::Call(
   }
   return BoundExpr{cp::call(function, std::move(exprs), std::move(options)),
                    bound->type()->GetSharedPtr()};
+}
+
+namespace {
+
+// An integer constant as a DECIMAL scalar of its own digits (Arrow's cast would ask for
+// the digits of the integer type: 10 for any INTEGER).
+std::optional<BoundExpr> IntegerAsDecimal(const BoundExpr& arg,
+                                          const std::shared_ptr<arrow::DataType>& type) {
+  const arrow::Datum* constant = arg.expr.literal();
+  if (!constant || !arrow::is_integer(arg.type->id()) || !constant->scalar()->is_valid)
+    return std::nullopt;
+  auto as_int = constant->scalar()->CastTo(arrow::int64());
+  if (!as_int.ok()) return std::nullopt;
+  const int64_t value = static_cast<const arrow::Int64Scalar&>(**as_int).value;
+  const int32_t scale = static_cast<const arrow::DecimalType&>(*type).scale();
+  if (type->id() == arrow::Type::DECIMAL256) {
+    return Literal(std::make_shared<arrow::Decimal256Scalar>(
+        arrow::Decimal256(value).IncreaseScaleBy(scale), type));
+  }
+  return Literal(std::make_shared<arrow::Decimal128Scalar>(
+      arrow::Decimal128(value).IncreaseScaleBy(scale), type));
+}
+
+}  // namespace
+
+arrow::Result<BoundExpr> ExpressionBinder::ToDecimal(
+    BoundExpr arg, const std::shared_ptr<arrow::DataType>& type, int location) {
+  if (auto constant = IntegerAsDecimal(arg, type)) return *constant;
+  const arrow::Datum* literal = arg.expr.literal();
+  if (literal && !literal->scalar()->is_valid)
+    return Literal(arrow::MakeNullScalar(type));
+  return Cast(std::move(arg), type, location);
+}
+
+arrow::Status ExpressionBinder::UnifyDecimals(std::vector<BoundExpr>* values,
+                                              int location) {
+  bool any_decimal = false, any_float = false;
+  for (const auto& value : *values) {
+    const auto id = value.type->id();
+    if (!arrow::is_integer(id) && !arrow::is_floating(id) && !arrow::is_decimal(id))
+      return arrow::Status::OK();
+    any_decimal |= arrow::is_decimal(id);
+    any_float |= arrow::is_floating(id);
+  }
+  if (!any_decimal) return arrow::Status::OK();
+  std::shared_ptr<arrow::DataType> type = arrow::float64();
+  if (!any_float) {
+    std::optional<DecimalSpec> common;
+    for (const auto& value : *values) {
+      const arrow::Datum* constant = value.expr.literal();
+      auto spec = *AsDecimal(*value.type, constant ? constant->scalar().get() : nullptr);
+      common = common ? CommonDecimal(*common, spec) : spec;
+    }
+    type = arrow::decimal128(common->precision, common->scale);
+  }
+  for (auto& value : *values) {
+    ARROW_ASSIGN_OR_RAISE(value, any_float ? Cast(std::move(value), type, location)
+                                           : ToDecimal(std::move(value), type, location));
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Result<BoundExpr> ExpressionBinder::DecimalCall(
+    const std::string& function, std::vector<BoundExpr> args,
+    std::shared_ptr<cp::FunctionOptions> options, std::string_view display,
+    int location) {
+  std::vector<DecimalSpec> specs;
+  for (const auto& arg : args) {
+    const arrow::Datum* constant = arg.expr.literal();
+    specs.push_back(*AsDecimal(*arg.type, constant ? constant->scalar().get() : nullptr));
+  }
+  const bool add = function == "add_checked" || function == "subtract_checked";
+  const bool multiply = function == "multiply_checked";
+  if (!add && !multiply) {
+    // Comparisons and the like: every argument in one type that holds them all.
+    DecimalSpec common = specs.front();
+    for (const auto& spec : specs) common = CommonDecimal(common, spec);
+    for (auto& arg : args) {
+      ARROW_ASSIGN_OR_RAISE(
+          arg, ToDecimal(std::move(arg),
+                         arrow::decimal128(common.precision, common.scale), location));
+    }
+    return Dispatch(function, std::move(args), std::move(options), display, location);
+  }
+  if (args.size() != 2) return SqlInvalid(sql_, location, "arithmetic takes two values");
+  const DecimalSpec exact =
+      add ? AddResult(specs[0], specs[1]) : MultiplyResult(specs[0], specs[1]);
+  const DecimalSpec result = Bounded(exact);
+  // Arrow's kernels compute exactly the unbounded type; beyond 38 digits they compute in
+  // 256 bits and the result is rounded and checked back into 128.
+  const bool wide = exact.precision > kMaxDecimalPrecision;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto type = wide ? arrow::decimal256(specs[i].precision, specs[i].scale)
+                     : arrow::decimal128(specs[i].precision, specs[i].scale);
+    ARROW_ASSIGN_OR_RAISE(args[i], ToDecimal(std::move(args[i]), type, location));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto value, Dispatch(function, std::move(args),
+                                             std::move(options), display, location));
+  if (!wide) return value;
+  if (result.scale < exact.scale) {
+    ARROW_ASSIGN_OR_RAISE(value,
+                          Call("round", {std::move(value)},
+                               std::make_shared<cp::RoundOptions>(
+                                   result.scale, cp::RoundMode::HALF_TOWARDS_INFINITY),
+                               display, location));
+  }
+  auto narrow = arrow::decimal128(result.precision, result.scale);
+  return BoundExpr{
+      cp::call("cast", {std::move(value.expr)}, cp::CastOptions::Safe(narrow)), narrow};
 }
 
 arrow::Result<BoundExpr> ExpressionBinder::Cast(
@@ -346,6 +479,17 @@ arrow::Result<BoundExpr> ExpressionBinder::BindConst(const Json& body) {
       char* end = nullptr;
       const long long value = std::strtoll(text.c_str(), &end, 10);
       if (errno == 0 && *end == '\0') return Literal(arrow::MakeScalar<int64_t>(value));
+    }
+    // 0.05 is an exact DECIMAL(2, 2), as in PostgreSQL and DuckDB; 5e-2 is a DOUBLE.
+    if (text.find_first_of("eE") == std::string::npos) {
+      arrow::Decimal128 value;
+      int32_t precision = 0, scale = 0;
+      if (arrow::Decimal128::FromString(text, &value, &precision, &scale).ok() &&
+          precision <= kMaxDecimalPrecision && scale >= 0) {
+        precision = std::max(precision, scale);
+        return Literal(std::make_shared<arrow::Decimal128Scalar>(
+            value, arrow::decimal128(std::max(precision, 1), scale)));
+      }
     }
     return Literal(arrow::MakeScalar(std::strtod(text.c_str(), nullptr)));
   }
@@ -630,6 +774,7 @@ arrow::Result<BoundExpr> ExpressionBinder::BindCase(const Json& body) {
       ARROW_ASSIGN_OR_RAISE(value, Cast(std::move(value), result_type, location));
     }
   }
+  ARROW_RETURN_NOT_OK(UnifyDecimals(&values, location));
   ARROW_ASSIGN_OR_RAISE(auto condition_struct,
                         Call("make_struct", conditions,
                              std::make_shared<cp::MakeStructOptions>(

@@ -54,6 +54,23 @@ class ExpressionBinder {
   std::string_view sql() const { return sql_; }
 
  private:
+  // Types the call with Arrow's dispatch; arguments as they are.
+  arrow::Result<BoundExpr> Dispatch(
+      const std::string& function, std::vector<BoundExpr> args,
+      std::shared_ptr<arrow::compute::FunctionOptions> options, std::string_view display,
+      int location);
+  // An integer or decimal value as `type`.
+  arrow::Result<BoundExpr> ToDecimal(BoundExpr arg,
+                                     const std::shared_ptr<arrow::DataType>& type,
+                                     int location);
+  // Numbers of which one is a DECIMAL in one type: a DECIMAL holding them all, or DOUBLE
+  // when one is floating point. Leaves other mixes alone.
+  arrow::Status UnifyDecimals(std::vector<BoundExpr>* values, int location);
+  // A Call whose numeric arguments include a DECIMAL (decimal_rules.h).
+  arrow::Result<BoundExpr> DecimalCall(
+      const std::string& function, std::vector<BoundExpr> args,
+      std::shared_ptr<arrow::compute::FunctionOptions> options, std::string_view display,
+      int location);
   arrow::Result<BoundExpr> BindColumnRef(const Json& body);
   arrow::Result<BoundExpr> BindConst(const Json& body);
   arrow::Result<BoundExpr> BindAExpr(const Json& body);

@@ -12,6 +12,7 @@
 #include "common/sql_error.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
+#include "sql/decimal_rules.h"
 
 namespace sluice::sql {
 
@@ -292,6 +293,24 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
                   "table function " + name + "() does not exist");
 }
 
+namespace {
+
+// A VALUES constant in its column's type. Integers reach a DECIMAL through DECIMAL(19,
+// 0): Arrow casts an integer type only to a DECIMAL with room for the type's every value.
+arrow::Result<std::shared_ptr<arrow::Scalar>> CastConstant(
+    const std::shared_ptr<arrow::Scalar>& value,
+    const std::shared_ptr<arrow::DataType>& type) {
+  if (value->type->Equals(*type)) return value;
+  arrow::Datum datum(value);
+  if (arrow::is_integer(value->type->id()) && arrow::is_decimal(type->id())) {
+    ARROW_ASSIGN_OR_RAISE(datum, cp::Cast(datum, arrow::decimal128(19, 0)));
+  }
+  ARROW_ASSIGN_OR_RAISE(datum, cp::Cast(datum, type));
+  return datum.scalar();
+}
+
+}  // namespace
+
 arrow::Result<Binder::Relation> Binder::BindValues(const Json& lists, int location) {
   ExpressionBinder constants(sql_, nullptr, params_);
   std::vector<std::vector<std::shared_ptr<arrow::Scalar>>> rows;
@@ -323,12 +342,20 @@ arrow::Result<Binder::Relation> Binder::BindValues(const Json& lists, int locati
     for (const auto& row : rows) {
       const auto& t = row[c]->type;
       if (t->id() == arrow::Type::NA) continue;
+      const auto exact_t = AsDecimal(*t, row[c].get());
+      const auto exact_type = AsDecimal(*type, nullptr);
       if (type->id() == arrow::Type::NA ||
           (arrow::is_integer(type->id()) && arrow::is_integer(t->id()))) {
         type = arrow::is_integer(t->id()) ? arrow::int64() : t;
-      } else if (arrow::is_floating(t->id()) && arrow::is_integer(type->id())) {
+      } else if ((arrow::is_decimal(t->id()) || arrow::is_decimal(type->id())) &&
+                 exact_t && exact_type) {
+        const DecimalSpec common = CommonDecimal(*exact_type, *exact_t);
+        type = arrow::decimal128(common.precision, common.scale);
+      } else if (arrow::is_floating(t->id()) &&
+                 (arrow::is_integer(type->id()) || arrow::is_decimal(type->id()))) {
         type = arrow::float64();
-      } else if (arrow::is_integer(t->id()) && arrow::is_floating(type->id())) {
+      } else if ((arrow::is_integer(t->id()) || arrow::is_decimal(t->id())) &&
+                 arrow::is_floating(type->id())) {
       } else if (!t->Equals(*type)) {
         return SqlError(arrow::StatusCode::TypeError, sql_, location,
                         "type error: VALUES column " + std::to_string(c + 1) + " mixes " +
@@ -344,7 +371,7 @@ arrow::Result<Binder::Relation> Binder::BindValues(const Json& lists, int locati
       ARROW_RETURN_NOT_OK(
           arrow::MakeBuilder(arrow::default_memory_pool(), type, &builder));
       for (const auto& row : rows) {
-        ARROW_ASSIGN_OR_RAISE(auto value, row[c]->CastTo(type));
+        ARROW_ASSIGN_OR_RAISE(auto value, CastConstant(row[c], type));
         ARROW_RETURN_NOT_OK(builder->AppendScalar(*value));
       }
       ARROW_ASSIGN_OR_RAISE(array, builder->Finish());

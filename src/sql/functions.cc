@@ -1,5 +1,7 @@
 // Scalar SQL functions by name, mapped onto Arrow compute functions with PostgreSQL
 // argument conventions (1-based string positions, 'unit' strings for date parts).
+#include <algorithm>
+
 #include <arrow/compute/api.h>
 #include <arrow/scalar.h>
 #include <arrow/type.h>
@@ -97,6 +99,19 @@ arrow::Status CheckArity(const ExpressionBinder& binder, const std::string& name
 
 }  // namespace
 
+// A DECIMAL rounded to `digits` places shown with that scale, as PostgreSQL does:
+// ceil(1.2) is 2, round(3.14159, 2) is 3.14.
+arrow::Result<BoundExpr> ToScale(ExpressionBinder* binder, BoundExpr rounded,
+                                 int64_t digits, int location) {
+  if (!arrow::is_decimal(rounded.type->id())) return rounded;
+  const auto& decimal = static_cast<const arrow::DecimalType&>(*rounded.type);
+  if (digits < 0 || digits >= decimal.scale()) return rounded;
+  const int precision = std::min<int>(
+      38, decimal.precision() - decimal.scale() + static_cast<int>(digits) + 1);
+  return binder->Cast(std::move(rounded),
+                      arrow::decimal128(precision, static_cast<int>(digits)), location);
+}
+
 arrow::Result<BoundExpr> BindScalarFunction(ExpressionBinder* binder,
                                             const std::string& name,
                                             std::vector<BoundExpr> args, int location) {
@@ -133,7 +148,12 @@ arrow::Result<BoundExpr> BindScalarFunction(ExpressionBinder* binder,
   for (const auto& [sql_name, function] : kUnary) {
     if (name == sql_name) {
       ARROW_RETURN_NOT_OK(arity(1, 1));
-      return binder->Call(function, std::move(args), nullptr, name, location);
+      const std::string_view arrow_name = function;
+      ARROW_ASSIGN_OR_RAISE(
+          auto value, binder->Call(function, std::move(args), nullptr, name, location));
+      if (arrow_name == "ceil" || arrow_name == "floor" || arrow_name == "trunc")
+        return ToScale(binder, std::move(value), 0, location);
+      return value;
     }
   }
   if (name == "power" || name == "pow") {
@@ -149,7 +169,9 @@ arrow::Result<BoundExpr> BindScalarFunction(ExpressionBinder* binder,
     }
     auto options =
         std::make_shared<cp::RoundOptions>(digits, cp::RoundMode::HALF_TOWARDS_INFINITY);
-    return binder->Call("round", {std::move(args[0])}, options, name, location);
+    ARROW_ASSIGN_OR_RAISE(
+        auto value, binder->Call("round", {std::move(args[0])}, options, name, location));
+    return ToScale(binder, std::move(value), digits, location);
   }
   if (name == "greatest" || name == "least") {
     ARROW_RETURN_NOT_OK(arity(1, SIZE_MAX));

@@ -1,0 +1,80 @@
+"""The 22 TPC-H queries on Sluice's embedded engine, answers checked against DuckDB.
+
+The data comes from DuckDB's dbgen (generate.py, run in .venv-tpch) at the scale factor
+in SLUICE_TPCH_SF (default 0.01), loaded into Delta tables of a fresh warehouse with
+CREATE TABLE ... AS SELECT * FROM read_parquet(...). DuckDB answers the same query texts
+over the same Parquet files in the same run.
+"""
+
+import decimal
+import math
+import os
+import subprocess
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from tpch_data import TABLES, generate
+
+SCALE_FACTOR = os.environ.get("SLUICE_TPCH_SF", "0.01")
+
+
+@pytest.fixture(scope="module")
+def tpch(tmp_path_factory):
+    data = generate(SCALE_FACTOR, tmp_path_factory.mktemp("tpch-data"))
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    script = "".join(
+        "CREATE TABLE %s AS SELECT * FROM read_parquet('%s');\n"
+        % (table, data / (table + ".parquet")) for table in TABLES)
+    run_sluice(warehouse, script, fmt="csv")
+    return data, warehouse
+
+
+def run_sluice(warehouse, sql, fmt="arrow"):
+    out = subprocess.run(
+        [os.environ["SLUICE_BIN"], "--warehouse", str(warehouse), "--format", fmt,
+         "-c", sql], capture_output=True, timeout=600)
+    if out.returncode != 0:
+        raise AssertionError(out.stderr.decode())
+    return out.stdout
+
+
+def normalize(value):
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def rows(table):
+    return [tuple(normalize(v) for v in row.values()) for row in table.to_pylist()]
+
+
+def same_value(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        return (a is None) == (b is None) and (a is None or math.isclose(
+            a, b, rel_tol=1e-9, abs_tol=1e-6))
+    return a == b
+
+
+def duckdb_answer(data, sql):
+    con = duckdb.connect()
+    for table in TABLES:
+        con.sql("CREATE VIEW %s AS SELECT * FROM read_parquet('%s')"
+                % (table, data / (table + ".parquet")))
+    return con.sql(sql).arrow().read_all()
+
+
+@pytest.mark.parametrize("number", range(1, 23))
+def test_query_answers_as_duckdb_does(tpch, number):
+    data, warehouse = tpch
+    sql = (data / ("q%02d.sql" % number)).read_text()
+    expected = duckdb_answer(data, sql)
+    result = pa.ipc.open_stream(run_sluice(warehouse, sql)).read_all()
+    assert result.column_names == expected.column_names
+    got, want = rows(result), rows(expected)
+    assert len(got) == len(want), "%d rows, DuckDB has %d" % (len(got), len(want))
+    assert len(want) > 0, "the query should select rows at this scale"
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert all(same_value(a, b) for a, b in zip(g, w)), \
+            "row %d: %r, DuckDB has %r" % (i, g, w)
