@@ -50,12 +50,29 @@ std::string DeltaSource::Describe() const {
          std::to_string(snapshot_->files().size()) + " files]";
 }
 
+std::optional<int64_t> DeltaSource::EstimatedRows() const {
+  std::call_once(estimate_once_, [this] {
+    constexpr int64_t kBytesPerRow = 32;  // for a file without statistics
+    int64_t rows = 0;
+    for (const auto& add : snapshot_->files()) {
+      auto stats = nlohmann::json::parse(add.stats, nullptr, /*allow_exceptions=*/false);
+      if (stats.is_object() && stats.contains("numRecords") &&
+          stats["numRecords"].is_number_integer()) {
+        rows += stats["numRecords"].get<int64_t>();
+      } else {
+        rows += add.size / kBytesPerRow;
+      }
+    }
+    estimated_rows_ = rows;
+  });
+  return estimated_rows_;
+}
+
 int DeltaSource::MaxPartitions() const {
   return std::max<int>(1, static_cast<int>(snapshot_->files().size()));
 }
 
-arrow::Result<ScanStream> DeltaSource::MakeScan(
-    const ScanRequest& request) const {
+arrow::Result<ScanStream> DeltaSource::MakeScan(const ScanRequest& request) const {
   const auto& all = snapshot_->files();
   const size_t n = all.size();
   const size_t begin = n * request.partition / request.num_partitions;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "catalog/table_source.h"
@@ -22,14 +23,17 @@ class DeltaSource : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<ScanStream> MakeScan(
-      const ScanRequest& request) const override;
+  // numRecords from the files' statistics (their sizes where a file has none).
+  std::optional<int64_t> EstimatedRows() const override;
+  arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   const std::shared_ptr<const delta::Snapshot>& snapshot() const { return snapshot_; }
 
  private:
   std::shared_ptr<const delta::Snapshot> snapshot_;
   std::shared_ptr<arrow::Schema> file_schema_;  // the columns stored in data files
+  mutable std::once_flag estimate_once_;
+  mutable int64_t estimated_rows_ = 0;
 };
 
 }  // namespace sluice::catalog

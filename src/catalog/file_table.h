@@ -30,8 +30,9 @@ class FileTable : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<ScanStream> MakeScan(
-      const ScanRequest& request) const override;
+  // Parquet: the row counts in the footers; other formats: from the files' sizes.
+  std::optional<int64_t> EstimatedRows() const override;
+  arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   const std::vector<std::string>& paths() const { return paths_; }
 

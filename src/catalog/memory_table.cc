@@ -22,13 +22,14 @@ std::shared_ptr<arrow::Schema> MemoryTable::schema() const { return table_->sche
 
 std::string MemoryTable::Describe() const { return description_; }
 
+std::optional<int64_t> MemoryTable::EstimatedRows() const { return table_->num_rows(); }
+
 int MemoryTable::MaxPartitions() const {
   const int64_t parts = std::max<int64_t>(1, table_->num_rows() / kSourceBatchRows);
   return static_cast<int>(std::min<int64_t>(parts, 1024));
 }
 
-arrow::Result<ScanStream> MemoryTable::MakeScan(
-    const ScanRequest& request) const {
+arrow::Result<ScanStream> MemoryTable::MakeScan(const ScanRequest& request) const {
   std::vector<int> indices;
   for (const auto& name : request.columns) {
     const int index = table_->schema()->GetFieldIndex(name);

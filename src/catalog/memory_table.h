@@ -14,8 +14,8 @@ class MemoryTable : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<ScanStream> MakeScan(
-      const ScanRequest& request) const override;
+  std::optional<int64_t> EstimatedRows() const override;
+  arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
  private:
   std::shared_ptr<arrow::Table> table_;

@@ -45,8 +45,8 @@ class RangeGenerator {
     if (rows_scanned_) *rows_scanned_ += n;
     auto data = arrow::ArrayData::Make(arrow::int64(), n, {nullptr, std::move(buffer)},
                                        /*null_count=*/0);
-    return arrow::compute::ExecBatch(std::vector<arrow::Datum>(columns_, arrow::Datum(data)),
-                                     n);
+    return arrow::compute::ExecBatch(
+        std::vector<arrow::Datum>(columns_, arrow::Datum(data)), n);
   }
 
  private:
@@ -97,7 +97,8 @@ arrow::Result<ScanStream> RangeTable::MakeScan(const ScanRequest& request) const
   // range() has one column; a scan that needs none (count(*)) still needs the row count.
   arrow::FieldVector fields;
   for (const auto& name : request.columns) {
-    if (name != "id") return arrow::Status::KeyError("range() has no column '", name, "'");
+    if (name != "id")
+      return arrow::Status::KeyError("range() has no column '", name, "'");
     fields.push_back(schema()->field(0));
   }
   const int64_t begin = static_cast<int64_t>(static_cast<__int128>(length_) *

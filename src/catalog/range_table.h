@@ -17,11 +17,11 @@ class RangeTable : public TableSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;
-  arrow::Result<ScanStream> MakeScan(
-      const ScanRequest& request) const override;
+  arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   // Number of values in the range.
   int64_t length() const { return length_; }
+  std::optional<int64_t> EstimatedRows() const override { return length_; }
 
  private:
   RangeTable(int64_t start, int64_t stop, int64_t step, int64_t length);

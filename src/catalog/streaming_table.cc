@@ -37,8 +37,7 @@ arrow::Status StreamingTable::CheckScannable() const {
   return arrow::Status::OK();
 }
 
-arrow::Result<ScanStream> StreamingTable::MakeScan(
-    const ScanRequest& request) const {
+arrow::Result<ScanStream> StreamingTable::MakeScan(const ScanRequest& request) const {
   const int n = static_cast<int>(partitions_.size());
   const int begin = n * request.partition / request.num_partitions;
   const int end = n * (request.partition + 1) / request.num_partitions;
@@ -83,7 +82,8 @@ arrow::Result<ScanStream> StreamingTable::MakeScan(
 arrow::Result<BatchGenerator> StreamingTable::MakePartitionSource(
     int partition, const ScanRequest& request) const {
   std::vector<int> indices;
-  for (const auto& column : request.columns) indices.push_back(schema_->GetFieldIndex(column));
+  for (const auto& column : request.columns)
+    indices.push_back(schema_->GetFieldIndex(column));
   auto self = std::static_pointer_cast<const StreamingTable>(shared_from_this());
   auto queue = partitions_[partition].queue;
   arrow::internal::Executor* executor =

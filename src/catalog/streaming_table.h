@@ -30,8 +30,7 @@ class StreamingTable : public TableSource,
   std::string Describe() const override;
   int MaxPartitions() const override { return static_cast<int>(partitions_.size()); }
   arrow::Status CheckScannable() const override;
-  arrow::Result<ScanStream> MakeScan(
-      const ScanRequest& request) const override;
+  arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   const std::string& name() const { return name_; }
 
@@ -51,8 +50,8 @@ class StreamingTable : public TableSource,
   };
 
   arrow::Status CheckWritable(int partition, const arrow::RecordBatch& batch);
-  arrow::Result<BatchGenerator> MakePartitionSource(
-      int partition, const ScanRequest& request) const;
+  arrow::Result<BatchGenerator> MakePartitionSource(int partition,
+                                                    const ScanRequest& request) const;
   // Records that the scan has finished with `partition`; the last one releases the table.
   void ScanDone(int partition) const;
 

@@ -65,6 +65,10 @@ class TableSource {
   // parts 0..n-1 in sequence reproduces the whole table in its natural order.
   virtual int MaxPartitions() const { return 1; }
 
+  // About how many rows the table has, for planning (join order, build sides); nullopt
+  // when the source cannot tell cheaply.
+  virtual std::optional<int64_t> EstimatedRows() const { return std::nullopt; }
+
   // Whether a new query may read this table now; a source that can be read only once
   // (a streaming table) says why not. Checked when a query names the table.
   virtual arrow::Status CheckScannable() const { return arrow::Status::OK(); }

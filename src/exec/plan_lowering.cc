@@ -33,10 +33,9 @@ arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
         "source", arrow::acero::SourceNodeOptions(stream.schema, std::move(generator),
                                                   arrow::compute::Ordering::Implicit())));
   }
-  Declaration scan =
-      sources.size() == 1
-          ? std::get<Declaration>(std::move(sources[0]))
-          : Declaration("union", std::move(sources), arrow::acero::ExecNodeOptions{});
+  Declaration scan = sources.size() == 1 ? std::get<Declaration>(std::move(sources[0]))
+                                         : Declaration("union", std::move(sources),
+                                                       arrow::acero::ExecNodeOptions{});
   // Sources speak their own column names; the plan uses unique internal names.
   std::vector<arrow::compute::Expression> exprs;
   std::vector<std::string> names;
@@ -73,6 +72,69 @@ arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr
       {std::move(input),
        {"aggregate", arrow::acero::AggregateNodeOptions(std::move(aggregates),
                                                         Refs(node->group_keys()))}});
+}
+
+arrow::acero::JoinType AceroJoinType(plan::JoinKind kind) {
+  using arrow::acero::JoinType;
+  switch (kind) {
+    case plan::JoinKind::kInner:
+      return JoinType::INNER;
+    case plan::JoinKind::kLeft:
+      return JoinType::LEFT_OUTER;
+    case plan::JoinKind::kRight:
+      return JoinType::RIGHT_OUTER;
+    case plan::JoinKind::kFull:
+      return JoinType::FULL_OUTER;
+    case plan::JoinKind::kSemi:
+      return JoinType::LEFT_SEMI;
+    case plan::JoinKind::kAnti:
+      return JoinType::LEFT_ANTI;
+  }
+  return JoinType::INNER;
+}
+
+// The input with one more column, a constant: the key of a cross join.
+Declaration WithConstantKey(Declaration input, const arrow::Schema& schema,
+                            const std::string& key) {
+  std::vector<arrow::compute::Expression> exprs;
+  std::vector<std::string> names;
+  for (const auto& field : schema.fields()) {
+    exprs.push_back(arrow::compute::field_ref(field->name()));
+    names.push_back(field->name());
+  }
+  exprs.push_back(arrow::compute::literal(true));
+  names.push_back(key);
+  return Declaration::Sequence(
+      {std::move(input), {"project", arrow::acero::ProjectNodeOptions(exprs, names)}});
+}
+
+// The right input is the hash table's (build) side. A join without keys (a cross join)
+// joins on a constant added to both sides and dropped after.
+arrow::Result<Declaration> LowerJoin(Declaration left, Declaration right,
+                                     const plan::NodePtr& node) {
+  const auto type = AceroJoinType(node->join_kind());
+  if (!node->left_keys().empty()) {
+    arrow::acero::HashJoinNodeOptions options(type, Refs(node->left_keys()),
+                                              Refs(node->right_keys()), node->predicate(),
+                                              "", "");
+    return Declaration("hashjoin", {std::move(left), std::move(right)},
+                       std::move(options));
+  }
+  const std::string key = "cross_join_key";
+  left = WithConstantKey(std::move(left), *node->inputs()[0]->schema(), key + "_l");
+  right = WithConstantKey(std::move(right), *node->inputs()[1]->schema(), key + "_r");
+  std::vector<arrow::FieldRef> left_out, right_out;
+  for (const auto& field : node->inputs()[0]->schema()->fields())
+    left_out.emplace_back(field->name());
+  if (type != arrow::acero::JoinType::LEFT_SEMI &&
+      type != arrow::acero::JoinType::LEFT_ANTI) {
+    for (const auto& field : node->inputs()[1]->schema()->fields())
+      right_out.emplace_back(field->name());
+  }
+  arrow::acero::HashJoinNodeOptions options(
+      type, {arrow::FieldRef(key + "_l")}, {arrow::FieldRef(key + "_r")},
+      std::move(left_out), std::move(right_out), node->predicate(), "", "");
+  return Declaration("hashjoin", {std::move(left), std::move(right)}, std::move(options));
 }
 
 }  // namespace
@@ -119,16 +181,8 @@ arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
             arrow::acero::FetchNodeOptions(
                 node->offset(), node->count() < 0 ? std::numeric_limits<int64_t>::max()
                                                   : node->count())}});
-    case NodeKind::kJoin: {
-      arrow::acero::HashJoinNodeOptions options(
-          node->join_kind() == plan::JoinKind::kInner
-              ? arrow::acero::JoinType::INNER
-              : arrow::acero::JoinType::LEFT_OUTER,
-          Refs(node->left_keys()), Refs(node->right_keys()), node->predicate(), "", "");
-      std::vector<Declaration::Input> join_inputs(std::make_move_iterator(inputs.begin()),
-                                                  std::make_move_iterator(inputs.end()));
-      return Declaration("hashjoin", std::move(join_inputs), std::move(options));
-    }
+    case NodeKind::kJoin:
+      return LowerJoin(std::move(inputs[0]), std::move(inputs[1]), node);
     case NodeKind::kScan:
       break;
   }

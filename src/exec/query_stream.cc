@@ -54,11 +54,11 @@ arrow::Result<std::shared_ptr<QueryStream>> QueryStream::Start(
     ARROW_ASSIGN_OR_RAISE(options.executor, arrow::internal::ThreadPool::Make(
                                                 arrow::GetCpuThreadPoolCapacity()));
   }
-  ARROW_ASSIGN_OR_RAISE(auto plan,
-                        arrow::acero::ExecPlan::Make(arrow::compute::ExecContext(
-                            options.memory_pool ? options.memory_pool.get()
-                                                : arrow::default_memory_pool(),
-                            options.executor.get())));
+  ARROW_ASSIGN_OR_RAISE(
+      auto plan,
+      arrow::acero::ExecPlan::Make(arrow::compute::ExecContext(
+          options.memory_pool ? options.memory_pool.get() : arrow::default_memory_pool(),
+          options.executor.get())));
   ARROW_ASSIGN_OR_RAISE(auto* last, declaration.AddToPlan(plan.get()));
   // The plan decides the types; the caller decides the names.
   const auto& produced = last->output_schema();

@@ -134,10 +134,15 @@ NodePtr LogicalNode::Join(NodePtr left, NodePtr right, JoinKind kind,
                           std::vector<std::string> right_keys, Expression residual) {
   auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
   node->kind_ = NodeKind::kJoin;
-  arrow::FieldVector fields = left->schema()->fields();
-  for (const auto& field : right->schema()->fields()) {
-    // A left join makes every right column nullable.
-    fields.push_back(kind == JoinKind::kLeft ? field->WithNullable(true) : field);
+  // An outer join makes the other side's columns nullable.
+  const bool left_nullable = kind == JoinKind::kRight || kind == JoinKind::kFull;
+  const bool right_nullable = kind == JoinKind::kLeft || kind == JoinKind::kFull;
+  arrow::FieldVector fields;
+  for (const auto& field : left->schema()->fields())
+    fields.push_back(left_nullable ? field->WithNullable(true) : field);
+  if (kind != JoinKind::kSemi && kind != JoinKind::kAnti) {
+    for (const auto& field : right->schema()->fields())
+      fields.push_back(right_nullable ? field->WithNullable(true) : field);
   }
   node->schema_ = arrow::schema(std::move(fields));
   node->inputs_ = {std::move(left), std::move(right)};
@@ -146,6 +151,24 @@ NodePtr LogicalNode::Join(NodePtr left, NodePtr right, JoinKind kind,
   node->right_keys_ = std::move(right_keys);
   node->predicate_ = std::move(residual);
   return node;
+}
+
+const char* JoinKindName(JoinKind kind) {
+  switch (kind) {
+    case JoinKind::kInner:
+      return "InnerJoin";
+    case JoinKind::kLeft:
+      return "LeftJoin";
+    case JoinKind::kRight:
+      return "RightJoin";
+    case JoinKind::kFull:
+      return "FullJoin";
+    case JoinKind::kSemi:
+      return "SemiJoin";
+    case JoinKind::kAnti:
+      return "AntiJoin";
+  }
+  return "Join";
 }
 
 std::string LogicalNode::ToString() const {
@@ -202,8 +225,7 @@ void LogicalNode::Print(int depth, std::string* out) const {
       std::vector<std::string> items;
       for (size_t i = 0; i < keys_.size(); ++i)
         items.push_back(keys_[i] + " = " + right_keys_[i]);
-      *out += std::string(join_kind_ == JoinKind::kInner ? "InnerJoin" : "LeftJoin") +
-              " on [" + CommaList(items) + "]";
+      *out += std::string(JoinKindName(join_kind_)) + " on [" + CommaList(items) + "]";
       if (!(predicate_ == arrow::compute::literal(true))) {
         *out += " filter=" + predicate_.ToString();
       }

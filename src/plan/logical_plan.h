@@ -14,7 +14,12 @@ namespace sluice::plan {
 using arrow::compute::Expression;
 
 enum class NodeKind { kScan, kProject, kFilter, kAggregate, kSort, kLimit, kJoin };
-enum class JoinKind { kInner, kLeft };
+// kSemi and kAnti keep the left rows that have (have no) match on the right and output
+// only the left columns.
+enum class JoinKind { kInner, kLeft, kRight, kFull, kSemi, kAnti };
+
+// "InnerJoin", "LeftJoin", ... for EXPLAIN.
+const char* JoinKindName(JoinKind kind);
 
 class LogicalNode;
 using NodePtr = std::shared_ptr<const LogicalNode>;
@@ -50,6 +55,7 @@ class LogicalNode {
                                           std::vector<AggregateCall> aggregates);
   static NodePtr Sort(NodePtr input, std::vector<SortKey> keys);
   static NodePtr Limit(NodePtr input, int64_t offset, int64_t count);
+  // No keys: a cross join (every pair), filtered by the residual.
   static NodePtr Join(NodePtr left, NodePtr right, JoinKind kind,
                       std::vector<std::string> left_keys,
                       std::vector<std::string> right_keys, Expression residual);

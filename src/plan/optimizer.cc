@@ -4,6 +4,8 @@
 
 #include <arrow/type.h>
 
+#include "plan/join_order.h"
+
 namespace sluice::plan {
 
 namespace {
@@ -30,12 +32,15 @@ arrow::Result<NodePtr> PushIntoJoin(const NodePtr& node,
   std::vector<Expression> left, right, above;
   const auto& left_schema = *node->inputs()[0]->schema();
   const auto& right_schema = *node->inputs()[1]->schema();
+  // Below an outer join, a filter on the side whose rows may be padded with NULLs would
+  // turn unmatched rows into matches; it must stay above.
+  const JoinKind kind = node->join_kind();
+  const bool into_left = kind != JoinKind::kRight && kind != JoinKind::kFull;
+  const bool into_right = kind == JoinKind::kInner || kind == JoinKind::kRight;
   for (auto& conjunct : conjuncts) {
-    if (AllIn(conjunct, left_schema)) {
+    if (into_left && AllIn(conjunct, left_schema)) {
       left.push_back(std::move(conjunct));
-    } else if (node->join_kind() == JoinKind::kInner && AllIn(conjunct, right_schema)) {
-      // Below a left join, a filter on the right side would turn unmatched rows into
-      // matches with NULLs; it must stay above.
+    } else if (into_right && AllIn(conjunct, right_schema)) {
       right.push_back(std::move(conjunct));
     } else {
       above.push_back(std::move(conjunct));
@@ -227,7 +232,8 @@ std::vector<Expression> SplitConjunction(const Expression& expr) {
 }
 
 arrow::Result<NodePtr> Optimize(const NodePtr& root) {
-  ARROW_ASSIGN_OR_RAISE(auto pushed, PushDownFilters(root, {}));
+  ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(root));
+  ARROW_ASSIGN_OR_RAISE(auto pushed, PushDownFilters(ordered, {}));
   std::set<std::string> all;
   for (const auto& field : root->schema()->fields()) all.insert(field->name());
   return Prune(pushed, std::move(all), /*is_root=*/true);

@@ -9,6 +9,7 @@
 namespace sluice::plan {
 
 // Rewrites a bound plan into an equivalent cheaper one:
+//  - join order: inner joins planned by region (join_order.h);
 //  - filter pushdown: predicates move below projections, sorts and into the sides of
 //  joins,
 //    and reach scans as a skipping hint (files, row groups);

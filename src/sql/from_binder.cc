@@ -111,11 +111,16 @@ arrow::Result<Binder::Relation> Binder::BindFrom(const Json& from_clause) {
     ARROW_ASSIGN_OR_RAISE(auto one_row, ScanSource(OneRow(), "", Json::object()));
     return Relation{one_row.plan, Scope()};
   }
-  if (from_clause.size() > 1) {
-    return SqlNotSupported(sql_, NodeLocation(from_clause[1]),
-                           "comma-separated FROM items (use JOIN ... ON)");
+  // Comma-separated items are a cross join; the optimizer turns WHERE's equalities into
+  // join keys and orders the joins (plan/join_order.h).
+  ARROW_ASSIGN_OR_RAISE(auto relation, BindFromItem(from_clause[0]));
+  for (size_t i = 1; i < from_clause.size(); ++i) {
+    ARROW_ASSIGN_OR_RAISE(auto next, BindFromItem(from_clause[i]));
+    relation.plan = plan::LogicalNode::Join(
+        relation.plan, next.plan, plan::JoinKind::kInner, {}, {}, cp::literal(true));
+    relation.scope.Append(next.scope);
   }
-  return BindFromItem(from_clause[0]);
+  return relation;
 }
 
 arrow::Result<Binder::Relation> Binder::BindFromItem(const Json& item) {
@@ -390,10 +395,18 @@ arrow::Result<Binder::Relation> Binder::BindJoin(const Json& body) {
   const int location = NodeLocation(body.at("rarg"));
   if (body.value("isNatural", false))
     return SqlNotSupported(sql_, location, "NATURAL JOIN");
-  if (type != "JOIN_INNER" && type != "JOIN_LEFT") {
-    return SqlNotSupported(sql_, location, "RIGHT and FULL joins");
+  plan::JoinKind kind;
+  if (type == "JOIN_INNER") {
+    kind = plan::JoinKind::kInner;
+  } else if (type == "JOIN_LEFT") {
+    kind = plan::JoinKind::kLeft;
+  } else if (type == "JOIN_RIGHT") {
+    kind = plan::JoinKind::kRight;
+  } else if (type == "JOIN_FULL") {
+    kind = plan::JoinKind::kFull;
+  } else {
+    return SqlNotSupported(sql_, location, "join type " + type);
   }
-  const auto kind = type == "JOIN_INNER" ? plan::JoinKind::kInner : plan::JoinKind::kLeft;
   ARROW_ASSIGN_OR_RAISE(auto left, BindFromItem(body.at("larg")));
   ARROW_ASSIGN_OR_RAISE(auto right, BindFromItem(body.at("rarg")));
   Scope scope = left.scope;
@@ -401,6 +414,10 @@ arrow::Result<Binder::Relation> Binder::BindJoin(const Json& body) {
 
   std::vector<cp::Expression> conjuncts;
   Scope visible = scope;
+  if (body.contains("usingClause") &&
+      (kind == plan::JoinKind::kRight || kind == plan::JoinKind::kFull)) {
+    return SqlNotSupported(sql_, location, "USING in RIGHT and FULL joins (use ON)");
+  }
   if (body.contains("usingClause")) {
     // USING (a) joins on left.a = right.a and shows a once, from the left.
     std::vector<ScopeColumn> shown = left.scope.columns();
@@ -429,8 +446,6 @@ arrow::Result<Binder::Relation> Binder::BindJoin(const Json& body) {
                       "type error: JOIN condition must be BOOLEAN");
     }
     conjuncts = plan::SplitConjunction(condition.expr);
-  } else {
-    return SqlNotSupported(sql_, location, "CROSS JOIN (a join needs ON or USING)");
   }
 
   std::vector<std::string> left_keys, right_keys;
@@ -452,9 +467,9 @@ arrow::Result<Binder::Relation> Binder::BindJoin(const Json& body) {
     }
     residual.push_back(std::move(conjunct));
   }
-  if (left_keys.empty()) {
+  if (left_keys.empty() && kind == plan::JoinKind::kFull) {
     return SqlNotSupported(sql_, location,
-                           "joins without an equality between the two sides");
+                           "FULL JOIN without an equality between the two sides");
   }
   // Hash join keys must have one type: widen mismatched keys on both sides.
   for (size_t i = 0; i < left_keys.size(); ++i) {

@@ -1,0 +1,355 @@
+#include "plan/join_order.h"
+
+#include <algorithm>
+#include <set>
+
+#include <arrow/compute/api.h>
+#include <arrow/type.h>
+
+#include "plan/optimizer.h"
+
+namespace sluice::plan {
+
+namespace {
+
+namespace cp = arrow::compute;
+
+// Rows assumed for a source that cannot tell.
+constexpr double kUnknownRows = 1e6;
+
+// The fraction of rows a condition is assumed to keep.
+double Selectivity(const Expression& condition) {
+  const auto* call = condition.call();
+  if (call == nullptr) return 0.5;
+  const std::string& name = call->function_name;
+  if (name == "equal") return 0.1;
+  if (name == "is_in") return 0.2;
+  if (name.rfind("match_", 0) == 0 || name.rfind("starts_with", 0) == 0) return 0.25;
+  if (name == "or_kleene") return 0.5;
+  return 0.35;
+}
+
+struct Leaf {
+  NodePtr node;
+  std::set<std::string> columns;
+  double rows = 1;         // after the leaf's own filters
+  double selectivity = 1;  // the share of its input's rows those filters keep
+};
+
+bool IsInnerJoin(const NodePtr& node) {
+  return node->kind() == NodeKind::kJoin && node->join_kind() == JoinKind::kInner;
+}
+
+// A filter (or filters) directly above an inner join belongs to the join region.
+bool StartsRegion(const NodePtr& node) {
+  const LogicalNode* current = node.get();
+  while (current->kind() == NodeKind::kFilter) current = current->input().get();
+  return current->kind() == NodeKind::kJoin && current->join_kind() == JoinKind::kInner;
+}
+
+std::set<std::string> ColumnsOf(const NodePtr& node) {
+  std::set<std::string> out;
+  for (const auto& field : node->schema()->fields()) out.insert(field->name());
+  return out;
+}
+
+bool Covers(const std::set<std::string>& columns, const std::vector<std::string>& refs) {
+  for (const auto& ref : refs) {
+    if (columns.count(ref) == 0) return false;
+  }
+  return true;
+}
+
+// The node rebuilt over new inputs (already ordered).
+arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inputs) {
+  std::vector<std::string> names;
+  for (const auto& field : node->schema()->fields()) names.push_back(field->name());
+  switch (node->kind()) {
+    case NodeKind::kScan:
+      return node;
+    case NodeKind::kProject:
+      return LogicalNode::Project(inputs[0], node->exprs(), names);
+    case NodeKind::kFilter:
+      return LogicalNode::Filter(inputs[0], node->predicate());
+    case NodeKind::kAggregate:
+      return LogicalNode::Aggregate(inputs[0], node->group_keys(), node->aggregates());
+    case NodeKind::kSort:
+      return LogicalNode::Sort(inputs[0], node->sort_keys());
+    case NodeKind::kLimit:
+      return LogicalNode::Limit(inputs[0], node->offset(), node->count());
+    case NodeKind::kJoin:
+      return LogicalNode::Join(inputs[0], inputs[1], node->join_kind(), node->left_keys(),
+                               node->right_keys(), node->predicate());
+  }
+  return node;
+}
+
+// The leaves and conditions of the inner-join region rooted at `node`.
+arrow::Status Collect(const NodePtr& node, std::vector<NodePtr>* leaves,
+                      std::vector<Expression>* conditions) {
+  if (node->kind() == NodeKind::kFilter && StartsRegion(node)) {
+    for (auto& c : SplitConjunction(node->predicate())) conditions->push_back(c);
+    return Collect(node->input(), leaves, conditions);
+  }
+  if (IsInnerJoin(node)) {
+    ARROW_RETURN_NOT_OK(Collect(node->inputs()[0], leaves, conditions));
+    ARROW_RETURN_NOT_OK(Collect(node->inputs()[1], leaves, conditions));
+    for (size_t i = 0; i < node->left_keys().size(); ++i) {
+      conditions->push_back(cp::equal(cp::field_ref(node->left_keys()[i]),
+                                      cp::field_ref(node->right_keys()[i])));
+    }
+    for (auto& c : SplitConjunction(node->predicate())) conditions->push_back(c);
+    return arrow::Status::OK();
+  }
+  ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(node));
+  leaves->push_back(std::move(ordered));
+  return arrow::Status::OK();
+}
+
+// `a = b` with a column of each side: the two column names, the joined side's first.
+struct KeyPair {
+  std::string joined, next;
+};
+
+std::optional<KeyPair> AsKeyPair(const Expression& condition,
+                                 const std::set<std::string>& joined,
+                                 const std::set<std::string>& next) {
+  const auto* call = condition.call();
+  if (call == nullptr || call->function_name != "equal") return std::nullopt;
+  const auto* a = call->arguments[0].field_ref();
+  const auto* b = call->arguments[1].field_ref();
+  if (a == nullptr || b == nullptr || !a->name() || !b->name()) return std::nullopt;
+  if (joined.count(*a->name()) && next.count(*b->name()))
+    return KeyPair{*a->name(), *b->name()};
+  if (joined.count(*b->name()) && next.count(*a->name()))
+    return KeyPair{*b->name(), *a->name()};
+  return std::nullopt;
+}
+
+// Hash-join keys need one type on both sides: integers meet as BIGINT, other numbers as
+// DOUBLE. Adds the cast column to `side` and returns its name; "" if the types cannot
+// meet (the equality then stays a residual condition).
+std::string CastKey(NodePtr* side, const std::string& column,
+                    const std::shared_ptr<arrow::DataType>& type, int* counter) {
+  std::vector<Expression> exprs;
+  std::vector<std::string> names;
+  for (const auto& field : (*side)->schema()->fields()) {
+    exprs.push_back(cp::field_ref(field->name()));
+    names.push_back(field->name());
+  }
+  exprs.push_back(cp::call("cast", {cp::field_ref(column)}, cp::CastOptions::Safe(type)));
+  names.push_back(column + "#key" + std::to_string((*counter)++));
+  auto projected = LogicalNode::Project(*side, exprs, names);
+  if (!projected.ok()) return "";
+  *side = *projected;
+  return names.back();
+}
+
+std::shared_ptr<arrow::DataType> KeyType(const arrow::DataType& a,
+                                         const arrow::DataType& b) {
+  if (a.Equals(b)) return nullptr;
+  const bool ints = arrow::is_integer(a.id()) && arrow::is_integer(b.id());
+  if (ints) return arrow::int64();
+  const auto numeric = [](const arrow::DataType& t) {
+    return arrow::is_integer(t.id()) || arrow::is_floating(t.id());
+  };
+  if (numeric(a) && numeric(b)) return arrow::float64();
+  return nullptr;
+}
+
+class RegionPlanner {
+ public:
+  RegionPlanner(std::vector<Leaf> leaves, std::vector<Expression> conditions)
+      : leaves_(std::move(leaves)), pending_(std::move(conditions)) {}
+
+  arrow::Result<NodePtr> Plan() {
+    std::vector<bool> joined(leaves_.size(), false);
+    size_t start = 0;
+    for (size_t i = 1; i < leaves_.size(); ++i) {
+      if (leaves_[i].rows > leaves_[start].rows) start = i;
+    }
+    current_ = leaves_[start].node;
+    columns_ = leaves_[start].columns;
+    rows_ = leaves_[start].rows;
+    selectivity_ = leaves_[start].selectivity;
+    joined[start] = true;
+    for (size_t step = 1; step < leaves_.size(); ++step) {
+      const size_t next = PickNext(joined);
+      joined[next] = true;
+      ARROW_RETURN_NOT_OK(JoinWith(leaves_[next]));
+    }
+    if (!pending_.empty()) current_ = LogicalNode::Filter(current_, cp::and_(pending_));
+    return current_;
+  }
+
+ private:
+  bool Connected(const Leaf& leaf) const {
+    for (const auto& condition : pending_) {
+      if (AsKeyPair(condition, columns_, leaf.columns)) return true;
+    }
+    return false;
+  }
+
+  // The smallest leaf joined to the current set by an equality; if none is, the
+  // smallest leaf (a cross join).
+  size_t PickNext(const std::vector<bool>& joined) const {
+    std::optional<size_t> best, best_connected;
+    for (size_t i = 0; i < leaves_.size(); ++i) {
+      if (joined[i]) continue;
+      if (!best || leaves_[i].rows < leaves_[*best].rows) best = i;
+      if (Connected(leaves_[i]) &&
+          (!best_connected || leaves_[i].rows < leaves_[*best_connected].rows)) {
+        best_connected = i;
+      }
+    }
+    return best_connected ? *best_connected : *best;
+  }
+
+  arrow::Status JoinWith(const Leaf& leaf) {
+    NodePtr next = leaf.node;
+    std::vector<std::string> current_keys, next_keys;
+    std::vector<Expression> residual, still_pending;
+    std::set<std::string> both = columns_;
+    both.insert(leaf.columns.begin(), leaf.columns.end());
+    for (auto& condition : pending_) {
+      if (auto pair = AsKeyPair(condition, columns_, leaf.columns)) {
+        auto a = current_->schema()->GetFieldByName(pair->joined)->type();
+        auto b = next->schema()->GetFieldByName(pair->next)->type();
+        if (auto common = KeyType(*a, *b)) {
+          pair->joined = CastKey(&current_, pair->joined, common, &counter_);
+          pair->next = CastKey(&next, pair->next, common, &counter_);
+        }
+        if (!pair->joined.empty() && !pair->next.empty()) {
+          current_keys.push_back(pair->joined);
+          next_keys.push_back(pair->next);
+          continue;
+        }
+      }
+      if (Covers(both, ReferencedColumns(condition))) {
+        residual.push_back(std::move(condition));
+      } else {
+        still_pending.push_back(std::move(condition));
+      }
+    }
+    pending_ = std::move(still_pending);
+    const Expression filter = residual.empty() ? cp::literal(true) : cp::and_(residual);
+    // The smaller side is the hash table: the right input.
+    current_ = leaf.rows <= rows_ ? LogicalNode::Join(current_, next, JoinKind::kInner,
+                                                      current_keys, next_keys, filter)
+                                  : LogicalNode::Join(next, current_, JoinKind::kInner,
+                                                      next_keys, current_keys, filter);
+    rows_ = std::max(rows_ * leaf.selectivity, leaf.rows * selectivity_);
+    if (current_keys.empty()) rows_ = rows_ * leaf.rows;
+    selectivity_ *= leaf.selectivity;
+    columns_ = std::move(both);
+    for (const auto& field : current_->schema()->fields()) columns_.insert(field->name());
+    return arrow::Status::OK();
+  }
+
+  std::vector<Leaf> leaves_;
+  std::vector<Expression> pending_;
+  NodePtr current_;
+  std::set<std::string> columns_;
+  double rows_ = 1, selectivity_ = 1;
+  int counter_ = 0;
+};
+
+arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
+  std::vector<NodePtr> nodes;
+  std::vector<Expression> conditions;
+  ARROW_RETURN_NOT_OK(Collect(root, &nodes, &conditions));
+  // Conditions on one leaf filter that leaf.
+  std::vector<std::vector<Expression>> own(nodes.size());
+  std::vector<Expression> shared;
+  for (auto& condition : conditions) {
+    const auto refs = ReferencedColumns(condition);
+    bool placed = false;
+    for (size_t i = 0; i < nodes.size() && !refs.empty() && !placed; ++i) {
+      if (Covers(ColumnsOf(nodes[i]), refs)) {
+        own[i].push_back(condition);
+        placed = true;
+      }
+    }
+    if (!placed) shared.push_back(std::move(condition));
+  }
+  std::vector<Leaf> leaves;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Leaf leaf;
+    const double unfiltered = EstimateRows(nodes[i]);
+    leaf.node =
+        own[i].empty() ? nodes[i] : LogicalNode::Filter(nodes[i], cp::and_(own[i]));
+    leaf.columns = ColumnsOf(nodes[i]);
+    leaf.rows = EstimateRows(leaf.node);
+    leaf.selectivity = leaf.rows / unfiltered;
+    leaves.push_back(std::move(leaf));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto joined,
+                        RegionPlanner(std::move(leaves), std::move(shared)).Plan());
+  // The region's columns, in the order the query bound them.
+  std::vector<Expression> exprs;
+  std::vector<std::string> names;
+  for (const auto& field : root->schema()->fields()) {
+    exprs.push_back(cp::field_ref(field->name()));
+    names.push_back(field->name());
+  }
+  return LogicalNode::Project(joined, exprs, names);
+}
+
+}  // namespace
+
+arrow::Result<NodePtr> OrderJoins(const NodePtr& node) {
+  if (IsInnerJoin(node) || (node->kind() == NodeKind::kFilter && StartsRegion(node))) {
+    return PlanRegion(node);
+  }
+  std::vector<NodePtr> inputs;
+  for (const auto& input : node->inputs()) {
+    ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(input));
+    inputs.push_back(std::move(ordered));
+  }
+  return WithInputs(node, std::move(inputs));
+}
+
+double EstimateRows(const NodePtr& node) {
+  switch (node->kind()) {
+    case NodeKind::kScan: {
+      auto rows = node->source()->EstimatedRows();
+      return std::max(1.0, rows ? static_cast<double>(*rows) : kUnknownRows);
+    }
+    case NodeKind::kFilter: {
+      double rows = EstimateRows(node->input());
+      for (const auto& c : SplitConjunction(node->predicate())) rows *= Selectivity(c);
+      return std::max(1.0, rows);
+    }
+    case NodeKind::kProject:
+    case NodeKind::kSort:
+      return EstimateRows(node->input());
+    case NodeKind::kAggregate:
+      if (node->group_keys().empty()) return 1;
+      return std::max(1.0, EstimateRows(node->input()) * 0.25);
+    case NodeKind::kLimit: {
+      const double rows = EstimateRows(node->input());
+      return node->count() < 0 ? rows
+                               : std::min(rows, static_cast<double>(node->count()));
+    }
+    case NodeKind::kJoin: {
+      const double left = EstimateRows(node->inputs()[0]);
+      const double right = EstimateRows(node->inputs()[1]);
+      switch (node->join_kind()) {
+        case JoinKind::kInner:
+          return node->left_keys().empty() ? left * right : std::max(left, right);
+        case JoinKind::kLeft:
+          return left;
+        case JoinKind::kRight:
+          return right;
+        case JoinKind::kFull:
+          return left + right;
+        case JoinKind::kSemi:
+        case JoinKind::kAnti:
+          return std::max(1.0, left * 0.5);
+      }
+    }
+  }
+  return kUnknownRows;
+}
+
+}  // namespace sluice::plan
