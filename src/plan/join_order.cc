@@ -84,6 +84,35 @@ arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inpu
   return node;
 }
 
+std::vector<Expression> SplitDisjunction(const Expression& expr) {
+  const auto* call = expr.call();
+  if (call && call->function_name == "or_kleene") {
+    std::vector<Expression> out;
+    for (const auto& arg : call->arguments) {
+      for (auto& part : SplitDisjunction(arg)) out.push_back(std::move(part));
+    }
+    return out;
+  }
+  return {expr};
+}
+
+// (a AND x) OR (a AND y) implies a: the conditions every branch of an OR has, so that a
+// join key hidden in each branch is found.
+std::vector<Expression> CommonToAllBranches(const Expression& condition) {
+  const auto branches = SplitDisjunction(condition);
+  if (branches.size() < 2) return {};
+  std::vector<Expression> common = SplitConjunction(branches[0]);
+  for (size_t i = 1; i < branches.size(); ++i) {
+    const auto parts = SplitConjunction(branches[i]);
+    std::vector<Expression> kept;
+    for (const auto& c : common) {
+      if (std::find(parts.begin(), parts.end(), c) != parts.end()) kept.push_back(c);
+    }
+    common = std::move(kept);
+  }
+  return common;
+}
+
 // The leaves and conditions of the inner-join region rooted at `node`.
 arrow::Status Collect(const NodePtr& node, std::vector<NodePtr>* leaves,
                       std::vector<Expression>* conditions) {
@@ -258,6 +287,10 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
   std::vector<NodePtr> nodes;
   std::vector<Expression> conditions;
   ARROW_RETURN_NOT_OK(Collect(root, &nodes, &conditions));
+  for (size_t i = 0, n = conditions.size(); i < n; ++i) {
+    for (auto& implied : CommonToAllBranches(conditions[i]))
+      conditions.push_back(implied);
+  }
   // Conditions on one leaf filter that leaf.
   std::vector<std::vector<Expression>> own(nodes.size());
   std::vector<Expression> shared;

@@ -232,7 +232,11 @@ std::vector<Expression> SplitConjunction(const Expression& expr) {
 }
 
 arrow::Result<NodePtr> Optimize(const NodePtr& root) {
-  ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(root));
+  // Filters first move down to the joins whose columns they need, so each inner-join
+  // region has its conditions right above it; then the regions are planned and the
+  // filters on single tables move on into the scans.
+  ARROW_ASSIGN_OR_RAISE(auto placed, PushDownFilters(root, {}));
+  ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(placed));
   ARROW_ASSIGN_OR_RAISE(auto pushed, PushDownFilters(ordered, {}));
   std::set<std::string> all;
   for (const auto& field : root->schema()->fields()) all.insert(field->name());

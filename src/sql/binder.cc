@@ -203,20 +203,11 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
 
   ARROW_ASSIGN_OR_RAISE(auto from, BindFrom(select.value("fromClause", Json::array())));
   if (select.contains("whereClause")) {
-    const Json& where = select["whereClause"];
-    if (ContainsAggregate(where)) {
-      return SqlInvalid(sql_, NodeLocation(where),
-                        "aggregate functions are not allowed in WHERE");
-    }
-    ExpressionBinder binder(sql_, &from.scope, params_);
-    ARROW_ASSIGN_OR_RAISE(auto predicate, binder.Bind(where));
-    if (predicate.type->id() != arrow::Type::BOOL &&
-        predicate.type->id() != arrow::Type::NA) {
-      return SqlError(
-          arrow::StatusCode::TypeError, sql_, NodeLocation(where),
-          "type error: WHERE must be BOOLEAN, not " + SqlTypeName(*predicate.type));
-    }
-    from.plan = plan::LogicalNode::Filter(from.plan, predicate.expr);
+    ARROW_RETURN_NOT_OK(BindWhere(select["whereClause"], &from));
+  }
+  if (!correlated_.empty()) {
+    if (subquery_mode_ != SubqueryMode::kScalar) return CorrelatedRows(select, from);
+    ARROW_RETURN_NOT_OK(UseCorrelationKeys(select));
   }
 
   if (!select.contains("targetList")) {
@@ -229,7 +220,9 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
   }
   if (aggregated) return BindAggregateQuery(select, std::move(from), targets);
 
-  ExpressionBinder binder(sql_, &from.scope, params_);
+  std::vector<Subquery> scalars;
+  ExpressionBinder binder(sql_, &from.scope, params_,
+                          ScalarSubqueryHook(&from.scope, &scalars));
   std::vector<BoundExpr> outputs;
   for (const auto& target : targets) {
     if (!target.expr) {
@@ -239,11 +232,36 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
     ARROW_ASSIGN_OR_RAISE(auto bound, binder.Bind(*target.expr));
     outputs.push_back(std::move(bound));
   }
+  ARROW_ASSIGN_OR_RAISE(from.plan, JoinScalarSubqueries(from.plan, std::move(scalars)));
   return Finish(select, from.plan, std::move(outputs), targets, &binder);
 }
 
+arrow::Status Binder::UseCorrelationKeys(const Json& select) {
+  bool aggregated = false;
+  for (const auto& target : select.value("targetList", Json::array()))
+    aggregated |= ContainsAggregate(target);
+  if (!aggregated || select.contains("groupClause") || select.contains("havingClause") ||
+      select.contains("limitCount") || select.contains("limitOffset")) {
+    return SqlNotSupported(sql_, -1,
+                           "a correlated scalar subquery other than an aggregate without "
+                           "GROUP BY, HAVING or LIMIT");
+  }
+  for (const auto& pair : correlated_pairs_) {
+    if (!pair) {
+      return SqlNotSupported(sql_, -1,
+                             "a correlated scalar subquery whose conditions on the outer "
+                             "query are not equalities");
+    }
+    correlation_keys_.push_back(pair->inner);
+  }
+  return arrow::Status::OK();
+}
+
 arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
-    const Json& select, Relation from, const std::vector<Target>& targets) {
+    const Json& select, Relation from, const std::vector<Target>& given_targets) {
+  // A correlated scalar subquery is grouped by its correlation keys, which it outputs
+  // after its value.
+  std::vector<Target> targets = given_targets;
   ExpressionBinder input_binder(sql_, &from.scope, params_);
   // GROUP BY items: expressions over the input, an output ordinal, or an output alias.
   std::vector<BoundExpr> keys;
@@ -280,6 +298,10 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     keys.push_back(std::move(key));
     key_names.push_back(NewName(DefaultColumnName(*expr)));
   }
+  for (const auto& key : correlation_keys_) {
+    keys.push_back(key);
+    key_names.push_back(NewName("correlation"));
+  }
 
   struct AggInfo {
     std::string function;
@@ -291,9 +313,12 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   std::vector<AggInfo> aggs;
   // Inside HAVING, the select list and ORDER BY, aggregate calls and grouped expressions
   // become columns of the aggregate's output; any other column reference is an error.
+  std::vector<Subquery> scalars;
+  ExpressionBinder::Hook scalar_hook = ScalarSubqueryHook(nullptr, &scalars);
   ExpressionBinder::Hook hook =
       [&](const Json& node) -> arrow::Result<std::optional<BoundExpr>> {
     const std::string& kind = NodeKind(node);
+    if (kind == "SubLink") return scalar_hook(node);
     const Json& body = NodeBody(node);
     const int location = NodeLocation(node);
     if (kind == "FuncCall") {
@@ -390,6 +415,10 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     ARROW_ASSIGN_OR_RAISE(auto bound, agg_binder.Bind(*target.expr));
     outputs.push_back(std::move(bound));
   }
+  for (size_t i = keys.size() - correlation_keys_.size(); i < keys.size(); ++i) {
+    outputs.push_back(BoundExpr{cp::field_ref(key_names[i]), keys[i].type});
+    targets.push_back({nullptr, outputs.back(), key_names[i]});
+  }
   std::optional<BoundExpr> having;
   if (select.contains("havingClause")) {
     ARROW_ASSIGN_OR_RAISE(having, agg_binder.Bind(select["havingClause"]));
@@ -436,7 +465,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
                         plan::LogicalNode::Project(from.plan, pre_exprs, pre_names));
   ARROW_ASSIGN_OR_RAISE(auto aggregated,
                         plan::LogicalNode::Aggregate(pre, key_names, calls));
-  plan::NodePtr node = aggregated;
+  ARROW_ASSIGN_OR_RAISE(plan::NodePtr node,
+                        JoinScalarSubqueries(aggregated, std::move(scalars)));
   if (having) node = plan::LogicalNode::Filter(node, having->expr);
   return Finish(select, node, std::move(outputs), targets, &agg_binder);
 }

@@ -50,6 +50,28 @@ class Binder {
     std::string name;
   };
 
+  // What a subquery in an expression is bound for.
+  enum class SubqueryMode {
+    kNone,    // not a subquery
+    kExists,  // EXISTS: whether it has rows
+    kIn,      // IN: the values of its one column
+    kScalar,  // (SELECT ...) as a value
+  };
+  // A subquery ready to be joined to the query it appears in. Its columns have unique
+  // internal names.
+  struct Subquery {
+    plan::NodePtr plan;
+    std::string value;  // the column IN compares with, or the scalar's value
+    // Conditions over the subquery's and the outer query's columns (correlation).
+    std::vector<arrow::compute::Expression> correlated;
+    // A correlated count(): no group means 0, not NULL.
+    bool zero_if_empty = false;
+  };
+  // A correlated equality's two sides, bound apart.
+  struct CorrelatedPair {
+    BoundExpr inner, outer;
+  };
+
   // FROM (from_binder.cc)
   arrow::Result<Relation> BindFrom(const Json& from_clause);
   arrow::Result<Relation> BindFromItem(const Json& item);
@@ -66,11 +88,43 @@ class Binder {
   arrow::Result<Relation> Wrap(const plan::NodePtr& plan, const std::string& qualifier,
                                const Json& alias);
 
-  // SELECT (binder.cc)
+  // Subqueries (subquery_binder.cc)
+  // WHERE: EXISTS, NOT EXISTS, IN and NOT IN conditions become semi and anti joins,
+  // scalar subqueries joins; the rest filters `from`.
+  arrow::Status BindWhere(const Json& where, Relation* from);
+  arrow::Result<Subquery> BindSubquery(const Json& sublink, const Scope* outer,
+                                       SubqueryMode mode);
+  arrow::Result<Subquery> FinishSubquery(const Binder& child, plan::NodePtr plan,
+                                         const Json& select, int location);
+  // Joins a subquery to `outer`: keyed on the equalities of `pairs` (outer expression,
+  // subquery column) and of its correlated conditions; the other conditions filter the
+  // join.
+  arrow::Result<plan::NodePtr> JoinSubquery(
+      plan::NodePtr outer, Subquery subquery, plan::JoinKind kind,
+      std::vector<std::pair<arrow::compute::Expression, std::string>> pairs,
+      std::vector<arrow::compute::Expression> residual, int location);
+  // EXISTS / IN conditions of WHERE; false if `condition` is not one.
+  arrow::Result<bool> BindRowsCondition(const Json& condition, Relation* from);
+  // An expression hook turning scalar subqueries into columns: each is bound (correlated
+  // to `outer`, which may be null) and added to `*found`, to be joined by
+  // JoinScalarSubqueries to the relation the expression is evaluated over.
+  ExpressionBinder::Hook ScalarSubqueryHook(const Scope* outer,
+                                            std::vector<Subquery>* found);
+  arrow::Result<plan::NodePtr> JoinScalarSubqueries(plan::NodePtr plan,
+                                                    std::vector<Subquery> found);
+  // Within a subquery's WHERE: the conditions that name the outer query's columns.
+  arrow::Result<bool> TakeCorrelated(const Json& condition, const Scope& scope);
+  // A correlated EXISTS / IN subquery: its FROM and uncorrelated WHERE, every column
+  // kept for the join, and the IN value.
+  arrow::Result<plan::NodePtr> CorrelatedRows(const Json& select, Relation from);
+
+  // FROM (from_binder.cc)
   arrow::Result<std::vector<Target>> ExpandTargets(const Json& target_list,
                                                    const Scope& scope);
-  arrow::Result<plan::NodePtr> BindAggregateQuery(const Json& select, Relation from,
-                                                  const std::vector<Target>& targets);
+  arrow::Result<plan::NodePtr> BindAggregateQuery(
+      const Json& select, Relation from, const std::vector<Target>& given_targets);
+  // A correlated scalar subquery: its correlated equalities become grouping keys.
+  arrow::Status UseCorrelationKeys(const Json& select);
   arrow::Result<plan::NodePtr> Finish(const Json& select, plan::NodePtr plan,
                                       std::vector<BoundExpr> outputs,
                                       const std::vector<Target>& targets,
@@ -86,6 +140,14 @@ class Binder {
   std::set<int> versions_used_;
   std::map<std::string, plan::NodePtr> relations_;
   int next_id_ = 0;
+  // Set while binding a subquery: the query it appears in, and what is found out.
+  const Scope* outer_scope_ = nullptr;
+  SubqueryMode subquery_mode_ = SubqueryMode::kNone;
+  std::vector<BoundExpr> correlated_;
+  std::vector<std::optional<CorrelatedPair>> correlated_pairs_;  // one per condition
+  std::string value_column_;                                     // set by CorrelatedRows
+  // kScalar: the subquery's side of each correlated equality, grouped by.
+  std::vector<BoundExpr> correlation_keys_;
 };
 
 // Output column name PostgreSQL would give an unaliased select-list expression.

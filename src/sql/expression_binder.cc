@@ -449,6 +449,14 @@ arrow::Result<BoundExpr> ExpressionBinder::BindColumnRef(const Json& body) {
   if (index == -2) {
     return SqlInvalid(sql_, location, "column reference \"" + shown + "\" is ambiguous");
   }
+  if (index == -1 && outer_ != nullptr) {
+    const int outer_index = outer_->Find(qualifier, name);
+    if (outer_index >= 0) {
+      used_outer_ = true;
+      const auto& column = outer_->columns()[outer_index];
+      return BoundExpr{cp::field_ref(column.internal), column.type};
+    }
+  }
   if (index < 0) {
     if (!qualifier.empty() && !scope_->HasQualifier(qualifier)) {
       return SqlError(arrow::StatusCode::KeyError, sql_, location,

@@ -39,6 +39,11 @@ class ExpressionBinder {
 
   arrow::Result<BoundExpr> Bind(const Json& node);
 
+  // Inside a subquery: names not found in the scope are looked up in the outer query's
+  // scope (a correlated reference); used_outer() tells whether one was.
+  void AllowOuter(const Scope* outer) { outer_ = outer; }
+  bool used_outer() const { return used_outer_; }
+
   // A call to an Arrow function; its type comes from Arrow's own dispatch, so a type
   // error is reported as "<display> cannot take (<types>)" at `location`.
   arrow::Result<BoundExpr> Call(const std::string& function, std::vector<BoundExpr> args,
@@ -89,6 +94,8 @@ class ExpressionBinder {
   const Scope* scope_;
   const std::vector<Param>* params_;
   Hook hook_;
+  const Scope* outer_ = nullptr;
+  bool used_outer_ = false;
 };
 
 // PostgreSQL type name (a TypeName node body) to an Arrow type.

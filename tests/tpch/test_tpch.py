@@ -71,7 +71,11 @@ def test_query_answers_as_duckdb_does(tpch, number):
     sql = (data / ("q%02d.sql" % number)).read_text()
     expected = duckdb_answer(data, sql)
     result = pa.ipc.open_stream(run_sluice(warehouse, sql)).read_all()
-    assert result.column_names == expected.column_names
+    # Unaliased aggregates are named as PostgreSQL names them (sum), DuckDB adds the
+    # argument (sum(l_quantity)).
+    assert len(result.column_names) == len(expected.column_names)
+    for got_name, want_name in zip(result.column_names, expected.column_names):
+        assert got_name == want_name or want_name.startswith(got_name + "(")
     got, want = rows(result), rows(expected)
     assert len(got) == len(want), "%d rows, DuckDB has %d" % (len(got), len(want))
     assert len(want) > 0, "the query should select rows at this scale"
