@@ -1,5 +1,7 @@
 #include "catalog/delta_source.h"
 
+#include <algorithm>
+
 #include <arrow/compute/api.h>
 #include <arrow/dataset/api.h>
 #include <arrow/filesystem/localfs.h>
@@ -50,22 +52,55 @@ std::string DeltaSource::Describe() const {
          std::to_string(snapshot_->files().size()) + " files]";
 }
 
-std::optional<int64_t> DeltaSource::EstimatedRows() const {
-  std::call_once(estimate_once_, [this] {
-    constexpr int64_t kBytesPerRow = 32;  // for a file without statistics
-    int64_t rows = 0;
-    for (const auto& add : snapshot_->files()) {
-      auto stats = nlohmann::json::parse(add.stats, nullptr, /*allow_exceptions=*/false);
-      if (stats.is_object() && stats.contains("numRecords") &&
-          stats["numRecords"].is_number_integer()) {
-        rows += stats["numRecords"].get<int64_t>();
-      } else {
-        rows += add.size / kBytesPerRow;
-      }
+void DeltaSource::Estimate() const {
+  constexpr int64_t kBytesPerRow = 32;  // for a file without statistics
+  int64_t rows = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> ranges;
+  std::map<std::string, size_t> files_with_range;
+  for (const auto& add : snapshot_->files()) {
+    auto stats = nlohmann::json::parse(add.stats, nullptr, /*allow_exceptions=*/false);
+    if (stats.is_object() && stats.contains("numRecords") &&
+        stats["numRecords"].is_number_integer()) {
+      rows += stats["numRecords"].get<int64_t>();
+    } else {
+      rows += add.size / kBytesPerRow;
     }
-    estimated_rows_ = rows;
-  });
+    if (!stats.is_object() || !stats.contains("minValues") || !stats.contains("maxValues"))
+      continue;
+    const auto& mins = stats["minValues"];
+    const auto& maxes = stats["maxValues"];
+    if (!mins.is_object() || !maxes.is_object()) continue;
+    for (const auto& [name, low] : mins.items()) {
+      if (!low.is_number_integer() || !maxes.contains(name) ||
+          !maxes[name].is_number_integer()) {
+        continue;
+      }
+      const int64_t lo = low.get<int64_t>(), hi = maxes[name].get<int64_t>();
+      auto [it, inserted] = ranges.emplace(name, std::make_pair(lo, hi));
+      if (!inserted) {
+        it->second.first = std::min(it->second.first, lo);
+        it->second.second = std::max(it->second.second, hi);
+      }
+      ++files_with_range[name];
+    }
+  }
+  for (const auto& [name, count] : files_with_range) {
+    if (count == snapshot_->files().size()) integer_ranges_[name] = ranges[name];
+  }
+  estimated_rows_ = rows;
+}
+
+std::optional<int64_t> DeltaSource::EstimatedRows() const {
+  std::call_once(estimate_once_, [this] { Estimate(); });
   return estimated_rows_;
+}
+
+std::optional<int64_t> DeltaSource::EstimatedDistinct(const std::string& column) const {
+  std::call_once(estimate_once_, [this] { Estimate(); });
+  auto it = integer_ranges_.find(column);
+  if (it == integer_ranges_.end()) return std::nullopt;
+  const auto [low, high] = it->second;
+  return std::min(estimated_rows_, high - low + 1);
 }
 
 int DeltaSource::MaxPartitions() const {

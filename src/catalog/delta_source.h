@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,8 @@ class DeltaSource : public TableSource {
   int MaxPartitions() const override;
   // numRecords from the files' statistics (their sizes where a file has none).
   std::optional<int64_t> EstimatedRows() const override;
+  // Integer columns: at most max - min + 1, from the files' statistics.
+  std::optional<int64_t> EstimatedDistinct(const std::string& column) const override;
   arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   const std::shared_ptr<const delta::Snapshot>& snapshot() const { return snapshot_; }
@@ -32,8 +35,11 @@ class DeltaSource : public TableSource {
  private:
   std::shared_ptr<const delta::Snapshot> snapshot_;
   std::shared_ptr<arrow::Schema> file_schema_;  // the columns stored in data files
+  void Estimate() const;
   mutable std::once_flag estimate_once_;
   mutable int64_t estimated_rows_ = 0;
+  // Integer columns whose every file has statistics: the smallest and largest value.
+  mutable std::map<std::string, std::pair<int64_t, int64_t>> integer_ranges_;
 };
 
 }  // namespace sluice::catalog

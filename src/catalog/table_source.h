@@ -68,6 +68,12 @@ class TableSource {
   // About how many rows the table has, for planning (join order, build sides); nullopt
   // when the source cannot tell cheaply.
   virtual std::optional<int64_t> EstimatedRows() const { return std::nullopt; }
+  // About how many distinct values a column has (nullopt: unknown), for estimating the
+  // size of joins: a key with few values multiplies rows.
+  virtual std::optional<int64_t> EstimatedDistinct(const std::string& column) const {
+    (void)column;
+    return std::nullopt;
+  }
 
   // Whether a new query may read this table now; a source that can be read only once
   // (a streaming table) says why not. Checked when a query names the table.

@@ -52,17 +52,21 @@ arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr
   std::vector<arrow::compute::Aggregate> aggregates;
   for (const auto& agg : node->aggregates()) {
     std::shared_ptr<arrow::compute::FunctionOptions> options;
+    std::string name = agg.function;
     if (agg.function == "count" || agg.function == "count_distinct") {
       options = std::make_shared<arrow::compute::CountOptions>(
           arrow::compute::CountOptions::ONLY_VALID);
     } else if (agg.function == "stddev" || agg.function == "variance") {
       options = std::make_shared<arrow::compute::VarianceOptions>(/*ddof=*/1);
+    } else if (agg.function == "stddev_pop" || agg.function == "variance_pop") {
+      name = agg.function.substr(0, agg.function.size() - 4);
+      options = std::make_shared<arrow::compute::VarianceOptions>(/*ddof=*/0);
     } else if (agg.function != "count_all") {
       // SQL semantics: skip NULLs; an empty or all-NULL group gives NULL.
       options = std::make_shared<arrow::compute::ScalarAggregateOptions>(
           /*skip_nulls=*/true, /*min_count=*/1);
     }
-    std::string function = grouped ? "hash_" + agg.function : agg.function;
+    std::string function = grouped ? "hash_" + name : name;
     std::vector<arrow::FieldRef> target;
     if (!agg.input.empty()) target.emplace_back(agg.input);
     aggregates.emplace_back(std::move(function), std::move(options), std::move(target),

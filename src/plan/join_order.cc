@@ -32,9 +32,46 @@ double Selectivity(const Expression& condition) {
 struct Leaf {
   NodePtr node;
   std::set<std::string> columns;
-  double rows = 1;         // after the leaf's own filters
-  double selectivity = 1;  // the share of its input's rows those filters keep
+  double rows = 1;  // after the leaf's own filters
 };
+
+// About how many distinct values `column` of `node` has: the table's statistics for a
+// column passed up from a scan, else as many as the rows (a key).
+double EstimateDistinct(const NodePtr& node, const std::string& column) {
+  switch (node->kind()) {
+    case NodeKind::kScan: {
+      const int i = node->schema()->GetFieldIndex(column);
+      if (i >= 0) {
+        if (auto n = node->source()->EstimatedDistinct(node->source_columns()[i]))
+          return std::max(1.0, static_cast<double>(*n));
+      }
+      break;
+    }
+    case NodeKind::kProject: {
+      const int i = node->schema()->GetFieldIndex(column);
+      const auto* ref = i >= 0 ? node->exprs()[i].field_ref() : nullptr;
+      if (ref && ref->name()) return EstimateDistinct(node->input(), *ref->name());
+      break;
+    }
+    case NodeKind::kFilter:
+    case NodeKind::kSort:
+    case NodeKind::kLimit:
+      return EstimateDistinct(node->input(), column);
+    case NodeKind::kJoin:
+      for (const auto& input : node->inputs()) {
+        if (input->schema()->GetFieldIndex(column) >= 0)
+          return EstimateDistinct(input, column);
+      }
+      break;
+    case NodeKind::kAggregate: {
+      const auto& keys = node->group_keys();
+      if (std::find(keys.begin(), keys.end(), column) != keys.end())
+        return EstimateDistinct(node->input(), column);
+      break;
+    }
+  }
+  return EstimateRows(node);
+}
 
 bool IsInnerJoin(const NodePtr& node) {
   return node->kind() == NodeKind::kJoin && node->join_kind() == JoinKind::kInner;
@@ -200,7 +237,6 @@ class RegionPlanner {
     current_ = leaves_[start].node;
     columns_ = leaves_[start].columns;
     rows_ = leaves_[start].rows;
-    selectivity_ = leaves_[start].selectivity;
     joined[start] = true;
     for (size_t step = 1; step < leaves_.size(); ++step) {
       const size_t next = PickNext(joined);
@@ -212,29 +248,40 @@ class RegionPlanner {
   }
 
  private:
-  bool Connected(const Leaf& leaf) const {
+  // The rows of the join with `leaf`: |A| |B| / max(distinct keys) for an equality
+  // (each value of the side with fewer values finds its matches on the other), the
+  // product for a cross join (nullopt).
+  std::optional<double> JoinRows(const Leaf& leaf) const {
+    double divisor = 0;
     for (const auto& condition : pending_) {
-      if (AsKeyPair(condition, columns_, leaf.columns)) return true;
+      if (auto pair = AsKeyPair(condition, columns_, leaf.columns)) {
+        divisor = std::max({divisor, EstimateDistinct(current_, pair->joined),
+                            EstimateDistinct(leaf.node, pair->next)});
+      }
     }
-    return false;
+    if (divisor == 0) return std::nullopt;
+    return std::max(1.0, rows_ * leaf.rows / divisor);
   }
 
-  // The smallest leaf joined to the current set by an equality; if none is, the
+  // The joined leaf giving the fewest rows; if no leaf is joined by an equality, the
   // smallest leaf (a cross join).
   size_t PickNext(const std::vector<bool>& joined) const {
     std::optional<size_t> best, best_connected;
+    double best_rows = 0;
     for (size_t i = 0; i < leaves_.size(); ++i) {
       if (joined[i]) continue;
       if (!best || leaves_[i].rows < leaves_[*best].rows) best = i;
-      if (Connected(leaves_[i]) &&
-          (!best_connected || leaves_[i].rows < leaves_[*best_connected].rows)) {
+      auto rows = JoinRows(leaves_[i]);
+      if (rows && (!best_connected || *rows < best_rows)) {
         best_connected = i;
+        best_rows = *rows;
       }
     }
     return best_connected ? *best_connected : *best;
   }
 
   arrow::Status JoinWith(const Leaf& leaf) {
+    const double joined_rows = JoinRows(leaf).value_or(rows_ * leaf.rows);
     NodePtr next = leaf.node;
     std::vector<std::string> current_keys, next_keys;
     std::vector<Expression> residual, still_pending;
@@ -267,9 +314,7 @@ class RegionPlanner {
                                                       current_keys, next_keys, filter)
                                   : LogicalNode::Join(next, current_, JoinKind::kInner,
                                                       next_keys, current_keys, filter);
-    rows_ = std::max(rows_ * leaf.selectivity, leaf.rows * selectivity_);
-    if (current_keys.empty()) rows_ = rows_ * leaf.rows;
-    selectivity_ *= leaf.selectivity;
+    rows_ = joined_rows;
     columns_ = std::move(both);
     for (const auto& field : current_->schema()->fields()) columns_.insert(field->name());
     return arrow::Status::OK();
@@ -279,7 +324,7 @@ class RegionPlanner {
   std::vector<Expression> pending_;
   NodePtr current_;
   std::set<std::string> columns_;
-  double rows_ = 1, selectivity_ = 1;
+  double rows_ = 1;
   int counter_ = 0;
 };
 
@@ -308,12 +353,10 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
   std::vector<Leaf> leaves;
   for (size_t i = 0; i < nodes.size(); ++i) {
     Leaf leaf;
-    const double unfiltered = EstimateRows(nodes[i]);
     leaf.node =
         own[i].empty() ? nodes[i] : LogicalNode::Filter(nodes[i], cp::and_(own[i]));
     leaf.columns = ColumnsOf(nodes[i]);
     leaf.rows = EstimateRows(leaf.node);
-    leaf.selectivity = leaf.rows / unfiltered;
     leaves.push_back(std::move(leaf));
   }
   ARROW_ASSIGN_OR_RAISE(auto joined,

@@ -23,6 +23,13 @@ arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(
     return arrow::int64();
   }
   if (function == "min" || function == "max") return input;
+  if (function == "all" || function == "any") {
+    if (input->id() != arrow::Type::BOOL && input->id() != arrow::Type::NA) {
+      return arrow::Status::TypeError(function, " needs a boolean argument, got ",
+                                      input->ToString());
+    }
+    return arrow::boolean();
+  }
   const bool numeric = arrow::is_integer(input->id()) ||
                        arrow::is_floating(input->id()) ||
                        arrow::is_decimal(input->id()) || input->id() == arrow::Type::NA;
@@ -39,7 +46,8 @@ arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(
     }
     return arrow::float64();
   }
-  if (function == "mean" || function == "stddev" || function == "variance") {
+  if (function == "mean" || function == "stddev" || function == "variance" ||
+      function == "stddev_pop" || function == "variance_pop") {
     if (arrow::is_decimal(input->id()) && function == "mean") return input;
     return arrow::float64();
   }

@@ -32,7 +32,8 @@ struct SortKey {
 
 struct AggregateCall {
   // Arrow's scalar aggregate name: count, count_all, count_distinct, sum, min, max, mean,
-  // stddev, variance. Lowering adds the "hash_" prefix when grouping.
+  // all, any, stddev and variance (sample), stddev_pop and variance_pop
+  // (population). Lowering adds the "hash_" prefix when grouping.
   std::string function;
   std::string input;  // a column of the input; empty for count_all
   std::string output;

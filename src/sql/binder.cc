@@ -72,6 +72,23 @@ arrow::Result<BoundExpr> NarrowAggregateResult(BoundExpr result, bool widened,
 
 }  // namespace
 
+namespace {
+
+// The plan's aggregate function for a SQL aggregate name.
+std::string AggregateFunctionName(const std::string& name) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"avg", "mean"},          {"stddev_samp", "stddev"},
+      {"var_samp", "variance"}, {"var_pop", "variance_pop"},
+      {"any_value", "min"},     {"bool_and", "all"},
+      {"every", "all"},         {"bool_or", "any"}};
+  for (const auto& [sql_name, function] : kNames) {
+    if (name == sql_name) return function;
+  }
+  return name;
+}
+
+}  // namespace
+
 std::string DefaultColumnName(const Json& expr) {
   const std::string& kind = NodeKind(expr);
   const Json& body = NodeBody(expr);
@@ -327,10 +344,9 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
       if (IsAggregateFunction(name)) {
         if (body.contains("over"))
           return SqlNotSupported(sql_, location, "window functions");
-        if (body.contains("agg_filter") || body.contains("agg_order")) {
-          return SqlNotSupported(sql_, location,
-                                 "FILTER or ORDER BY inside an aggregate");
-        }
+        if (body.contains("agg_order"))
+          return SqlNotSupported(sql_, location, "ORDER BY inside an aggregate");
+        if (name == "string_agg") return SqlNotSupported(sql_, location, "string_agg()");
         const Json args = body.value("args", Json::array());
         if (ContainsAggregate(args)) {
           return SqlInvalid(sql_, location, "aggregate function calls cannot be nested");
@@ -348,10 +364,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
               arg, WidenAggregateInput(name, std::move(arg), &input_binder, location,
                                        &info.widened));
           info.arg = std::move(arg);
-          info.function = name == "avg"           ? "mean"
-                          : name == "stddev_samp" ? "stddev"
-                          : name == "var_samp"    ? "variance"
-                                                  : name;
+          info.function = AggregateFunctionName(name);
           if (distinct) {
             if (name != "count")
               return SqlNotSupported(sql_, location, "DISTINCT in " + name + "()");
@@ -360,6 +373,27 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
                      info.arg->type->id() == arrow::Type::NA) {
             info.arg->type = arrow::int64();
           }
+        }
+        if (body.contains("agg_filter")) {
+          // agg(x) FILTER (WHERE c) aggregates x where c is true: the others become NULL,
+          // which every aggregate skips (count(*) counts the rows where c is true).
+          ARROW_ASSIGN_OR_RAISE(auto condition, input_binder.Bind(body["agg_filter"]));
+          if (condition.type->id() != arrow::Type::BOOL) {
+            return SqlError(arrow::StatusCode::TypeError, sql_, location,
+                            "type error: FILTER must be BOOLEAN, not " +
+                                SqlTypeName(*condition.type));
+          }
+          if (!info.arg) {
+            info.function = "count";
+            info.arg = BoundExpr{cp::literal(true), arrow::boolean()};
+          }
+          ARROW_ASSIGN_OR_RAISE(
+              info.arg, input_binder.Call(
+                            "if_else",
+                            {condition, *info.arg,
+                             BoundExpr{cp::literal(arrow::MakeNullScalar(info.arg->type)),
+                                       info.arg->type}},
+                            nullptr, "FILTER", location));
         }
         std::shared_ptr<arrow::DataType> input_type =
             info.arg ? info.arg->type : arrow::int64();

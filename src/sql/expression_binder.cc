@@ -104,9 +104,10 @@ arrow::Result<std::shared_ptr<arrow::DataType>> ArrowTypeFromSql(const Json& typ
 }
 
 bool IsAggregateFunction(const std::string& name) {
-  static const char* const kNames[] = {"count",    "sum",     "min",    "max",
-                                       "avg",      "mean",    "stddev", "stddev_samp",
-                                       "variance", "var_samp"};
+  static const char* const kNames[] = {
+      "count",     "sum",         "min",        "max",      "avg",       "mean",
+      "stddev",    "stddev_samp", "stddev_pop", "variance", "var_samp",  "var_pop",
+      "any_value", "bool_and",    "bool_or",    "every",    "string_agg"};
   for (const char* known : kNames) {
     if (name == known) return true;
   }
