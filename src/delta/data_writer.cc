@@ -21,6 +21,8 @@ using Json = nlohmann::json;
 
 namespace {
 
+constexpr int64_t kRowGroupRows = 128 * 1024;
+
 std::string RandomId() {
   static thread_local std::mt19937_64 random(std::random_device{}());
   char text[40];
@@ -218,9 +220,13 @@ arrow::Status DataWriter::WritePartition(
     ARROW_ASSIGN_OR_RAISE(file->out, arrow::io::FileOutputStream::Open(
                                          (fs::path(root_) / file->path).string()));
     written_paths_.push_back(file->path);
+    // Row groups of 128Ki rows: fine-grained skipping by statistics and batches that
+    // stay in cache. DECIMALs up to 18 digits are stored as INT32/INT64 (Parquet's
+    // DECIMAL logical type allows it), which decode far faster than byte arrays.
     auto properties = parquet::WriterProperties::Builder()
                           .compression(parquet::Compression::SNAPPY)
-                          ->max_row_group_length(1 << 20)
+                          ->max_row_group_length(kRowGroupRows)
+                          ->enable_store_decimal_as_integer()
                           ->build();
     ARROW_ASSIGN_OR_RAISE(file->writer, parquet::arrow::FileWriter::Open(
                                             *file_schema_, arrow::default_memory_pool(),
