@@ -8,6 +8,7 @@
 #include <arrow/util/decimal.h>
 
 #include "common/sql_error.h"
+#include "sql/date_arithmetic.h"
 #include "sql/decimal_rules.h"
 
 namespace sluice::sql {
@@ -52,6 +53,10 @@ std::string SqlTypeName(const arrow::DataType& type) {
       return "VARCHAR";
     case arrow::Type::DATE32:
       return "DATE";
+    case arrow::Type::TIMESTAMP:
+      return "TIMESTAMP";
+    case arrow::Type::INTERVAL_MONTH_DAY_NANO:
+      return "INTERVAL";
     case arrow::Type::DECIMAL128:
     case arrow::Type::DECIMAL256: {
       const auto& decimal = static_cast<const arrow::DecimalType&>(type);
@@ -416,6 +421,9 @@ arrow::Result<BoundExpr> ExpressionBinder::Bind(const Json& node) {
   if (kind == "ParamRef") return BindParam(body);
   if (kind == "SQLValueFunction") return BindValueFunction(body);
   if (kind == "TypeCast") {
+    if (StringList(body.at("typeName").value("names", Json::array())).back() ==
+        "interval")
+      return BindInterval(body);
     ARROW_ASSIGN_OR_RAISE(auto value, Bind(body.at("arg")));
     ARROW_ASSIGN_OR_RAISE(auto type, ArrowTypeFromSql(body.at("typeName"), sql_));
     return Cast(std::move(value), type, location);
@@ -510,6 +518,23 @@ arrow::Result<BoundExpr> ExpressionBinder::BindConst(const Json& body) {
   if (body.contains("boolval"))
     return Literal(arrow::MakeScalar(body["boolval"].value("boolval", false)));
   return SqlNotSupported(sql_, body.value("location", -1), "this kind of constant");
+}
+
+arrow::Result<BoundExpr> ExpressionBinder::BindInterval(const Json& body) {
+  const int location = body.value("location", -1);
+  const Json& arg = body.at("arg");
+  if (NodeKind(arg) != "A_Const" || !NodeBody(arg).contains("sval")) {
+    return SqlNotSupported(sql_, location, "an INTERVAL that is not a constant string");
+  }
+  int fields = 0;
+  const auto& typmods = body.at("typeName").value("typmods", Json::array());
+  if (!typmods.empty() && NodeKind(typmods[0]) == "A_Const" &&
+      NodeBody(typmods[0]).contains("ival")) {
+    fields = NodeBody(typmods[0])["ival"].value("ival", 0);
+  }
+  auto value = ParseInterval(NodeBody(arg)["sval"].value("sval", ""), fields);
+  if (!value.ok()) return SqlInvalid(sql_, location, value.status().message());
+  return Literal(std::make_shared<arrow::MonthDayNanoIntervalScalar>(*value));
 }
 
 arrow::Result<BoundExpr> ExpressionBinder::BindParam(const Json& body) {
@@ -622,6 +647,9 @@ arrow::Result<BoundExpr> ExpressionBinder::BindOperator(const std::string& op,
     return Call("binary_join_element_wise", std::move(parts), nullptr, display, location);
   }
   ARROW_RETURN_NOT_OK(Coerce(&left, &right, location));
+  ARROW_ASSIGN_OR_RAISE(auto temporal,
+                        BindDateArithmetic(this, op, left, right, location));
+  if (temporal) return std::move(*temporal);
   if (op == "%") {
     // a % b = a - (a / b) * b, truncating like PostgreSQL; Arrow has no modulo kernel.
     if (!arrow::is_integer(left.type->id()) || !arrow::is_integer(right.type->id())) {

@@ -87,6 +87,7 @@ class ExpressionBinder {
   arrow::Result<BoundExpr> BindCoalesce(const Json& body);
   arrow::Result<BoundExpr> BindFuncCall(const Json& body);
   arrow::Result<BoundExpr> BindParam(const Json& body);
+  arrow::Result<BoundExpr> BindInterval(const Json& body);
   arrow::Result<BoundExpr> BindValueFunction(const Json& body);
   arrow::Result<std::vector<BoundExpr>> BindList(const Json& list);
 
