@@ -1,4 +1,5 @@
 // Session::Exec: DDL and DML on the warehouse's Delta tables.
+#include <cctype>
 #include <filesystem>
 #include <functional>
 
@@ -30,6 +31,26 @@ using sql::Json;
 namespace {
 
 std::string RelationName(const Json& relation) { return relation.value("relname", ""); }
+
+// The text of a CREATE VIEW's query: what follows the first AS outside parentheses (the
+// view's column list is in parentheses), read on the scanner's tokens.
+arrow::Result<std::string> ViewQueryText(std::string_view statement) {
+  ARROW_ASSIGN_OR_RAISE(auto tokens, sql::Scan(statement));
+  int depth = 0;
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (tokens[i].IsSymbol('(')) ++depth;
+    if (tokens[i].IsSymbol(')')) --depth;
+    if (depth == 0 && tokens[i].IsWord("as")) {
+      std::string_view query = statement.substr(static_cast<size_t>(tokens[i + 1].begin));
+      while (!query.empty() && (query.back() == ';' ||
+                                std::isspace(static_cast<unsigned char>(query.back())))) {
+        query.remove_suffix(1);
+      }
+      return std::string(query);
+    }
+  }
+  return arrow::Status::Invalid("CREATE VIEW needs AS and a query");
+}
 
 arrow::Result<std::shared_ptr<arrow::Schema>> ColumnsOf(const Json& create,
                                                         std::string_view sql) {
@@ -260,7 +281,9 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
     ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
     return DataFrame(shared_from_this(), nullptr, std::move(plan), arrow::Status::OK());
   };
-  auto taken = [&](const std::string& name) { return catalog_->Lookup(name).ok(); };
+  auto taken = [&](const std::string& name) {
+    return catalog_->Lookup(name).ok() || catalog_->LookupView(name).ok();
+  };
   // The new table's directory; a name that cannot be one is an error at its position.
   auto new_table_path = [&](const std::string& name,
                             const Json& relation) -> arrow::Result<std::string> {
@@ -438,6 +461,47 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
     ARROW_ASSIGN_OR_RAISE(auto deleted, (*table)->Delete(predicate));
     return ExecResult{"DELETE " + std::to_string(deleted.rows), deleted.rows,
                       deleted.version};
+  }
+
+  if (statement.kind == "ViewStmt") {
+    const Json& view = body.at("view");
+    const std::string name = RelationName(view);
+    for (const char* field : {"aliases", "options"}) {
+      if (body.contains(field) && !body[field].empty()) {
+        return SqlNotSupported(sql, sql::NodeLocation({{"RangeVar", view}}),
+                               std::string("CREATE VIEW with ") + field);
+      }
+    }
+    if (body.value("withCheckOption", "NO_CHECK_OPTION") != "NO_CHECK_OPTION") {
+      return SqlNotSupported(sql, -1, "WITH CHECK OPTION");
+    }
+    // The query must bind now: a view that cannot be read is refused when created.
+    ARROW_RETURN_NOT_OK(bind_query(sql::NodeBody(body.at("query"))).status());
+    ARROW_ASSIGN_OR_RAISE(
+        auto query, ViewQueryText(sql.substr(static_cast<size_t>(statement.begin),
+                                             static_cast<size_t>(statement.length))));
+    const bool temporary = view.value("relpersistence", "p") == "t";
+    auto created =
+        catalog_->CreateView(name, query, temporary, body.value("replace", false));
+    if (!created.ok()) {
+      return SqlError(created.code(), sql, sql::NodeLocation({{"RangeVar", view}}),
+                      created.message());
+    }
+    return ExecResult{"CREATE VIEW", 0, -1};
+  }
+
+  if (statement.kind == "DropStmt" && body.value("removeType", "") == "OBJECT_VIEW") {
+    for (const auto& object : body.at("objects")) {
+      auto names = sql::StringList(object.at("List").at("items"));
+      if (names.size() != 1) {
+        return SqlNotSupported(sql, statement.begin, "schema-qualified view names");
+      }
+      auto dropped = catalog_->DropView(names[0]);
+      if (!dropped.ok() && !(dropped.IsKeyError() && body.value("missing_ok", false))) {
+        return dropped;
+      }
+    }
+    return ExecResult{"DROP VIEW", 0, -1};
   }
 
   if (statement.kind == "DropStmt") {

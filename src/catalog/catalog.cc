@@ -2,16 +2,26 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "catalog/delta_describe.h"
 #include "catalog/delta_source.h"
 #include "common/ascii.h"
+#include "common/durable_file.h"
 #include "delta/data_files.h"
 #include "delta/delta_table.h"
 #include "delta/snapshot.h"
 
 namespace sluice::catalog {
+
+namespace {
+
+// A stored view's query, in its directory under the warehouse.
+constexpr const char* kViewFile = "_view.sql";
+
+}  // namespace
 
 Catalog::Catalog(std::string warehouse, FileAccess file_access)
     : warehouse_(std::move(warehouse)), file_access_(std::move(file_access)) {}
@@ -176,16 +186,80 @@ std::vector<std::string> Catalog::Names() const {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [key, entry] : tables_) names.insert(entry.first);
+    for (const auto& [key, entry] : views_) names.insert(entry.first);
   }
   std::error_code error;
   if (!warehouse_.empty()) {
     for (const auto& entry : std::filesystem::directory_iterator(warehouse_, error)) {
-      if (entry.is_directory() && delta::DeltaTable::Exists(entry.path().string())) {
+      if (entry.is_directory() &&
+          (delta::DeltaTable::Exists(entry.path().string()) ||
+           std::filesystem::exists(entry.path() / kViewFile, error))) {
         names.insert(entry.path().filename().string());
       }
     }
   }
   return {names.begin(), names.end()};
+}
+
+arrow::Status Catalog::CreateView(const std::string& name, const std::string& query,
+                                  bool temporary, bool replace) {
+  ARROW_RETURN_NOT_OK(CheckTableName(name));
+  const bool is_view = LookupView(name).ok();
+  if ((is_view && !replace) || (!is_view && Lookup(name).ok())) {
+    return arrow::Status::AlreadyExists("\"", name, "\" already exists");
+  }
+  if (temporary) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    views_[AsciiLower(name)] = {name, query};
+    return arrow::Status::OK();
+  }
+  ARROW_ASSIGN_OR_RAISE(auto path, WarehousePath(name));
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) return arrow::Status::IOError("cannot create ", path, ": ", error.message());
+  return WriteFileAtomically((std::filesystem::path(path) / kViewFile).string(),
+                             [&](const std::string& file) -> arrow::Status {
+                               std::ofstream out(file, std::ios::binary);
+                               out << query;
+                               out.close();
+                               if (!out)
+                                 return arrow::Status::IOError("cannot write ", file);
+                               return arrow::Status::OK();
+                             });
+}
+
+arrow::Result<std::string> Catalog::LookupView(const std::string& name) const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = views_.find(AsciiLower(name));
+    if (it != views_.end()) return it->second.second;
+  }
+  const auto missing = arrow::Status::KeyError("view \"", name, "\" does not exist");
+  if (warehouse_.empty() || !CheckTableName(name).ok()) return missing;
+  auto path = WarehousePath(name);
+  if (!path.ok()) return missing;
+  std::ifstream in(std::filesystem::path(*path) / kViewFile, std::ios::binary);
+  if (!in) return missing;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+arrow::Status Catalog::DropView(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (views_.erase(AsciiLower(name)) > 0) return arrow::Status::OK();
+  }
+  if (!LookupView(name).ok()) {
+    return arrow::Status::KeyError("view \"", name, "\" does not exist");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto path, WarehousePath(name));
+  std::error_code error;
+  std::filesystem::remove(std::filesystem::path(path) / kViewFile, error);
+  if (error)
+    return arrow::Status::IOError("cannot remove the view ", path, ": ", error.message());
+  std::filesystem::remove(path, error);  // only if empty
+  return arrow::Status::OK();
 }
 
 }  // namespace sluice::catalog

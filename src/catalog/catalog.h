@@ -71,8 +71,19 @@ class Catalog {
   arrow::Status Drop(const std::string& name);
   // Removes `name` only if it still refers to `source`; returns whether it did.
   bool DropIf(const std::string& name, const TableSource* source);
-  // Registered tables and the warehouse's Delta tables, sorted.
+  // Registered tables, the warehouse's Delta tables and views, sorted.
   std::vector<std::string> Names() const;
+
+  // Views: a query's text under a name, read in place of a table. A temporary view lives
+  // as long as the session; a stored one in the warehouse, as the file
+  // `<warehouse>/<name>/_view.sql`. AlreadyExists if the name is taken (by a table too),
+  // unless `replace` and it is a view.
+  arrow::Status CreateView(const std::string& name, const std::string& query,
+                           bool temporary, bool replace);
+  // The view's query text; KeyError if there is no such view.
+  arrow::Result<std::string> LookupView(const std::string& name) const;
+  // KeyError if there is no such view.
+  arrow::Status DropView(const std::string& name);
 
  private:
   arrow::Result<std::shared_ptr<delta::DeltaTable>> OpenCached(
@@ -89,6 +100,8 @@ class Catalog {
       delta_tables_;  // by path
   // Keyed by lower-cased name; the value keeps the name as registered.
   std::map<std::string, std::pair<std::string, std::shared_ptr<TableSource>>> tables_;
+  // Temporary views by lower-cased name: the name as created, the query.
+  std::map<std::string, std::pair<std::string, std::string>> views_;
 };
 
 }  // namespace sluice::catalog

@@ -65,7 +65,8 @@ void DeltaSource::Estimate() const {
     } else {
       rows += add.size / kBytesPerRow;
     }
-    if (!stats.is_object() || !stats.contains("minValues") || !stats.contains("maxValues"))
+    if (!stats.is_object() || !stats.contains("minValues") ||
+        !stats.contains("maxValues"))
       continue;
     const auto& mins = stats["minValues"];
     const auto& maxes = stats["maxValues"];

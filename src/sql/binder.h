@@ -80,6 +80,9 @@ class Binder {
                                            const TableVersionSpec& spec,
                                            const Json& alias);
   arrow::Result<Relation> BindTableFunction(const Json& body);
+  arrow::Result<Relation> BindView(const std::string& name, const std::string& query,
+                                   int location, const std::string& qualifier,
+                                   const Json& alias);
   arrow::Result<Relation> BindJoin(const Json& body);
   arrow::Result<Relation> BindValues(const Json& lists, int location);
   arrow::Result<Relation> ScanSource(std::shared_ptr<catalog::TableSource> source,
@@ -140,6 +143,7 @@ class Binder {
   std::set<int> versions_used_;
   std::map<std::string, plan::NodePtr> relations_;
   int next_id_ = 0;
+  int view_depth_ = 0;  // views being bound around this binder
   // Set while binding a subquery: the query it appears in, and what is found out.
   const Scope* outer_scope_ = nullptr;
   SubqueryMode subquery_mode_ = SubqueryMode::kNone;

@@ -156,6 +156,9 @@ arrow::Result<Binder::Relation> Binder::BindRangeVar(const Json& body) {
   }
   auto relation = relations_.find(AsciiLower(name));
   if (relation != relations_.end()) return Wrap(relation->second, qualifier, alias);
+  if (auto view = catalog_->LookupView(name); view.ok()) {
+    return BindView(name, *view, location, qualifier, alias);
+  }
   auto source = catalog_->Lookup(name);
   if (!source.ok()) {
     if (!source.status().IsKeyError()) {
@@ -168,6 +171,36 @@ arrow::Result<Binder::Relation> Binder::BindRangeVar(const Json& body) {
     return SqlError(scannable.code(), sql_, location, scannable.message());
   }
   return ScanSource(*source, qualifier, alias);
+}
+
+// A view's query, bound in a binder of its own (positions in errors are positions in the
+// view's text) that continues this one's numbering of internal names.
+arrow::Result<Binder::Relation> Binder::BindView(const std::string& name,
+                                                 const std::string& query, int location,
+                                                 const std::string& qualifier,
+                                                 const Json& alias) {
+  constexpr int kMaxViewDepth = 32;
+  if (view_depth_ >= kMaxViewDepth) {
+    return SqlInvalid(sql_, location,
+                      "views nested more than 32 deep at \"" + name +
+                          "\" (does a view refer to itself?)");
+  }
+  auto in_view = [&](const arrow::Status& status) {
+    return SqlError(status.code(), sql_, location,
+                    "in view \"" + name + "\": " + status.message());
+  };
+  auto parsed = Parse(query, {query, 0});
+  if (!parsed.ok()) return in_view(parsed.status());
+  if (parsed->size() != 1 || (*parsed)[0].kind != "SelectStmt") {
+    return in_view(arrow::Status::Invalid("a view must be one SELECT"));
+  }
+  Binder view(query, catalog_, nullptr);
+  view.next_id_ = next_id_;
+  view.view_depth_ = view_depth_ + 1;
+  auto plan = view.BindSelect(NodeBody((*parsed)[0].node));
+  next_id_ = view.next_id_;
+  if (!plan.ok()) return in_view(plan.status());
+  return Wrap(*plan, qualifier, alias);
 }
 
 // `t VERSION AS OF n`, `t TIMESTAMP AS OF '...'` and `DESCRIBE HISTORY t`: warehouse
