@@ -2,9 +2,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include <arrow/util/cancel.h>
+
+#include "sluice/query_progress.h"
 
 namespace sluice {
 
@@ -34,6 +37,9 @@ struct ExecOptions {
   // Memory that Arrow's file readers use while decoding is not counted. Default 0
   // (setting `memory_limit`, which also takes '512MB', '4GB').
   std::optional<int64_t> memory_limit_bytes;
+
+  // If set, the query reports what it has read here while it runs (embedded engine).
+  std::shared_ptr<QueryProgress> progress;
 };
 
 }  // namespace sluice

@@ -82,6 +82,20 @@ struct RunnablePlan {
   int64_t limit = -1;
 };
 
+// The rows all scans of a plan will read, if every scanned source knows; -1 otherwise.
+int64_t RowsToScan(const plan::NodePtr& node) {
+  if (node->kind() == plan::NodeKind::kScan) {
+    return node->source()->EstimatedRows().value_or(-1);
+  }
+  int64_t total = 0;
+  for (const auto& input : node->inputs()) {
+    const int64_t rows = RowsToScan(input);
+    if (rows < 0) return -1;
+    total += rows;
+  }
+  return total;
+}
+
 arrow::Result<RunnablePlan> Prepare(const plan::NodePtr& root) {
   ARROW_ASSIGN_OR_RAISE(auto optimized, plan::Optimize(root));
   RunnablePlan runnable{optimized};
@@ -99,7 +113,15 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   exec::LoweringContext context;
   context.partition = partition;
   context.num_partitions = num_partitions;
-  context.rows_scanned = std::make_shared<std::atomic<int64_t>>(0);
+  if (options.progress) {
+    // Views of the caller's counters, keeping the whole progress object alive.
+    context.rows_scanned = std::shared_ptr<std::atomic<int64_t>>(
+        options.progress, &options.progress->rows_scanned);
+    context.bytes_scanned = std::shared_ptr<std::atomic<int64_t>>(
+        options.progress, &options.progress->bytes_scanned);
+  } else {
+    context.rows_scanned = std::make_shared<std::atomic<int64_t>>(0);
+  }
   context.cancellation = std::make_shared<CancellationSignal>();
   const int threads =
       *options.threads > 0 ? *options.threads : arrow::GetCpuThreadPoolCapacity();
@@ -297,6 +319,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::Stream(
                                     session_->settings_->Resolve(std::move(options)));
   }
   ARROW_ASSIGN_OR_RAISE(auto runnable, Prepare(plan_));
+  if (options.progress) options.progress->rows_total = RowsToScan(runnable.body);
   return StartPartition(runnable, plan_->schema(),
                         session_->settings_->Resolve(std::move(options)), 0, 1);
 }
@@ -310,6 +333,7 @@ DataFrame::StreamPartitions(ExecOptions options) const {
     return std::vector<std::shared_ptr<arrow::RecordBatchReader>>{std::move(reader)};
   }
   ARROW_ASSIGN_OR_RAISE(auto runnable, Prepare(plan_));
+  if (options.progress) options.progress->rows_total = RowsToScan(runnable.body);
   options = session_->settings_->Resolve(std::move(options));
   int requested = *options.partitions;
   if (requested <= 0) requested = std::max(1u, std::thread::hardware_concurrency());

@@ -1,6 +1,7 @@
 #include "catalog/file_batch_generator.h"
 
 #include <arrow/dataset/api.h>
+#include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
 
 namespace sluice::catalog {
@@ -64,6 +65,9 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
       values.emplace_back(std::move(column));
     }
     if (request_.rows_scanned) *request_.rows_scanned += batch.num_rows();
+    if (request_.bytes_scanned) {
+      *request_.bytes_scanned += arrow::util::TotalBufferSize(batch);
+    }
     return Batch(arrow::compute::ExecBatch(std::move(values), batch.num_rows()));
   }
 

@@ -27,8 +27,10 @@ struct ScanRequest {
   // Which of `num_partitions` disjoint, contiguous parts of the table to read.
   int partition = 0;
   int num_partitions = 1;
-  // Rows read so far, for progress reporting; may be null.
+  // Rows read so far, and bytes of the batches read from files, for progress
+  // reporting; may be null.
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
+  std::shared_ptr<std::atomic<int64_t>> bytes_scanned;
   // Signalled when the query stops: a source that could run or wait for long ends early.
   // May be null.
   std::shared_ptr<CancellationSignal> cancellation;

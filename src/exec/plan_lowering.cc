@@ -23,6 +23,7 @@ arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
   request.partition = ctx.partition;
   request.num_partitions = ctx.num_partitions;
   request.rows_scanned = ctx.rows_scanned;
+  request.bytes_scanned = ctx.bytes_scanned;
   request.cancellation = ctx.cancellation;
   request.executor = ctx.executor;
   ARROW_ASSIGN_OR_RAISE(auto stream, node->source()->MakeScan(request));

@@ -15,6 +15,7 @@ struct LoweringContext {
   int partition = 0;
   int num_partitions = 1;
   std::shared_ptr<std::atomic<int64_t>> rows_scanned;
+  std::shared_ptr<std::atomic<int64_t>> bytes_scanned;  // may be null
   std::shared_ptr<CancellationSignal> cancellation;
   arrow::internal::Executor* executor = nullptr;
 };

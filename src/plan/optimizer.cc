@@ -1,5 +1,6 @@
 #include "plan/optimizer.h"
 
+#include <algorithm>
 #include <set>
 
 #include <arrow/type.h>
@@ -91,7 +92,11 @@ arrow::Result<NodePtr> PushDownFilters(const NodePtr& node,
             arrow::compute::field_ref(node->source_columns()[i]);
       }
       std::vector<Expression> hints = SplitConjunction(node->filter_hint());
-      for (const auto& c : conjuncts) hints.push_back(Substitute(c, to_source));
+      for (const auto& c : conjuncts) {
+        auto hint = Substitute(c, to_source);
+        if (std::find(hints.begin(), hints.end(), hint) == hints.end())
+          hints.push_back(hint);
+      }
       std::vector<std::string> names;
       for (const auto& field : node->schema()->fields()) names.push_back(field->name());
       auto scan =

@@ -61,7 +61,7 @@ def test_error_in_mid_stream_is_reported_and_fails():
 
 
 def test_formats():
-    sql = "SELECT id, id * 1.5 AS x, 'a\"b' AS s, NULL AS n FROM range(3)"
+    sql = "SELECT id, id * 1.5e0 AS x, 'a\"b' AS s, NULL AS n FROM range(3)"
     csv = run("-c", sql, "--format", "csv")
     assert csv.stdout.decode().splitlines() == [
         '"id","x","s","n"', '0,0,"a""b",', '1,1.5,"a""b",', '2,3,"a""b",']
@@ -143,7 +143,10 @@ def test_progress_is_shown_on_a_terminal_for_long_queries():
     output = read_until(fd, b"(1 row)", timeout=60)
     os.waitpid(pid, 0)
     assert b"300000000" in output
-    assert b" rows" in output and b"s]" in output, output
+    # "[1.2s] scanned 312.5M rows (35%)": rows scanned and a share of the known input.
+    assert b"scanned" in output and b" rows" in output and b"%)" in output, output
+    # The line is erased before the result is printed, never left in front of it.
+    assert output.rfind(b"\x1b[K") < output.find(b"count"), output
 
 
 def test_progress_is_not_printed_into_pipes():

@@ -7,24 +7,45 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <string>
 #include <thread>
 
 #include <arrow/record_batch.h>
 #include <arrow/util/cancel.h>
 
+#include "sluice/query_progress.h"
+
 namespace sluice::cli {
 
 namespace {
 
-// Shows "elapsed, rows" on a terminal's stderr while a query runs longer than a second;
-// erases itself when done.
+// "1.2M" and "45.3 MB" style numbers.
+std::string Human(double value, const char* unit) {
+  const char* prefixes[] = {"", "K", "M", "G", "T"};
+  int i = 0;
+  while (value >= 1000 && i < 4) {
+    value /= 1000;
+    ++i;
+  }
+  char text[32];
+  std::snprintf(text, sizeof(text), i == 0 ? "%.0f%s%s" : "%.1f%s%s", value, prefixes[i],
+                unit);
+  return text;
+}
+
+// Shows what a query has scanned ("[3.0s] scanned 1.2M rows, 45.3 MB (37%)") on a
+// terminal's stderr while it runs longer than a second. Stop() erases it; it is called
+// before any result is written, so the line never sits in front of the output.
 class ProgressLine {
  public:
-  explicit ProgressLine(const std::atomic<int64_t>* rows) : rows_(rows) {
+  explicit ProgressLine(std::shared_ptr<QueryProgress> progress)
+      : progress_(std::move(progress)) {
     if (!isatty(STDERR_FILENO)) return;
     thread_ = std::thread([this] { Run(); });
   }
-  ~ProgressLine() {
+  ~ProgressLine() { Stop(); }
+
+  void Stop() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       done_ = true;
@@ -34,6 +55,23 @@ class ProgressLine {
   }
 
  private:
+  std::string Describe(double seconds) const {
+    const int64_t rows = progress_->rows_scanned.load();
+    const int64_t bytes = progress_->bytes_scanned.load();
+    const int64_t total = progress_->rows_total.load();
+    char line[160];
+    std::snprintf(line, sizeof(line), "[%.1fs] scanned %s rows", seconds,
+                  Human(static_cast<double>(rows), "").c_str());
+    std::string out = line;
+    if (bytes > 0) out += ", " + Human(static_cast<double>(bytes), "B");
+    if (total > 0) {
+      const double share = 100.0 * static_cast<double>(rows) / static_cast<double>(total);
+      std::snprintf(line, sizeof(line), " (%.0f%%)", std::min(share, 100.0));
+      out += line;
+    }
+    return out;
+  }
+
   void Run() {
     const auto start = std::chrono::steady_clock::now();
     bool shown = false;
@@ -43,14 +81,13 @@ class ProgressLine {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (seconds < 1.0) continue;
-      std::fprintf(stderr, "\r\033[K[%.1fs] %lld rows", seconds,
-                   static_cast<long long>(rows_->load()));
+      std::fprintf(stderr, "\r\033[K%s", Describe(seconds).c_str());
       shown = true;
     }
     if (shown) std::fprintf(stderr, "\r\033[K");
   }
 
-  const std::atomic<int64_t>* rows_;
+  std::shared_ptr<QueryProgress> progress_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool done_ = false;
@@ -96,7 +133,6 @@ bool QueryRunner::RunStatement(const std::string& sql) {
     }
   } cleanup;
 
-  std::atomic<int64_t> rows{0};
   arrow::Status status = [&]() -> arrow::Status {
     // On Spark every statement is sent as Sql: a command runs once and shows its result.
     if (session_->engine() == "local" && !Session::IsQuery(sql)) {
@@ -110,21 +146,24 @@ bool QueryRunner::RunStatement(const std::string& sql) {
       return arrow::Status::OK();
     }
     ARROW_ASSIGN_OR_RAISE(auto frame, session_->Sql(sql));
+    options.progress = std::make_shared<QueryProgress>();
     ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
     ARROW_ASSIGN_OR_RAISE(auto writer,
                           output::MakeBatchWriter(format_, stdout_, reader->schema()));
-    ProgressLine progress(&rows);
+    ProgressLine progress(options.progress);
     while (true) {
       std::shared_ptr<arrow::RecordBatch> batch;
       ARROW_RETURN_NOT_OK(reader->ReadNext(&batch));
       if (!batch) break;
-      rows += batch->num_rows();
+      progress.Stop();  // before the first output
+
       auto written = writer->Write(*batch);
       if (!written.ok()) {
         (void)reader->Close();  // cancels the query at once
         return written;
       }
     }
+    progress.Stop();
     return writer->Finish();
   }();
   if (!status.ok()) {
