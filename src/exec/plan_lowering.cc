@@ -94,6 +94,10 @@ arrow::acero::JoinType AceroJoinType(plan::JoinKind kind) {
       return JoinType::LEFT_SEMI;
     case plan::JoinKind::kAnti:
       return JoinType::LEFT_ANTI;
+    case plan::JoinKind::kRightSemi:
+      return JoinType::RIGHT_SEMI;
+    case plan::JoinKind::kRightAnti:
+      return JoinType::RIGHT_ANTI;
   }
   return JoinType::INNER;
 }
@@ -129,8 +133,11 @@ arrow::Result<Declaration> LowerJoin(Declaration left, Declaration right,
   left = WithConstantKey(std::move(left), *node->inputs()[0]->schema(), key + "_l");
   right = WithConstantKey(std::move(right), *node->inputs()[1]->schema(), key + "_r");
   std::vector<arrow::FieldRef> left_out, right_out;
-  for (const auto& field : node->inputs()[0]->schema()->fields())
-    left_out.emplace_back(field->name());
+  if (type != arrow::acero::JoinType::RIGHT_SEMI &&
+      type != arrow::acero::JoinType::RIGHT_ANTI) {
+    for (const auto& field : node->inputs()[0]->schema()->fields())
+      left_out.emplace_back(field->name());
+  }
   if (type != arrow::acero::JoinType::LEFT_SEMI &&
       type != arrow::acero::JoinType::LEFT_ANTI) {
     for (const auto& field : node->inputs()[1]->schema()->fields())

@@ -382,6 +382,18 @@ arrow::Result<NodePtr> OrderJoins(const NodePtr& node) {
     ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(input));
     inputs.push_back(std::move(ordered));
   }
+  // A semi or anti join whose subquery side is the larger: the outer rows go into the
+  // hash table and the subquery's rows probe it.
+  const bool semi =
+      node->kind() == NodeKind::kJoin &&
+      (node->join_kind() == JoinKind::kSemi || node->join_kind() == JoinKind::kAnti);
+  if (semi && !node->left_keys().empty() &&
+      EstimateRows(inputs[1]) > EstimateRows(inputs[0])) {
+    return LogicalNode::Join(inputs[1], inputs[0],
+                             node->join_kind() == JoinKind::kSemi ? JoinKind::kRightSemi
+                                                                  : JoinKind::kRightAnti,
+                             node->right_keys(), node->left_keys(), node->predicate());
+  }
   return WithInputs(node, std::move(inputs));
 }
 
@@ -422,6 +434,9 @@ double EstimateRows(const NodePtr& node) {
         case JoinKind::kSemi:
         case JoinKind::kAnti:
           return std::max(1.0, left * 0.5);
+        case JoinKind::kRightSemi:
+        case JoinKind::kRightAnti:
+          return std::max(1.0, right * 0.5);
       }
     }
   }

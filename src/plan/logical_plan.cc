@@ -145,9 +145,12 @@ NodePtr LogicalNode::Join(NodePtr left, NodePtr right, JoinKind kind,
   // An outer join makes the other side's columns nullable.
   const bool left_nullable = kind == JoinKind::kRight || kind == JoinKind::kFull;
   const bool right_nullable = kind == JoinKind::kLeft || kind == JoinKind::kFull;
+  const bool right_only = kind == JoinKind::kRightSemi || kind == JoinKind::kRightAnti;
   arrow::FieldVector fields;
-  for (const auto& field : left->schema()->fields())
-    fields.push_back(left_nullable ? field->WithNullable(true) : field);
+  if (!right_only) {
+    for (const auto& field : left->schema()->fields())
+      fields.push_back(left_nullable ? field->WithNullable(true) : field);
+  }
   if (kind != JoinKind::kSemi && kind != JoinKind::kAnti) {
     for (const auto& field : right->schema()->fields())
       fields.push_back(right_nullable ? field->WithNullable(true) : field);
@@ -175,6 +178,10 @@ const char* JoinKindName(JoinKind kind) {
       return "SemiJoin";
     case JoinKind::kAnti:
       return "AntiJoin";
+    case JoinKind::kRightSemi:
+      return "RightSemiJoin";
+    case JoinKind::kRightAnti:
+      return "RightAntiJoin";
   }
   return "Join";
 }

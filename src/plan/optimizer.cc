@@ -36,8 +36,10 @@ arrow::Result<NodePtr> PushIntoJoin(const NodePtr& node,
   // Below an outer join, a filter on the side whose rows may be padded with NULLs would
   // turn unmatched rows into matches; it must stay above.
   const JoinKind kind = node->join_kind();
-  const bool into_left = kind != JoinKind::kRight && kind != JoinKind::kFull;
-  const bool into_right = kind == JoinKind::kInner || kind == JoinKind::kRight;
+  const bool into_left = kind == JoinKind::kInner || kind == JoinKind::kLeft ||
+                         kind == JoinKind::kSemi || kind == JoinKind::kAnti;
+  const bool into_right = kind == JoinKind::kInner || kind == JoinKind::kRight ||
+                          kind == JoinKind::kRightSemi || kind == JoinKind::kRightAnti;
   for (auto& conjunct : conjuncts) {
     if (into_left && AllIn(conjunct, left_schema)) {
       left.push_back(std::move(conjunct));
