@@ -32,7 +32,8 @@ double Selectivity(const Expression& condition) {
 struct Leaf {
   NodePtr node;
   std::set<std::string> columns;
-  double rows = 1;  // after the leaf's own filters
+  double rows = 1;        // after the leaf's own filters
+  bool filtered = false;  // by its own conditions (or by a filtered leaf joined into it)
 };
 
 // About how many distinct values `column` of `node` has: the table's statistics for a
@@ -150,6 +151,26 @@ std::vector<Expression> CommonToAllBranches(const Expression& condition) {
   return common;
 }
 
+// What an OR across inputs implies for one input: (a1 AND b1) OR (a2 AND b2) implies
+// a1 OR a2 when a1 and a2 are on that input alone. nullopt if some branch says nothing
+// about it.
+std::optional<Expression> ImpliedFor(const Expression& condition,
+                                     const std::set<std::string>& columns) {
+  const auto branches = SplitDisjunction(condition);
+  if (branches.size() < 2) return std::nullopt;
+  std::vector<Expression> implied;
+  for (const auto& branch : branches) {
+    std::vector<Expression> own;
+    for (const auto& part : SplitConjunction(branch)) {
+      const auto refs = ReferencedColumns(part);
+      if (!refs.empty() && Covers(columns, refs)) own.push_back(part);
+    }
+    if (own.empty()) return std::nullopt;
+    implied.push_back(own.size() == 1 ? own[0] : cp::and_(own));
+  }
+  return cp::or_(implied);
+}
+
 // The leaves and conditions of the inner-join region rooted at `node`.
 arrow::Status Collect(const NodePtr& node, std::vector<NodePtr>* leaves,
                       std::vector<Expression>* conditions) {
@@ -229,49 +250,48 @@ class RegionPlanner {
       : leaves_(std::move(leaves)), pending_(std::move(conditions)) {}
 
   arrow::Result<NodePtr> Plan() {
-    std::vector<bool> joined(leaves_.size(), false);
+    while (leaves_.size() > 2) {
+      ARROW_ASSIGN_OR_RAISE(bool merged, MergeDimension());
+      if (!merged) break;
+    }
     size_t start = 0;
     for (size_t i = 1; i < leaves_.size(); ++i) {
       if (leaves_[i].rows > leaves_[start].rows) start = i;
     }
-    current_ = leaves_[start].node;
-    columns_ = leaves_[start].columns;
-    rows_ = leaves_[start].rows;
-    joined[start] = true;
-    for (size_t step = 1; step < leaves_.size(); ++step) {
-      const size_t next = PickNext(joined);
-      joined[next] = true;
-      ARROW_RETURN_NOT_OK(JoinWith(leaves_[next]));
+    Leaf current = leaves_[start];
+    leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(start));
+    while (!leaves_.empty()) {
+      const size_t next = PickNext(current);
+      ARROW_ASSIGN_OR_RAISE(current, Join(std::move(current), leaves_[next]));
+      leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(next));
     }
-    if (!pending_.empty()) current_ = LogicalNode::Filter(current_, cp::and_(pending_));
-    return current_;
+    if (!pending_.empty()) return LogicalNode::Filter(current.node, cp::and_(pending_));
+    return current.node;
   }
 
  private:
-  // The rows of the join with `leaf`: |A| |B| / max(distinct keys) for an equality
-  // (each value of the side with fewer values finds its matches on the other), the
-  // product for a cross join (nullopt).
-  std::optional<double> JoinRows(const Leaf& leaf) const {
+  // The rows of a join: |A| |B| / max(distinct keys) for equalities (each value of the
+  // side with fewer values finds its matches on the other); nullopt for a cross join.
+  std::optional<double> JoinRows(const Leaf& a, const Leaf& b) const {
     double divisor = 0;
     for (const auto& condition : pending_) {
-      if (auto pair = AsKeyPair(condition, columns_, leaf.columns)) {
-        divisor = std::max({divisor, EstimateDistinct(current_, pair->joined),
-                            EstimateDistinct(leaf.node, pair->next)});
+      if (auto pair = AsKeyPair(condition, a.columns, b.columns)) {
+        divisor = std::max({divisor, EstimateDistinct(a.node, pair->joined),
+                            EstimateDistinct(b.node, pair->next)});
       }
     }
     if (divisor == 0) return std::nullopt;
-    return std::max(1.0, rows_ * leaf.rows / divisor);
+    return std::max(1.0, a.rows * b.rows / divisor);
   }
 
-  // The joined leaf giving the fewest rows; if no leaf is joined by an equality, the
-  // smallest leaf (a cross join).
-  size_t PickNext(const std::vector<bool>& joined) const {
+  // The leaf whose join with `current` gives the fewest rows; if none is joined to it
+  // by an equality, the smallest leaf (a cross join).
+  size_t PickNext(const Leaf& current) const {
     std::optional<size_t> best, best_connected;
     double best_rows = 0;
     for (size_t i = 0; i < leaves_.size(); ++i) {
-      if (joined[i]) continue;
       if (!best || leaves_[i].rows < leaves_[*best].rows) best = i;
-      auto rows = JoinRows(leaves_[i]);
+      auto rows = JoinRows(current, leaves_[i]);
       if (rows && (!best_connected || *rows < best_rows)) {
         best_connected = i;
         best_rows = *rows;
@@ -280,28 +300,54 @@ class RegionPlanner {
     return best_connected ? *best_connected : *best;
   }
 
-  arrow::Status JoinWith(const Leaf& leaf) {
-    const double joined_rows = JoinRows(leaf).value_or(rows_ * leaf.rows);
-    NodePtr next = leaf.node;
-    std::vector<std::string> current_keys, next_keys;
+  // A filtered leaf joined by equalities to exactly one other leaf, and not larger than
+  // it (a lookup table with a condition: region for nation, nation for supplier), is
+  // joined to it first, so its filter shrinks what the large inputs join with. False if
+  // there is none.
+  arrow::Result<bool> MergeDimension() {
+    for (size_t i = 0; i < leaves_.size(); ++i) {
+      std::set<size_t> neighbours;
+      for (size_t j = 0; j < leaves_.size(); ++j) {
+        if (j != i && JoinRows(leaves_[j], leaves_[i])) neighbours.insert(j);
+      }
+      if (neighbours.size() != 1) continue;
+      const size_t j = *neighbours.begin();
+      if (!leaves_[i].filtered || leaves_[i].rows > leaves_[j].rows) continue;
+      const double before = leaves_[j].rows;
+      const bool was_filtered = leaves_[j].filtered;
+      ARROW_ASSIGN_OR_RAISE(leaves_[j], Join(std::move(leaves_[j]), leaves_[i]));
+      leaves_[j].filtered = was_filtered || leaves_[j].rows < before;
+      leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(i));
+      return true;
+    }
+    return false;
+  }
+
+  // `a` joined with `b` on the pending equalities between them (the other conditions
+  // they now cover filter the join), the smaller side as the hash table.
+  arrow::Result<Leaf> Join(Leaf a, const Leaf& b) {
+    Leaf out;
+    out.rows = JoinRows(a, b).value_or(a.rows * b.rows);
+    NodePtr next = b.node;
+    std::vector<std::string> a_keys, b_keys;
     std::vector<Expression> residual, still_pending;
-    std::set<std::string> both = columns_;
-    both.insert(leaf.columns.begin(), leaf.columns.end());
+    out.columns = a.columns;
+    out.columns.insert(b.columns.begin(), b.columns.end());
     for (auto& condition : pending_) {
-      if (auto pair = AsKeyPair(condition, columns_, leaf.columns)) {
-        auto a = current_->schema()->GetFieldByName(pair->joined)->type();
-        auto b = next->schema()->GetFieldByName(pair->next)->type();
-        if (auto common = KeyType(*a, *b)) {
-          pair->joined = CastKey(&current_, pair->joined, common, &counter_);
+      if (auto pair = AsKeyPair(condition, a.columns, b.columns)) {
+        auto a_type = a.node->schema()->GetFieldByName(pair->joined)->type();
+        auto b_type = next->schema()->GetFieldByName(pair->next)->type();
+        if (auto common = KeyType(*a_type, *b_type)) {
+          pair->joined = CastKey(&a.node, pair->joined, common, &counter_);
           pair->next = CastKey(&next, pair->next, common, &counter_);
         }
         if (!pair->joined.empty() && !pair->next.empty()) {
-          current_keys.push_back(pair->joined);
-          next_keys.push_back(pair->next);
+          a_keys.push_back(pair->joined);
+          b_keys.push_back(pair->next);
           continue;
         }
       }
-      if (Covers(both, ReferencedColumns(condition))) {
+      if (Covers(out.columns, ReferencedColumns(condition))) {
         residual.push_back(std::move(condition));
       } else {
         still_pending.push_back(std::move(condition));
@@ -309,22 +355,17 @@ class RegionPlanner {
     }
     pending_ = std::move(still_pending);
     const Expression filter = residual.empty() ? cp::literal(true) : cp::and_(residual);
-    // The smaller side is the hash table: the right input.
-    current_ = leaf.rows <= rows_ ? LogicalNode::Join(current_, next, JoinKind::kInner,
-                                                      current_keys, next_keys, filter)
-                                  : LogicalNode::Join(next, current_, JoinKind::kInner,
-                                                      next_keys, current_keys, filter);
-    rows_ = joined_rows;
-    columns_ = std::move(both);
-    for (const auto& field : current_->schema()->fields()) columns_.insert(field->name());
-    return arrow::Status::OK();
+    out.node =
+        b.rows <= a.rows
+            ? LogicalNode::Join(a.node, next, JoinKind::kInner, a_keys, b_keys, filter)
+            : LogicalNode::Join(next, a.node, JoinKind::kInner, b_keys, a_keys, filter);
+    for (const auto& field : out.node->schema()->fields())
+      out.columns.insert(field->name());
+    return out;
   }
 
   std::vector<Leaf> leaves_;
   std::vector<Expression> pending_;
-  NodePtr current_;
-  std::set<std::string> columns_;
-  double rows_ = 1;
   int counter_ = 0;
 };
 
@@ -350,6 +391,13 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
     }
     if (!placed) shared.push_back(std::move(condition));
   }
+  for (const auto& condition : shared) {
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (auto implied = ImpliedFor(condition, ColumnsOf(nodes[i]))) {
+        own[i].push_back(std::move(*implied));
+      }
+    }
+  }
   std::vector<Leaf> leaves;
   for (size_t i = 0; i < nodes.size(); ++i) {
     Leaf leaf;
@@ -357,6 +405,7 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
         own[i].empty() ? nodes[i] : LogicalNode::Filter(nodes[i], cp::and_(own[i]));
     leaf.columns = ColumnsOf(nodes[i]);
     leaf.rows = EstimateRows(leaf.node);
+    leaf.filtered = !own[i].empty();
     leaves.push_back(std::move(leaf));
   }
   ARROW_ASSIGN_OR_RAISE(auto joined,
