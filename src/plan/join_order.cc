@@ -391,8 +391,16 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
     }
     if (!placed) shared.push_back(std::move(condition));
   }
+  // Implied conditions shrink the smaller inputs (hash tables, lookups); on the largest,
+  // which streams, evaluating them on every row costs more than the join saves (Acero's
+  // filters do not short-circuit).
+  size_t largest = 0;
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    if (EstimateRows(nodes[i]) > EstimateRows(nodes[largest])) largest = i;
+  }
   for (const auto& condition : shared) {
     for (size_t i = 0; i < nodes.size(); ++i) {
+      if (i == largest) continue;
       if (auto implied = ImpliedFor(condition, ColumnsOf(nodes[i]))) {
         own[i].push_back(std::move(*implied));
       }
