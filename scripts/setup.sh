@@ -31,23 +31,20 @@ if [ ! -f "$stamp" ] || ! cmp -s deps/python.txt "$stamp"; then
   cp deps/python.txt "$stamp"
 fi
 
-# Sail, in a virtualenv of its own.
-stamp=.venv-sail/.deps-installed
-if [ ! -f "$stamp" ] || ! cmp -s deps/python-sail.txt "$stamp"; then
-  echo "setup: installing Sail from deps/python-sail.txt into .venv-sail"
-  [ -x .venv-sail/bin/python ] || "$python" -m venv .venv-sail
-  .venv-sail/bin/pip install -q --disable-pip-version-check -r deps/python-sail.txt
-  cp deps/python-sail.txt "$stamp"
-fi
-
-# DuckDB's TPC-H generator, in a virtualenv of its own (see deps/python-tpch.txt).
-stamp=.venv-tpch/.deps-installed
-if [ ! -f "$stamp" ] || ! cmp -s deps/python-tpch.txt "$stamp"; then
-  echo "setup: installing the TPC-H generator from deps/python-tpch.txt into .venv-tpch"
-  [ -x .venv-tpch/bin/python ] || "$python" -m venv .venv-tpch
-  .venv-tpch/bin/pip install -q --disable-pip-version-check -r deps/python-tpch.txt
-  cp deps/python-tpch.txt "$stamp"
-fi
+# A virtualenv of its own for packages that cannot share .venv: side_venv DIR LIST.
+side_venv() {
+  local dir=$1 list=$2
+  local stamp=$dir/.deps-installed
+  if [ ! -f "$stamp" ] || ! cmp -s "$list" "$stamp"; then
+    echo "setup: installing $list into $dir"
+    [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check -r "$list"
+    cp "$list" "$stamp"
+  fi
+}
+# Sail, and DuckDB's TPC-H generator (see the lists for why each stands apart).
+side_venv .venv-sail deps/python-sail.txt
+side_venv .venv-tpch deps/python-tpch.txt
 
 # The Delta Lake jars for the Spark tests, resolved once by Spark's own resolver into
 # .spark-ivy (the test server then starts without downloading).

@@ -108,6 +108,11 @@ std::string FileTable::Describe() const {
 int FileTable::MaxPartitions() const { return static_cast<int>(paths_.size()); }
 
 std::optional<int64_t> FileTable::EstimatedRows() const {
+  std::call_once(estimate_once_, [this] { estimated_rows_ = CountRows(); });
+  return estimated_rows_;
+}
+
+int64_t FileTable::CountRows() const {
   // At most this many files are looked at; the rest are assumed alike.
   constexpr size_t kSampled = 64;
   constexpr int64_t kBytesPerRow = 64;

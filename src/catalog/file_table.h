@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ class FileTable : public TableSource {
   std::vector<std::string> paths_;
   std::shared_ptr<arrow::dataset::FileFormat> format_;
   std::shared_ptr<arrow::Schema> schema_;
+  int64_t CountRows() const;
+  // EstimatedRows reads footers once.
+  mutable std::once_flag estimate_once_;
+  mutable int64_t estimated_rows_ = 0;
 };
 
 }  // namespace sluice::catalog

@@ -122,18 +122,6 @@ arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inpu
   return node;
 }
 
-std::vector<Expression> SplitDisjunction(const Expression& expr) {
-  const auto* call = expr.call();
-  if (call && call->function_name == "or_kleene") {
-    std::vector<Expression> out;
-    for (const auto& arg : call->arguments) {
-      for (auto& part : SplitDisjunction(arg)) out.push_back(std::move(part));
-    }
-    return out;
-  }
-  return {expr};
-}
-
 // (a AND x) OR (a AND y) implies a: the conditions every branch of an OR has, so that a
 // join key hidden in each branch is found.
 std::vector<Expression> CommonToAllBranches(const Expression& condition) {

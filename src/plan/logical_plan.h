@@ -17,7 +17,16 @@ enum class NodeKind { kScan, kProject, kFilter, kAggregate, kSort, kLimit, kJoin
 // kSemi and kAnti keep the left rows that have (have no) match on the right and output
 // only the left columns; kRightSemi and kRightAnti the same for the right rows (the
 // optimizer uses them to put the smaller input in the hash table).
-enum class JoinKind { kInner, kLeft, kRight, kFull, kSemi, kAnti, kRightSemi, kRightAnti };
+enum class JoinKind {
+  kInner,
+  kLeft,
+  kRight,
+  kFull,
+  kSemi,
+  kAnti,
+  kRightSemi,
+  kRightAnti
+};
 
 // "InnerJoin", "LeftJoin", ... for EXPLAIN.
 const char* JoinKindName(JoinKind kind);

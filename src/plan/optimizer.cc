@@ -225,17 +225,32 @@ Expression Substitute(const Expression& expr,
   return expr;
 }
 
-std::vector<Expression> SplitConjunction(const Expression& expr) {
+namespace {
+
+// The arguments of nested calls of `function` (a and (b and c) -> [a, b, c]).
+void Flatten(const Expression& expr, const std::string& function,
+             std::vector<Expression>* out) {
   const auto* call = expr.call();
-  if (call && call->function_name == "and_kleene") {
-    std::vector<Expression> out;
-    for (const auto& arg : call->arguments) {
-      for (auto& part : SplitConjunction(arg)) out.push_back(std::move(part));
-    }
-    return out;
+  if (call && call->function_name == function) {
+    for (const auto& arg : call->arguments) Flatten(arg, function, out);
+    return;
   }
+  out->push_back(expr);
+}
+
+}  // namespace
+
+std::vector<Expression> SplitConjunction(const Expression& expr) {
   if (expr == arrow::compute::literal(true)) return {};
-  return {expr};
+  std::vector<Expression> out;
+  Flatten(expr, "and_kleene", &out);
+  return out;
+}
+
+std::vector<Expression> SplitDisjunction(const Expression& expr) {
+  std::vector<Expression> out;
+  Flatten(expr, "or_kleene", &out);
+  return out;
 }
 
 arrow::Result<NodePtr> Optimize(const NodePtr& root) {

@@ -25,5 +25,7 @@ Expression Substitute(const Expression& expr,
                       const std::map<std::string, Expression>& substitutions);
 // Splits a conjunction into its conjuncts (a AND b AND c -> [a, b, c]).
 std::vector<Expression> SplitConjunction(const Expression& expr);
+// Splits a disjunction into its branches (a OR b OR c -> [a, b, c]).
+std::vector<Expression> SplitDisjunction(const Expression& expr);
 
 }  // namespace sluice::plan
