@@ -223,8 +223,9 @@ TEST(TypedRows, StreamingIsBoundedAndLeavingEarlyCancels) {
   EXPECT_GT(sevens, 0);
   const int64_t growth = testing::PeakRssBytes() - baseline;
   // The stream holds a few batches; what the allocator keeps per thread varies with
-  // load, so the bound leaves room for it: still a fraction of the 4.32 GB streamed.
-  EXPECT_LT(growth, 320LL << 20) << "peak RSS grew by " << (growth >> 20) << " MiB";
+  // load (a clean-clone run under a loaded machine reached 320 MiB), so the bound leaves
+  // room for it: still under an eighth of the 4.32 GB streamed.
+  EXPECT_LT(growth, 512LL << 20) << "peak RSS grew by " << (growth >> 20) << " MiB";
 
   const int threads_before = testing::ThreadCount();
   {
