@@ -1,11 +1,14 @@
 // Decoding a 10-column result into structs against reading its Arrow arrays directly, and
 // encoding structs into batches. Prints one JSON object.
 //   typed_rows_bench ROWS
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
 #include <sluice/typed.h>
+
+#include "wide_rows.h"
 
 struct Wide {
   int64_t id;
@@ -28,7 +31,8 @@ double Seconds(std::chrono::steady_clock::time_point start) {
 }
 
 const char* kQuery =
-    "SELECT id, id * 3 AS a, CAST(id % 1000 AS INT) AS b, id * 0.5 AS x, id * 0.25 AS y, "
+    "SELECT id, id * 3 AS a, CAST(id % 1000 AS INT) AS b, id * 5e-1 AS x, id * 25e-2 AS "
+    "y, "
     "id % 2 = 0 AS flag, 'S' || (id % 100) AS sym, "
     "CASE WHEN id % 10 = 0 THEN NULL ELSE id END AS maybe, "
     "CAST('2024-01-01' AS DATE) AS day, 'tag' AS tag FROM range(";
@@ -60,18 +64,30 @@ double RawPass(const arrow::RecordBatchVector& batches, int64_t* checksum) {
   return Seconds(start);
 }
 
-// Decodes the same batches into structs (as ForEachBatch does) and reads them.
-double TypedPass(const arrow::RecordBatchVector& batches, int64_t* checksum) {
+int64_t SumRows(const std::vector<Wide>& rows) {
+  int64_t sum = 0;
+  for (const auto& w : rows) {
+    sum += w.id + w.a + w.b + static_cast<int64_t>(w.x) + static_cast<int64_t>(w.y) +
+           w.flag + static_cast<int64_t>(w.sym.size()) + w.maybe.value_or(0) +
+           w.day.time_since_epoch().count() + static_cast<int64_t>(w.tag.size());
+  }
+  return sum;
+}
+
+// Decodes the same batches into structs and reads them: `block` rows at a time (as
+// Stream does, 4096), or whole batches (block 0, as ForEachBatch does).
+double TypedPass(const arrow::RecordBatchVector& batches, int64_t block,
+                 int64_t* checksum) {
   const auto start = std::chrono::steady_clock::now();
   auto decoder = sluice::RowDecoder<Wide>::Make(*batches.front()->schema()).ValueOrDie();
   std::vector<Wide> rows;
   int64_t sum = 0;
   for (const auto& batch : batches) {
-    if (!decoder.DecodeReplacing(*batch, &rows).ok()) std::abort();
-    for (const auto& w : rows) {
-      sum += w.id + w.a + w.b + static_cast<int64_t>(w.x) + static_cast<int64_t>(w.y) +
-             w.flag + static_cast<int64_t>(w.sym.size()) + w.maybe.value_or(0) +
-             w.day.time_since_epoch().count() + static_cast<int64_t>(w.tag.size());
+    const int64_t step = block > 0 ? block : batch->num_rows();
+    for (int64_t offset = 0; offset < batch->num_rows(); offset += step) {
+      const int64_t length = std::min(step, batch->num_rows() - offset);
+      if (!decoder.DecodeRange(*batch, offset, length, &rows).ok()) std::abort();
+      sum += SumRows(rows);
     }
   }
   *checksum = sum;
@@ -79,19 +95,10 @@ double TypedPass(const arrow::RecordBatchVector& batches, int64_t* checksum) {
 }
 
 double EncodePass(int64_t rows) {
-  std::vector<Wide> batch(65536);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const auto n = static_cast<int64_t>(i);
-    batch[i] = {n,
-                n * 3,
-                static_cast<int32_t>(n % 1000),
-                n * 0.5,
-                n * 0.25,
-                n % 2 == 0,
-                "S" + std::to_string(n % 100),
-                n % 10 == 0 ? std::nullopt : std::optional<int64_t>(n),
-                sluice::Date(std::chrono::days(19723)),
-                "tag"};
+  std::vector<Wide> batch;
+  for (const WideValues& v : MakeWideValues()) {
+    batch.push_back({v.id, v.a, v.b, v.x, v.y, v.flag, v.sym, v.maybe,
+                     sluice::Date(std::chrono::days(v.day)), v.tag});
   }
   const auto start = std::chrono::steady_clock::now();
   for (int64_t done = 0; done < rows; done += static_cast<int64_t>(batch.size())) {
@@ -112,17 +119,20 @@ int main(int argc, char** argv) {
                    .ValueOrDie();
   arrow::TableBatchReader reader(*table);
   auto batches = reader.ToRecordBatches().ValueOrDie();
-  int64_t raw_sum = 0, typed_sum = 0;
+  int64_t raw_sum = 0, stream_sum = 0, batch_sum = 0;
   const double raw = RawPass(batches, &raw_sum);
-  const double typed = TypedPass(batches, &typed_sum);
+  const double stream = TypedPass(batches, 4096, &stream_sum);
+  const double batch = TypedPass(batches, 0, &batch_sum);
   const double encode = EncodePass(rows);
-  if (raw_sum != typed_sum) {
-    std::fprintf(stderr, "checksums differ: %lld vs %lld\n",
-                 static_cast<long long>(raw_sum), static_cast<long long>(typed_sum));
+  if (raw_sum != stream_sum || raw_sum != batch_sum) {
+    std::fprintf(stderr, "checksums differ: %lld vs %lld, %lld\n",
+                 static_cast<long long>(raw_sum), static_cast<long long>(stream_sum),
+                 static_cast<long long>(batch_sum));
     return 1;
   }
   std::printf(
-      "{\"rows\": %lld, \"raw_s\": %.4f, \"typed_s\": %.4f, \"encode_s\": %.4f}\n",
-      static_cast<long long>(rows), raw, typed, encode);
+      "{\"rows\": %lld, \"raw_s\": %.4f, \"stream_s\": %.4f, \"batch_s\": %.4f, "
+      "\"encode_s\": %.4f}\n",
+      static_cast<long long>(rows), raw, stream, batch, encode);
   return 0;
 }

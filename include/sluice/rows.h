@@ -31,11 +31,19 @@
 //                             lives (inside ForEachBatch, or until a Stream moves on)
 //   sluice::Date              DATE (days since 1970-01-01)
 //   sluice::Timestamp         TIMESTAMP of any unit (microseconds since the epoch, UTC)
+//   sluice::Decimal<P, S>     DECIMAL(P, S), or a DECIMAL(p, s) with s <= S and
+//                             p - s <= P - S (rescaled exactly), or integers of at most
+//                             P - S digits
 //   std::optional<T>          the column of T, NULL as nullopt; without optional, a NULL
 //                             is an error naming the column
+//   std::vector<T>            a LIST whose elements T takes (NULL elements need
+//                             std::vector<std::optional<T>>)
+//   a mapped struct           a STRUCT with a field for each of its mapped members (by
+//                             name, as for columns; extra fields are ignored)
 // Encoding (Insert, TypedSink) writes each member as the first type listed for it.
 
 #include <chrono>
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,9 +56,76 @@ namespace sluice {
 using Date = std::chrono::sys_days;
 using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 
+// An exact DECIMAL(P, S) value: unscaled / 10^S. No arithmetic: convert to what the
+// application computes with (ToString, ToDouble, or the unscaled integer).
+template <int P, int S>
+struct Decimal {
+  static_assert(P >= 1 && P <= 38 && S >= 0 && S <= P,
+                "DECIMAL(P, S) needs 1 <= P <= 38 and 0 <= S <= P");
+  static constexpr int kPrecision = P;
+  static constexpr int kScale = S;
+
+  __int128 unscaled = 0;
+
+  static constexpr Decimal FromUnscaled(__int128 value) { return Decimal{value}; }
+
+  // "-12.30" style text: an optional sign, digits, and at most S decimals. Nothing if the
+  // text is not such a number or has more than P - S integer digits.
+  static std::optional<Decimal> Parse(std::string_view text) {
+    const bool negative = !text.empty() && text.front() == '-';
+    if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+      text.remove_prefix(1);
+    }
+    const size_t point = text.find('.');
+    const std::string_view whole = text.substr(0, point);
+    const std::string_view fraction =
+        point == std::string_view::npos ? std::string_view() : text.substr(point + 1);
+    if ((whole.empty() && fraction.empty()) || whole.size() > size_t{P - S} ||
+        fraction.size() > size_t{S}) {
+      return std::nullopt;
+    }
+    __int128 value = 0;
+    for (size_t i = 0; i < whole.size() + size_t{S}; ++i) {
+      const char c = i < whole.size()                     ? whole[i]
+                     : i - whole.size() < fraction.size() ? fraction[i - whole.size()]
+                                                          : '0';
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    return Decimal{negative ? -value : value};
+  }
+
+  std::string ToString() const {
+    unsigned __int128 magnitude = unscaled < 0 ? -unscaled : unscaled;
+    std::string digits;
+    do {
+      digits.insert(digits.begin(), static_cast<char>('0' + magnitude % 10));
+      magnitude /= 10;
+    } while (magnitude != 0);
+    if (digits.size() <= size_t{S}) digits.insert(0, size_t{S} + 1 - digits.size(), '0');
+    if (S > 0) digits.insert(digits.size() - S, 1, '.');
+    return unscaled < 0 ? "-" + digits : digits;
+  }
+
+  double ToDouble() const {
+    double divisor = 1;
+    for (int i = 0; i < S; ++i) divisor *= 10;
+    return static_cast<double>(unscaled) / divisor;
+  }
+
+  friend constexpr bool operator==(const Decimal& a, const Decimal& b) {
+    return a.unscaled == b.unscaled;
+  }
+  friend constexpr std::strong_ordering operator<=>(const Decimal& a, const Decimal& b) {
+    return a.unscaled <=> b.unscaled;
+  }
+};
+
 // One mapped column: its name and the member it fills.
 template <typename Struct, typename Member>
 struct ColumnSpec {
+  using Row = Struct;
+  using Type = Member;
   const char* name;
   Member Struct::*member;
 };

@@ -14,6 +14,7 @@
 //
 // Parameters (`?` or `$n`) are bound by value, never spliced into the SQL.
 
+#include <algorithm>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -73,19 +74,32 @@ class RowStream {
   const arrow::Status& status() const { return status_; }
 
  private:
-  // Moves to the next row, reading and decoding the next batch when needed.
+  // Moves to the next row, decoding the next block of rows (and reading the next batch)
+  // when needed. A block at a time, so the structs are still in cache when used.
   void Advance() {
+    constexpr int64_t kBlockRows = 4096;
     while (!done_ && next_ >= rows_.size()) {
+      if (batch_ == nullptr || offset_ >= batch_->num_rows()) {
+        std::shared_ptr<arrow::RecordBatch> batch;
+        status_ = reader_->ReadNext(&batch);
+        if (!status_.ok() || !batch) {
+          done_ = true;
+          (void)reader_->Close();
+          return;
+        }
+        batch_ = std::move(batch);  // keeps string_view members valid
+        offset_ = 0;
+        continue;
+      }
+      const int64_t length = std::min(kBlockRows, batch_->num_rows() - offset_);
+      status_ = decoder_.DecodeRange(*batch_, offset_, length, &rows_);
+      offset_ += length;
       next_ = 0;
-      std::shared_ptr<arrow::RecordBatch> batch;
-      status_ = reader_->ReadNext(&batch);
-      if (status_.ok() && batch) status_ = decoder_.DecodeReplacing(*batch, &rows_);
-      if (!status_.ok() || !batch) {
+      if (!status_.ok()) {
         done_ = true;
         (void)reader_->Close();
         return;
       }
-      batch_ = std::move(batch);  // keeps string_view members valid
     }
     if (!done_) ++next_;
   }
@@ -93,6 +107,7 @@ class RowStream {
   std::shared_ptr<arrow::RecordBatchReader> reader_;
   RowDecoder<T> decoder_;
   std::shared_ptr<arrow::RecordBatch> batch_;
+  int64_t offset_ = 0;  // the next row of batch_ to decode
   std::vector<T> rows_;
   size_t next_ = 0;
   bool done_ = false;

@@ -365,6 +365,19 @@ arrow::Result<BoundExpr> ExpressionBinder::Cast(
                                           0, cp::RoundMode::HALF_TOWARDS_INFINITY),
                                       "CAST", location));
   }
+  if (arrow::is_integer(value.type->id()) && type->id() == arrow::Type::DECIMAL128) {
+    // Arrow refuses an integer type wider than the DECIMAL's integer digits outright; SQL
+    // checks each value. A DECIMAL wide enough for the type, cast down, checks values.
+    const auto& to = static_cast<const arrow::Decimal128Type&>(*type);
+    const int digits = AsDecimal(*value.type, nullptr)->precision;
+    if (digits > to.precision() - to.scale()) {
+      const int precision = digits + to.scale();
+      auto wide = precision <= kMaxDecimalPrecision
+                      ? arrow::decimal128(precision, to.scale())
+                      : arrow::decimal256(precision, to.scale());
+      ARROW_ASSIGN_OR_RAISE(value, Cast(std::move(value), wide, location));
+    }
+  }
   if (!cp::CanCast(*value.type, *type)) {
     return SqlError(arrow::StatusCode::TypeError, sql_, location,
                     "type error: cannot cast " + SqlTypeName(*value.type) + " to " +

@@ -15,6 +15,19 @@ struct Trade {
   std::optional<int64_t> qty;
 };
 
+struct Pair {
+  int32_t x;
+  std::optional<std::string> y;
+  bool operator==(const Pair&) const = default;
+};
+
+struct Shaped {
+  int64_t id;
+  sluice::Decimal<12, 2> amount;
+  std::vector<int32_t> counts;
+  Pair pair;
+};
+
 struct Mismatched {
   int64_t id;
   int64_t missing;
@@ -23,6 +36,8 @@ struct Mismatched {
 }  // namespace spark_typed
 
 SLUICE_ROW(spark_typed::Trade, id, sym, px, qty)
+SLUICE_ROW(spark_typed::Pair, x, y)
+SLUICE_ROW(spark_typed::Shaped, id, amount, counts, pair)
 SLUICE_ROW(spark_typed::Mismatched, id, missing)
 
 namespace sluice {
@@ -69,6 +84,25 @@ TEST(SparkTyped, StructsComeOutOfSparkQueries) {
   ASSERT_TRUE((*stream)->status().ok()) << (*stream)->status();
   EXPECT_EQ(count, 300000);
   EXPECT_EQ(sum, int64_t{300000} * 299999 / 2);
+}
+
+TEST(SparkTyped, DecimalListAndStructMembers) {
+  auto session = Connect(SparkServer::Get().Uri()).ValueOrDie();
+  auto rows =
+      Query<spark_typed::Shaped>(
+          *session,
+          "SELECT id, CAST(id * 1.25 AS DECIMAL(12, 2)) AS amount, "
+          "array(CAST(id AS INT), 2) AS counts, named_struct('x', CAST(id AS INT), "
+          "'y', CASE WHEN id = 1 THEN 'one' END) AS pair FROM range(3) ORDER BY id")
+          .Collect();
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 3u);
+  const auto& one = (*rows)[1];
+  EXPECT_EQ(one.amount.ToString(), "1.25");
+  EXPECT_EQ(one.counts, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(one.pair, (spark_typed::Pair{1, "one"}));
+  EXPECT_EQ((*rows)[2].amount.ToString(), "2.50");
+  EXPECT_EQ((*rows)[2].pair, (spark_typed::Pair{2, std::nullopt}));
 }
 
 TEST(SparkTyped, PooledSparkSessionsAreConfiguredOnCreation) {
