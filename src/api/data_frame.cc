@@ -127,6 +127,10 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
       *options.threads > 0 ? *options.threads : arrow::GetCpuThreadPoolCapacity();
   ARROW_ASSIGN_OR_RAISE(auto executor, arrow::internal::ThreadPool::Make(threads));
   context.executor = executor.get();
+  if (*options.memory_limit_bytes > 0) {
+    context.memory_pool = CappedMemoryPool::Acquire(arrow::default_memory_pool(),
+                                                    *options.memory_limit_bytes);
+  }
   ARROW_ASSIGN_OR_RAISE(auto declaration, exec::LowerToAcero(runnable.body, context));
   exec::StreamOptions stream_options;
   stream_options.max_buffered_batches = *options.max_buffered_batches;
@@ -136,10 +140,7 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   stream_options.rows_scanned = context.rows_scanned;
   stream_options.cancellation = context.cancellation;
   stream_options.executor = std::move(executor);
-  if (*options.memory_limit_bytes > 0) {
-    stream_options.memory_pool = CappedMemoryPool::Acquire(arrow::default_memory_pool(),
-                                                           *options.memory_limit_bytes);
-  }
+  stream_options.memory_pool = context.memory_pool;
   return exec::QueryStream::Start(std::move(declaration), schema,
                                   std::move(stream_options));
 }

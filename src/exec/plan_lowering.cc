@@ -3,6 +3,11 @@
 #include <arrow/acero/options.h>
 #include <arrow/compute/api_aggregate.h>
 #include <arrow/type.h>
+#include <arrow/util/cancel.h>
+#include <arrow/util/thread_pool.h>
+
+#include "exec/query_stream.h"
+#include "exec/window_reader.h"
 
 namespace sluice::exec {
 
@@ -149,6 +154,36 @@ arrow::Result<Declaration> LowerJoin(Declaration left, Declaration right,
   return Declaration("hashjoin", {std::move(left), std::move(right)}, std::move(options));
 }
 
+// A Window node runs its input as a plan of its own (started when first read, on threads
+// of its own) whose sorted output a WindowReader turns into the node's output, read by
+// this plan as a source.
+Declaration LowerWindow(Declaration input, const plan::NodePtr& node,
+                        const LoweringContext& ctx) {
+  StreamOptions options;
+  options.max_buffered_batches = 4;
+  options.cancellation = std::make_shared<CancellationSignal>();
+  options.memory_pool = ctx.memory_pool;
+  // When this query stops, so does the input's plan, without finishing its sort.
+  auto stop = std::make_shared<arrow::StopSource>();
+  options.stop_token = stop->token();
+  if (ctx.cancellation) ctx.cancellation->OnRequest([stop] { stop->RequestStop(); });
+  const int threads = ctx.executor ? ctx.executor->GetCapacity() : 0;
+  auto open = [input = std::move(input), schema = node->input()->schema(), options,
+               threads]() mutable -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+    if (threads > 0) {
+      ARROW_ASSIGN_OR_RAISE(options.executor, arrow::internal::ThreadPool::Make(threads));
+    }
+    return QueryStream::Start(input, schema, options);
+  };
+  std::vector<std::string> order;
+  for (const auto& key : node->sort_keys()) order.push_back(key.column);
+  auto reader = std::make_shared<WindowReader>(
+      std::move(open), node->partition_keys(),
+      WindowEvaluator(std::move(order), node->window_calls(), node->schema()));
+  return Declaration("record_batch_reader_source",
+                     arrow::acero::RecordBatchReaderSourceNodeOptions(std::move(reader)));
+}
+
 }  // namespace
 
 arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
@@ -195,6 +230,8 @@ arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
                                                   : node->count())}});
     case NodeKind::kJoin:
       return LowerJoin(std::move(inputs[0]), std::move(inputs[1]), node);
+    case NodeKind::kWindow:
+      return LowerWindow(std::move(inputs[0]), node, ctx);
     case NodeKind::kScan:
       break;
   }

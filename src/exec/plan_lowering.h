@@ -18,6 +18,8 @@ struct LoweringContext {
   std::shared_ptr<std::atomic<int64_t>> bytes_scanned;  // may be null
   std::shared_ptr<CancellationSignal> cancellation;
   arrow::internal::Executor* executor = nullptr;
+  // Where the query allocates; the default pool when null.
+  std::shared_ptr<arrow::MemoryPool> memory_pool;
 };
 
 // Translates an optimized logical plan into an Acero declaration (without a sink).

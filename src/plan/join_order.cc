@@ -58,6 +58,10 @@ double EstimateDistinct(const NodePtr& node, const std::string& column) {
     case NodeKind::kSort:
     case NodeKind::kLimit:
       return EstimateDistinct(node->input(), column);
+    case NodeKind::kWindow:
+      if (node->input()->schema()->GetFieldIndex(column) >= 0)
+        return EstimateDistinct(node->input(), column);
+      break;
     case NodeKind::kJoin:
       for (const auto& input : node->inputs()) {
         if (input->schema()->GetFieldIndex(column) >= 0)
@@ -113,6 +117,9 @@ arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inpu
       return LogicalNode::Aggregate(inputs[0], node->group_keys(), node->aggregates());
     case NodeKind::kSort:
       return LogicalNode::Sort(inputs[0], node->sort_keys());
+    case NodeKind::kWindow:
+      return LogicalNode::Window(inputs[0], node->partition_keys(), node->sort_keys(),
+                                 node->window_calls());
     case NodeKind::kLimit:
       return LogicalNode::Limit(inputs[0], node->offset(), node->count());
     case NodeKind::kJoin:
@@ -455,6 +462,7 @@ double EstimateRows(const NodePtr& node) {
     }
     case NodeKind::kProject:
     case NodeKind::kSort:
+    case NodeKind::kWindow:
       return EstimateRows(node->input());
     case NodeKind::kAggregate:
       if (node->group_keys().empty()) return 1;

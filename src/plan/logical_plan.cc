@@ -15,6 +15,15 @@ std::string CommaList(const std::vector<std::string>& items) {
   return out;
 }
 
+std::string SortKeysText(const std::vector<SortKey>& keys) {
+  std::vector<std::string> items;
+  for (const auto& key : keys) {
+    items.push_back(key.column + (key.ascending ? " ASC" : " DESC") +
+                    (key.nulls_first ? " NULLS FIRST" : " NULLS LAST"));
+  }
+  return CommaList(items);
+}
+
 }  // namespace
 
 arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(
@@ -115,6 +124,30 @@ arrow::Result<NodePtr> LogicalNode::Aggregate(NodePtr input,
   node->inputs_ = {std::move(input)};
   node->keys_ = std::move(keys);
   node->aggregates_ = std::move(aggregates);
+  return node;
+}
+
+arrow::Result<NodePtr> LogicalNode::Window(NodePtr input, std::vector<std::string> partition,
+                                           std::vector<SortKey> order,
+                                           std::vector<WindowCall> calls) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kWindow;
+  arrow::FieldVector fields = input->schema()->fields();
+  for (const auto& call : calls) {
+    std::shared_ptr<arrow::DataType> input_type;
+    if (!call.input.empty()) {
+      auto field = input->schema()->GetFieldByName(call.input);
+      if (!field) return arrow::Status::Invalid("window input ", call.input, " not found");
+      input_type = field->type();
+    }
+    ARROW_ASSIGN_OR_RAISE(auto type, WindowResultType(call.function, input_type));
+    fields.push_back(arrow::field(call.output, type));
+  }
+  node->schema_ = arrow::schema(std::move(fields));
+  node->inputs_ = {std::move(input)};
+  node->keys_ = std::move(partition);
+  node->sort_keys_ = std::move(order);
+  node->window_calls_ = std::move(calls);
   return node;
 }
 
@@ -223,13 +256,17 @@ void LogicalNode::Print(int depth, std::string* out) const {
               CommaList(items) + "]";
       break;
     }
-    case NodeKind::kSort: {
+    case NodeKind::kSort:
+      *out += "Sort [" + SortKeysText(sort_keys_) + "]";
+      break;
+    case NodeKind::kWindow: {
       std::vector<std::string> items;
-      for (const auto& key : sort_keys_) {
-        items.push_back(key.column + (key.ascending ? " ASC" : " DESC") +
-                        (key.nulls_first ? " NULLS FIRST" : " NULLS LAST"));
+      for (const auto& call : window_calls_) {
+        items.push_back(call.function + "(" + call.input + ") " + call.frame.ToString() +
+                        " AS " + call.output);
       }
-      *out += "Sort [" + CommaList(items) + "]";
+      *out += "Window partition=[" + CommaList(keys_) + "] order=[" +
+              SortKeysText(sort_keys_) + "] calls=[" + CommaList(items) + "]";
       break;
     }
     case NodeKind::kLimit:

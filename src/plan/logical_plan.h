@@ -8,12 +8,13 @@
 #include <arrow/type_fwd.h>
 
 #include "catalog/table_source.h"
+#include "plan/window_call.h"
 
 namespace sluice::plan {
 
 using arrow::compute::Expression;
 
-enum class NodeKind { kScan, kProject, kFilter, kAggregate, kSort, kLimit, kJoin };
+enum class NodeKind { kScan, kProject, kFilter, kAggregate, kSort, kLimit, kJoin, kWindow };
 // kSemi and kAnti keep the left rows that have (have no) match on the right and output
 // only the left columns; kRightSemi and kRightAnti the same for the right rows (the
 // optimizer uses them to put the smaller input in the hash table).
@@ -70,6 +71,11 @@ class LogicalNode {
   static NodePtr Join(NodePtr left, NodePtr right, JoinKind kind,
                       std::vector<std::string> left_keys,
                       std::vector<std::string> right_keys, Expression residual);
+  // The input's columns and one more per call. The input must arrive sorted by the
+  // partition keys (in any direction) and then by `order`: the binder puts a Sort below.
+  static arrow::Result<NodePtr> Window(NodePtr input, std::vector<std::string> partition,
+                                       std::vector<SortKey> order,
+                                       std::vector<WindowCall> calls);
 
   NodeKind kind() const { return kind_; }
   const std::shared_ptr<arrow::Schema>& schema() const { return schema_; }
@@ -96,6 +102,9 @@ class LogicalNode {
   JoinKind join_kind() const { return join_kind_; }
   const std::vector<std::string>& left_keys() const { return keys_; }
   const std::vector<std::string>& right_keys() const { return right_keys_; }
+  // kWindow (its ORDER BY is sort_keys())
+  const std::vector<std::string>& partition_keys() const { return keys_; }
+  const std::vector<WindowCall>& window_calls() const { return window_calls_; }
 
   // An indented tree, one node per line, for EXPLAIN.
   std::string ToString() const;
@@ -115,6 +124,7 @@ class LogicalNode {
   std::vector<std::string> right_keys_;
   std::vector<AggregateCall> aggregates_;
   std::vector<SortKey> sort_keys_;
+  std::vector<WindowCall> window_calls_;
   int64_t offset_ = 0;
   int64_t count_ = -1;
   JoinKind join_kind_ = JoinKind::kInner;

@@ -116,6 +116,14 @@ arrow::Result<NodePtr> PushDownFilters(const NodePtr& node,
       return WrapFilter(LogicalNode::Limit(input, node->offset(), node->count()),
                         conjuncts);
     }
+    case NodeKind::kWindow: {
+      // A filter below would change the partitions the functions see.
+      ARROW_ASSIGN_OR_RAISE(auto input, PushDownFilters(node->input(), {}));
+      ARROW_ASSIGN_OR_RAISE(auto window,
+                            LogicalNode::Window(input, node->partition_keys(),
+                                                node->sort_keys(), node->window_calls()));
+      return WrapFilter(window, conjuncts);
+    }
   }
   return node;
 }
@@ -183,6 +191,23 @@ arrow::Result<NodePtr> Prune(const NodePtr& node, std::set<std::string> required
       ARROW_ASSIGN_OR_RAISE(auto input,
                             Prune(node->input(), std::move(required), is_root));
       return LogicalNode::Limit(input, node->offset(), node->count());
+    }
+    case NodeKind::kWindow: {
+      // Calls nobody reads are dropped; the input keeps what they and the rest need.
+      std::vector<WindowCall> calls;
+      for (const auto& call : node->window_calls()) {
+        if (!is_root && !required.count(call.output)) continue;
+        calls.push_back(call);
+        if (!call.input.empty()) required.insert(call.input);
+        if (!call.fallback.empty()) required.insert(call.fallback);
+      }
+      if (calls.empty()) return Prune(node->input(), std::move(required), is_root);
+      AddAll(&required, node->partition_keys());
+      for (const auto& key : node->sort_keys()) required.insert(key.column);
+      ARROW_ASSIGN_OR_RAISE(auto input,
+                            Prune(node->input(), std::move(required), is_root));
+      return LogicalNode::Window(input, node->partition_keys(), node->sort_keys(),
+                                 std::move(calls));
     }
     case NodeKind::kJoin: {
       AddAll(&required, node->left_keys());

@@ -9,6 +9,7 @@
 #include "common/ascii.h"
 #include "common/checked_bigint.h"
 #include "common/sql_error.h"
+#include "sql/window_binder.h"
 
 namespace sluice::sql {
 
@@ -68,6 +69,26 @@ arrow::Result<BoundExpr> NarrowAggregateResult(BoundExpr result, bool widened,
   if (!widened) return result;
   ARROW_RETURN_NOT_OK(RegisterCheckedBigint());
   return binder->Call(kCheckedBigint, {std::move(result)}, nullptr, "sum", location);
+}
+
+// Binds the ORDER BY items that call window functions, so that the windows are known
+// before they are planned (Finish binds ORDER BY again, to the same columns).
+arrow::Status BindWindowsInOrderBy(const Json& select, ExpressionBinder* binder) {
+  for (const auto& sort : select.value("sortClause", Json::array())) {
+    const Json& node = sort.at("SortBy").at("node");
+    if (ContainsWindowCall(node)) ARROW_RETURN_NOT_OK(binder->Bind(node).status());
+  }
+  return arrow::Status::OK();
+}
+
+// `hook` with window function calls bound by `windows` first.
+ExpressionBinder::Hook WithWindows(WindowBinder* windows, ExpressionBinder::Hook hook) {
+  return [windows, hook = std::move(hook)](
+             const Json& node) -> arrow::Result<std::optional<BoundExpr>> {
+    ARROW_ASSIGN_OR_RAISE(auto window, windows->Bind(node));
+    if (window || !hook) return window;
+    return hook(node);
+  };
 }
 
 }  // namespace
@@ -238,8 +259,12 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
   if (aggregated) return BindAggregateQuery(select, std::move(from), targets);
 
   std::vector<Subquery> scalars;
+  ExpressionBinder row_binder(sql_, &from.scope, params_);
+  WindowBinder windows(sql_, &row_binder, [this](std::string_view base) {
+    return NewName(base);
+  });
   ExpressionBinder binder(sql_, &from.scope, params_,
-                          ScalarSubqueryHook(&from.scope, &scalars));
+                          WithWindows(&windows, ScalarSubqueryHook(&from.scope, &scalars)));
   std::vector<BoundExpr> outputs;
   for (const auto& target : targets) {
     if (!target.expr) {
@@ -249,7 +274,9 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
     ARROW_ASSIGN_OR_RAISE(auto bound, binder.Bind(*target.expr));
     outputs.push_back(std::move(bound));
   }
+  ARROW_RETURN_NOT_OK(BindWindowsInOrderBy(select, &binder));
   ARROW_ASSIGN_OR_RAISE(from.plan, JoinScalarSubqueries(from.plan, std::move(scalars)));
+  ARROW_ASSIGN_OR_RAISE(from.plan, windows.AddWindows(std::move(from.plan)));
   return Finish(select, from.plan, std::move(outputs), targets, &binder);
 }
 
@@ -440,13 +467,19 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     return std::nullopt;
   };
   ExpressionBinder agg_binder(sql_, nullptr, params_, hook);
+  // Window functions run over the grouped rows: their arguments are bound like the
+  // select list's other expressions.
+  WindowBinder windows(sql_, &agg_binder, [this](std::string_view base) {
+    return NewName(base);
+  });
+  ExpressionBinder target_binder(sql_, nullptr, params_, WithWindows(&windows, hook));
 
   std::vector<BoundExpr> outputs;
   for (const auto& target : targets) {
     if (!target.expr) {
       return SqlInvalid(sql_, -1, "SELECT * cannot be used with GROUP BY or aggregates");
     }
-    ARROW_ASSIGN_OR_RAISE(auto bound, agg_binder.Bind(*target.expr));
+    ARROW_ASSIGN_OR_RAISE(auto bound, target_binder.Bind(*target.expr));
     outputs.push_back(std::move(bound));
   }
   for (size_t i = keys.size() - correlation_keys_.size(); i < keys.size(); ++i) {
@@ -480,7 +513,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     for (const auto& target : targets)
       is_output |= !name.empty() && AsciiLower(target.name) == AsciiLower(name);
     if (is_output) continue;
-    ARROW_RETURN_NOT_OK(agg_binder.Bind(node).status());
+    ARROW_RETURN_NOT_OK(target_binder.Bind(node).status());
   }
   std::vector<plan::AggregateCall> calls;
   for (const auto& agg : aggs) {
@@ -502,7 +535,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   ARROW_ASSIGN_OR_RAISE(plan::NodePtr node,
                         JoinScalarSubqueries(aggregated, std::move(scalars)));
   if (having) node = plan::LogicalNode::Filter(node, having->expr);
-  return Finish(select, node, std::move(outputs), targets, &agg_binder);
+  ARROW_ASSIGN_OR_RAISE(node, windows.AddWindows(std::move(node)));
+  return Finish(select, node, std::move(outputs), targets, &target_binder);
 }
 
 arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr plan,

@@ -123,7 +123,7 @@ bool ContainsAggregate(const Json& node) {
   if (node.is_object()) {
     for (const auto& [key, value] : node.items()) {
       if (key == "SubLink" || key == "RangeSubselect") continue;
-      if (key == "FuncCall") {
+      if (key == "FuncCall" && !value.contains("over")) {  // a window call is not one
         auto names = StringList(value.value("funcname", Json::array()));
         if (!names.empty() && IsAggregateFunction(names.back())) return true;
       }
@@ -848,7 +848,10 @@ arrow::Result<BoundExpr> ExpressionBinder::BindFuncCall(const Json& body) {
   const int location = body.value("location", -1);
   auto names = StringList(body.value("funcname", Json::array()));
   const std::string name = names.empty() ? "" : names.back();
-  if (body.contains("over")) return SqlNotSupported(sql_, location, "window functions");
+  if (body.contains("over")) {
+    return SqlInvalid(sql_, location,
+                      "window functions are allowed only in the select list and ORDER BY");
+  }
   if (IsAggregateFunction(name)) {
     return SqlError(arrow::StatusCode::Invalid, sql_, location,
                     "aggregate function " + name + " is not allowed here");
