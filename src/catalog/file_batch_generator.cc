@@ -19,7 +19,11 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
         request_(std::move(request)) {}
 
   arrow::Future<Batch> Next() {
-    if (request_.cancellation && request_.cancellation->requested()) return Batch();
+    // A stopped query ends its scans with an error, not a clean end: a sort or
+    // aggregate above must not go on to finish what it has.
+    if (request_.cancellation && request_.cancellation->requested()) {
+      return arrow::Status::Cancelled("query stopped");
+    }
     if (!current_) {
       if (index_ == files_.size()) return Batch();
       auto batches = files_[index_].fragment->ScanBatchesAsync(files_[index_].options);

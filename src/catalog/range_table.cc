@@ -29,8 +29,11 @@ class RangeGenerator {
 
   arrow::Result<std::optional<arrow::compute::ExecBatch>> Next() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (remaining_ == 0 || (cancellation_ && cancellation_->requested()))
-      return std::nullopt;
+    // A stopped query ends with an error (see FileBatchGenerator).
+    if (cancellation_ && cancellation_->requested()) {
+      return arrow::Status::Cancelled("query stopped");
+    }
+    if (remaining_ == 0) return std::nullopt;
     const int64_t n = std::min(remaining_, kSourceBatchRows);
     ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer,
                           arrow::AllocateBuffer(n * sizeof(int64_t)));

@@ -168,8 +168,9 @@ Declaration LowerWindow(Declaration input, const plan::NodePtr& node,
   options.stop_token = stop->token();
   if (ctx.cancellation) ctx.cancellation->OnRequest([stop] { stop->RequestStop(); });
   const int threads = ctx.executor ? ctx.executor->GetCapacity() : 0;
-  auto open = [input = std::move(input), schema = node->input()->schema(), options,
-               threads]() mutable -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+  auto open =
+      [input = std::move(input), schema = node->input()->schema(), options,
+       threads]() mutable -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
     if (threads > 0) {
       ARROW_ASSIGN_OR_RAISE(options.executor, arrow::internal::ThreadPool::Make(threads));
     }

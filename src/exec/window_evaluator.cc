@@ -107,14 +107,15 @@ Frames FrameBounds(const WindowFrame& frame, const Layout& layout) {
   return out;
 }
 
-arrow::Result<std::shared_ptr<arrow::Array>> Int64Array(const std::vector<int64_t>& values) {
+arrow::Result<std::shared_ptr<arrow::Array>> Int64Array(
+    const std::vector<int64_t>& values) {
   arrow::Int64Builder builder;
   ARROW_RETURN_NOT_OK(builder.AppendValues(values));
   return builder.Finish();
 }
 
-arrow::Result<std::shared_ptr<arrow::Array>> DoubleArray(const std::vector<double>& values,
-                                                         const std::vector<bool>* valid) {
+arrow::Result<std::shared_ptr<arrow::Array>> DoubleArray(
+    const std::vector<double>& values, const std::vector<bool>* valid) {
   arrow::DoubleBuilder builder;
   if (valid) {
     ARROW_RETURN_NOT_OK(builder.AppendValues(values, *valid));
@@ -137,7 +138,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> TakeAt(
     }
   }
   ARROW_ASSIGN_OR_RAISE(auto positions, builder.Finish());
-  ARROW_ASSIGN_OR_RAISE(auto taken, cp::Take(arrow::Datum(values), arrow::Datum(positions)));
+  ARROW_ASSIGN_OR_RAISE(auto taken,
+                        cp::Take(arrow::Datum(values), arrow::Datum(positions)));
   return taken.make_array();
 }
 
@@ -161,14 +163,16 @@ arrow::Result<std::shared_ptr<arrow::Array>> Ranking(const WindowCall& call,
       dense = i == ps ? 1 : dense + (layout.peer_start[i] == i ? 1 : 0);
       ints[i] = dense;
     } else if (call.function == "percent_rank") {
-      reals[i] = size > 1 ? static_cast<double>(rank - 1) / static_cast<double>(size - 1) : 0;
+      reals[i] =
+          size > 1 ? static_cast<double>(rank - 1) / static_cast<double>(size - 1) : 0;
     } else if (call.function == "cume_dist") {
       reals[i] = static_cast<double>(layout.peer_end[i] - ps) / static_cast<double>(size);
     } else {  // ntile: the first size % buckets buckets hold one row more
       const int64_t buckets = call.offset;
       const int64_t small = size / buckets, large_rows = (size % buckets) * (small + 1);
-      ints[i] = position < large_rows ? position / (small + 1) + 1
-                                      : size % buckets + (position - large_rows) / small + 1;
+      ints[i] = position < large_rows
+                    ? position / (small + 1) + 1
+                    : size % buckets + (position - large_rows) / small + 1;
     }
   }
   if (call.function == "percent_rank" || call.function == "cume_dist") {
@@ -195,9 +199,9 @@ arrow::Result<std::shared_ptr<arrow::Array>> Shifted(const WindowCall& call,
   ARROW_ASSIGN_OR_RAISE(auto taken, TakeAt(chunk.GetColumnByName(call.input), indices));
   if (call.fallback.empty()) return taken;
   ARROW_ASSIGN_OR_RAISE(auto mask, found.Finish());
-  ARROW_ASSIGN_OR_RAISE(auto chosen,
-                        cp::CallFunction("if_else", {mask, taken,
-                                                     chunk.GetColumnByName(call.fallback)}));
+  ARROW_ASSIGN_OR_RAISE(
+      auto chosen,
+      cp::CallFunction("if_else", {mask, taken, chunk.GetColumnByName(call.fallback)}));
   return chosen.make_array();
 }
 
@@ -281,9 +285,10 @@ arrow::Result<std::shared_ptr<arrow::Array>> ExactSum(const WindowCall& call,
   std::vector<int64_t> counts(n);
   __int128 sum = 0;
   int64_t count = 0;
-  const arrow::Status overflow = arrow::Status::Invalid(
-      decimal ? "numeric" : "bigint", " out of range: sum() over a window does not fit in ",
-      decimal ? "DECIMAL(38)" : "BIGINT");
+  const arrow::Status overflow =
+      arrow::Status::Invalid(decimal ? "numeric" : "bigint",
+                             " out of range: sum() over a window does not fit in ",
+                             decimal ? "DECIMAL(38)" : "BIGINT");
   ARROW_RETURN_NOT_OK(Slide(
       frames,
       [&](int64_t j) {
@@ -298,12 +303,12 @@ arrow::Result<std::shared_ptr<arrow::Array>> ExactSum(const WindowCall& call,
         sum -= value(j);
         return arrow::Status::OK();
       },
-      [&] { sum = 0, count = 0; },
-      [&](size_t i) { sums[i] = sum, counts[i] = count; }));
-  const double scale = decimal ? std::pow(10.0, static_cast<const arrow::Decimal128Type&>(
-                                                    *values.type())
-                                                    .scale())
-                               : 1.0;
+      [&] { sum = 0, count = 0; }, [&](size_t i) { sums[i] = sum, counts[i] = count; }));
+  const double scale =
+      decimal
+          ? std::pow(10.0,
+                     static_cast<const arrow::Decimal128Type&>(*values.type()).scale())
+          : 1.0;
   if (call.function == "mean") {
     std::vector<double> means(n);
     std::vector<bool> valid(n);
@@ -387,7 +392,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> FloatSum(const WindowCall& call,
       i = end;
     }
   } else {
-    for (size_t i = 0; i < n; ++i) sum_range(frames.lo[i], frames.hi[i], &sums[i], &counts[i]);
+    for (size_t i = 0; i < n; ++i)
+      sum_range(frames.lo[i], frames.hi[i], &sums[i], &counts[i]);
   }
   std::vector<bool> valid(n);
   for (size_t i = 0; i < n; ++i) {
@@ -439,7 +445,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> Aggregate(const WindowCall& call,
   if (call.function == "count" || call.function == "count_all") {
     return Count(call, chunk, frames);
   }
-  if (call.function == "min" || call.function == "max") return Extreme(call, chunk, frames);
+  if (call.function == "min" || call.function == "max")
+    return Extreme(call, chunk, frames);
   if (call.function == "first_value" || call.function == "last_value" ||
       call.function == "nth_value") {
     return FrameValue(call, chunk, frames);
@@ -477,7 +484,8 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> WindowEvaluator::Evaluate(
   arrow::ArrayVector columns = chunk->columns();
   for (size_t k = 0; k < calls_.size(); ++k) {
     const WindowCall& call = calls_[k];
-    const auto& type = *output_->field(chunk->num_columns() + static_cast<int>(k))->type();
+    const auto& type =
+        *output_->field(chunk->num_columns() + static_cast<int>(k))->type();
     std::shared_ptr<arrow::Array> column;
     if (call.input.empty() && call.function != "count_all") {
       ARROW_ASSIGN_OR_RAISE(column, Ranking(call, layout));

@@ -18,11 +18,13 @@ namespace sluice::exec {
 // consumer asks. Not thread-safe.
 class WindowReader : public arrow::RecordBatchReader {
  public:
-  using Opener = std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()>;
+  using Opener =
+      std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()>;
   static constexpr int64_t kChunkRows = 65536;
 
   // `partition` are the input's PARTITION BY columns.
-  WindowReader(Opener open, std::vector<std::string> partition, WindowEvaluator evaluator);
+  WindowReader(Opener open, std::vector<std::string> partition,
+               WindowEvaluator evaluator);
   ~WindowReader() override;
 
   std::shared_ptr<arrow::Schema> schema() const override { return evaluator_.schema(); }

@@ -127,7 +127,8 @@ arrow::Result<NodePtr> LogicalNode::Aggregate(NodePtr input,
   return node;
 }
 
-arrow::Result<NodePtr> LogicalNode::Window(NodePtr input, std::vector<std::string> partition,
+arrow::Result<NodePtr> LogicalNode::Window(NodePtr input,
+                                           std::vector<std::string> partition,
                                            std::vector<SortKey> order,
                                            std::vector<WindowCall> calls) {
   auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
@@ -137,7 +138,8 @@ arrow::Result<NodePtr> LogicalNode::Window(NodePtr input, std::vector<std::strin
     std::shared_ptr<arrow::DataType> input_type;
     if (!call.input.empty()) {
       auto field = input->schema()->GetFieldByName(call.input);
-      if (!field) return arrow::Status::Invalid("window input ", call.input, " not found");
+      if (!field)
+        return arrow::Status::Invalid("window input ", call.input, " not found");
       input_type = field->type();
     }
     ARROW_ASSIGN_OR_RAISE(auto type, WindowResultType(call.function, input_type));

@@ -36,14 +36,15 @@ arrow::Result<std::shared_ptr<arrow::DataType>> WindowResultType(
     return arrow::int64();
   }
   if (function == "percent_rank" || function == "cume_dist") return arrow::float64();
-  const bool numeric = input && (arrow::is_integer(input->id()) ||
-                                 arrow::is_floating(input->id()) ||
-                                 input->id() == arrow::Type::DECIMAL128);
+  const bool numeric =
+      input && (arrow::is_integer(input->id()) || arrow::is_floating(input->id()) ||
+                input->id() == arrow::Type::DECIMAL128);
   if (function == "sum") {
     if (!numeric) return arrow::Status::TypeError("sum() cannot take ", *input);
     if (arrow::is_integer(input->id())) return arrow::int64();
     if (arrow::is_floating(input->id())) return arrow::float64();
-    return arrow::decimal128(38, static_cast<const arrow::Decimal128Type&>(*input).scale());
+    return arrow::decimal128(38,
+                             static_cast<const arrow::Decimal128Type&>(*input).scale());
   }
   if (function == "mean") {
     if (!numeric) return arrow::Status::TypeError("avg() cannot take ", *input);

@@ -15,8 +15,13 @@ namespace sluice::plan {
 // and kFollowing bounds of ROWS frames only.
 struct WindowFrame {
   enum class Unit { kRows, kRange };
-  enum class Bound { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing,
-                     kUnboundedFollowing };
+  enum class Bound {
+    kUnboundedPreceding,
+    kPreceding,
+    kCurrentRow,
+    kFollowing,
+    kUnboundedFollowing
+  };
   Unit unit = Unit::kRange;
   Bound start = Bound::kUnboundedPreceding;
   int64_t start_offset = 0;

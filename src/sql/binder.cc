@@ -260,11 +260,11 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
 
   std::vector<Subquery> scalars;
   ExpressionBinder row_binder(sql_, &from.scope, params_);
-  WindowBinder windows(sql_, &row_binder, [this](std::string_view base) {
-    return NewName(base);
-  });
-  ExpressionBinder binder(sql_, &from.scope, params_,
-                          WithWindows(&windows, ScalarSubqueryHook(&from.scope, &scalars)));
+  WindowBinder windows(sql_, &row_binder,
+                       [this](std::string_view base) { return NewName(base); });
+  ExpressionBinder binder(
+      sql_, &from.scope, params_,
+      WithWindows(&windows, ScalarSubqueryHook(&from.scope, &scalars)));
   std::vector<BoundExpr> outputs;
   for (const auto& target : targets) {
     if (!target.expr) {
@@ -469,9 +469,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   ExpressionBinder agg_binder(sql_, nullptr, params_, hook);
   // Window functions run over the grouped rows: their arguments are bound like the
   // select list's other expressions.
-  WindowBinder windows(sql_, &agg_binder, [this](std::string_view base) {
-    return NewName(base);
-  });
+  WindowBinder windows(sql_, &agg_binder,
+                       [this](std::string_view base) { return NewName(base); });
   ExpressionBinder target_binder(sql_, nullptr, params_, WithWindows(&windows, hook));
 
   std::vector<BoundExpr> outputs;
@@ -610,15 +609,6 @@ arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr pl
   if (distinct) {
     ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Aggregate(plan, internal, {}));
   }
-  if (!sort_keys.empty()) plan = plan::LogicalNode::Sort(plan, std::move(sort_keys));
-  std::vector<cp::Expression> final_exprs;
-  std::vector<std::string> names;
-  for (size_t i = 0; i < visible; ++i) {
-    final_exprs.push_back(cp::field_ref(internal[i]));
-    names.push_back(targets[i].name);
-  }
-  ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Project(plan, final_exprs, names));
-
   int64_t count = -1, offset = 0;
   if (select.contains("limitCount")) {
     ARROW_ASSIGN_OR_RAISE(count, BindLimitValue(select["limitCount"], "LIMIT"));
@@ -627,8 +617,40 @@ arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr pl
     ARROW_ASSIGN_OR_RAISE(offset, BindLimitValue(select["limitOffset"], "OFFSET"));
     offset = std::max<int64_t>(offset, 0);
   }
-  if (count >= 0 || offset > 0) plan = plan::LogicalNode::Limit(plan, offset, count);
+  // (The parser refuses WITH TIES without ORDER BY.)
+  const bool with_ties = select.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES" &&
+                         count >= 0 && !sort_keys.empty();
+  if (!sort_keys.empty()) plan = plan::LogicalNode::Sort(plan, sort_keys);
+  if (with_ties) {
+    ARROW_ASSIGN_OR_RAISE(plan, KeepTies(std::move(plan), sort_keys, offset, count));
+  }
+  std::vector<cp::Expression> final_exprs;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < visible; ++i) {
+    final_exprs.push_back(cp::field_ref(internal[i]));
+    names.push_back(targets[i].name);
+  }
+  ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Project(plan, final_exprs, names));
+  if (!with_ties && (count >= 0 || offset > 0)) {
+    plan = plan::LogicalNode::Limit(plan, offset, count);
+  }
   return plan;
+}
+
+arrow::Result<plan::NodePtr> Binder::KeepTies(plan::NodePtr sorted,
+                                              const std::vector<plan::SortKey>& keys,
+                                              int64_t offset, int64_t count) {
+  // After `offset` rows, `count` rows and every row tied with the last of them: the rows
+  // past the offset whose rank (1 + the rows strictly before) is at most offset + count.
+  const std::string position = NewName("position"), rank = NewName("rank");
+  ARROW_ASSIGN_OR_RAISE(
+      auto ranked, plan::LogicalNode::Window(std::move(sorted), {}, keys,
+                                             {{"row_number", "", 1, "", {}, position},
+                                              {"rank", "", 1, "", {}, rank}}));
+  auto keep = cp::and_(cp::greater(cp::field_ref(position), cp::literal(offset)),
+                       cp::less_equal(cp::field_ref(rank), cp::literal(offset + count)));
+  return plan::LogicalNode::Sort(plan::LogicalNode::Filter(std::move(ranked), keep),
+                                 keys);
 }
 
 }  // namespace sluice::sql

@@ -133,6 +133,10 @@ class Binder {
                                       const std::vector<Target>& targets,
                                       ExpressionBinder* order_binder);
   arrow::Result<int64_t> BindLimitValue(const Json& node, const char* what);
+  // FETCH FIRST count ROWS WITH TIES over `sorted` (by `keys`), after `offset` rows.
+  arrow::Result<plan::NodePtr> KeepTies(plan::NodePtr sorted,
+                                        const std::vector<plan::SortKey>& keys,
+                                        int64_t offset, int64_t count);
 
   std::string NewName(std::string_view base);
 

@@ -115,12 +115,7 @@ class FieldChecker {
 
   // Fields whose presence is fine but some of whose values are not implemented.
   arrow::Status CheckValues(const std::string& kind, const Json& body, int location) {
-    if (kind == "SelectStmt") {
-      const std::string limit = body.value("limitOption", "LIMIT_OPTION_DEFAULT");
-      if (limit == "LIMIT_OPTION_WITH_TIES") {
-        return SqlNotSupported(sql_, location, "FETCH FIRST ... WITH TIES");
-      }
-    } else if (kind == "RangeVar") {
+    if (kind == "RangeVar") {
       // libpg_query's JSON leaves false out: no "inh" is FROM ONLY.
       if (!body.value("inh", false)) return SqlNotSupported(sql_, location, "FROM ONLY");
     } else if (kind == "CreateStmt" || kind == "CreateTableAsStmt") {

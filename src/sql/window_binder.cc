@@ -88,8 +88,7 @@ arrow::Result<std::optional<BoundExpr>> WindowBinder::Bind(const Json& node) {
   if (body.contains("agg_filter") || body.contains("agg_order")) {
     return SqlNotSupported(sql_, location, "FILTER or ORDER BY inside a window function");
   }
-  if (ContainsWindowCall(body.value("args", Json::array())) ||
-      ContainsWindowCall(over)) {
+  if (ContainsWindowCall(body.value("args", Json::array())) || ContainsWindowCall(over)) {
     return SqlInvalid(sql_, location, "window function calls cannot be nested");
   }
   ARROW_ASSIGN_OR_RAISE(Window * window, FindWindow(over));
@@ -102,9 +101,10 @@ arrow::Result<std::optional<BoundExpr>> WindowBinder::Bind(const Json& node) {
   }
   auto type = plan::WindowResultType(call.function, input_type);
   if (!type.ok()) {
-    return SqlError(arrow::StatusCode::TypeError, sql_, location,
-                    "type error: " + name + "() cannot take " +
-                        (input_type ? SqlTypeName(*input_type) : std::string("no input")));
+    return SqlError(
+        arrow::StatusCode::TypeError, sql_, location,
+        "type error: " + name + "() cannot take " +
+            (input_type ? SqlTypeName(*input_type) : std::string("no input")));
   }
   call.output = namer_(name);
   window->calls.push_back(call);
@@ -129,8 +129,8 @@ arrow::Result<WindowBinder::Window*> WindowBinder::FindWindow(const Json& over) 
     order.ascending = sort.value("sortby_dir", "") != "SORTBY_DESC";
     const std::string nulls = sort.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
     // PostgreSQL: NULLs sort as if larger than every value unless told otherwise.
-    order.nulls_first =
-        nulls == "SORTBY_NULLS_DEFAULT" ? !order.ascending : nulls == "SORTBY_NULLS_FIRST";
+    order.nulls_first = nulls == "SORTBY_NULLS_DEFAULT" ? !order.ascending
+                                                        : nulls == "SORTBY_NULLS_FIRST";
     candidate.order.push_back(std::move(order));
   }
   for (auto& window : windows_) {
@@ -170,11 +170,14 @@ arrow::Result<WindowFrame> WindowBinder::BindFrame(const Json& over) {
   WindowFrame frame;
   if (!(options & kFrameNonDefault)) return frame;
   if (options & kFrameGroups) return SqlNotSupported(sql_, location, "GROUPS frames");
-  if (options & kFrameExclude) return SqlNotSupported(sql_, location, "EXCLUDE in frames");
-  if ((options & kFrameStartUnboundedFollowing) || (options & kFrameEndUnboundedPreceding)) {
+  if (options & kFrameExclude)
+    return SqlNotSupported(sql_, location, "EXCLUDE in frames");
+  if ((options & kFrameStartUnboundedFollowing) ||
+      (options & kFrameEndUnboundedPreceding)) {
     return SqlInvalid(sql_, location, "frame cannot start after its end");
   }
-  frame.unit = (options & kFrameRows) ? WindowFrame::Unit::kRows : WindowFrame::Unit::kRange;
+  frame.unit =
+      (options & kFrameRows) ? WindowFrame::Unit::kRows : WindowFrame::Unit::kRange;
   using Bound = WindowFrame::Bound;
   if (options & kFrameStartUnboundedPreceding) frame.start = Bound::kUnboundedPreceding;
   if (options & kFrameStartCurrentRow) frame.start = Bound::kCurrentRow;
@@ -184,8 +187,9 @@ arrow::Result<WindowFrame> WindowBinder::BindFrame(const Json& over) {
   if (options & kFrameEndUnboundedFollowing) frame.end = Bound::kUnboundedFollowing;
   if (options & kFrameEndOffsetPreceding) frame.end = Bound::kPreceding;
   if (options & kFrameEndOffsetFollowing) frame.end = Bound::kFollowing;
-  const bool offsets = (options & (kFrameStartOffsetPreceding | kFrameStartOffsetFollowing |
-                                   kFrameEndOffsetPreceding | kFrameEndOffsetFollowing)) != 0;
+  const bool offsets =
+      (options & (kFrameStartOffsetPreceding | kFrameStartOffsetFollowing |
+                  kFrameEndOffsetPreceding | kFrameEndOffsetFollowing)) != 0;
   if (offsets && frame.unit == WindowFrame::Unit::kRange) {
     return SqlNotSupported(sql_, location, "RANGE frames with an offset (use ROWS)");
   }
@@ -226,8 +230,8 @@ arrow::Status WindowBinder::BindCall(const std::string& name, const Json& body,
     ARROW_ASSIGN_OR_RAISE(auto value, rows_->Bind(arg));
     if (value.type->id() == arrow::Type::NA) {
       // A bare NULL: typed as BIGINT, as PostgreSQL's unknown-type NULL would resolve.
-      ARROW_ASSIGN_OR_RAISE(value, rows_->Cast(std::move(value), arrow::int64(),
-                                               NodeLocation(arg)));
+      ARROW_ASSIGN_OR_RAISE(
+          value, rows_->Cast(std::move(value), arrow::int64(), NodeLocation(arg)));
     }
     call->input = AddInput(window, value);
     return value;
@@ -236,7 +240,8 @@ arrow::Status WindowBinder::BindCall(const std::string& name, const Json& body,
   if (IsRanking(name)) return expect_args(0, 0);
   if (name == "ntile") {
     ARROW_RETURN_NOT_OK(expect_args(1, 1));
-    ARROW_ASSIGN_OR_RAISE(call->offset, ConstantArgument(args[0], 1, "ntile()'s buckets"));
+    ARROW_ASSIGN_OR_RAISE(call->offset,
+                          ConstantArgument(args[0], 1, "ntile()'s buckets"));
     return arrow::Status::OK();
   }
   if (name == "lag" || name == "lead") {
@@ -247,17 +252,19 @@ arrow::Status WindowBinder::BindCall(const std::string& name, const Json& body,
     }
     if (args.size() > 2) {
       ARROW_ASSIGN_OR_RAISE(auto fallback, rows_->Bind(args[2]));
-      ARROW_ASSIGN_OR_RAISE(fallback, rows_->Cast(std::move(fallback), value.type,
-                                                  NodeLocation(args[2])));
+      ARROW_ASSIGN_OR_RAISE(
+          fallback, rows_->Cast(std::move(fallback), value.type, NodeLocation(args[2])));
       call->fallback = AddInput(window, fallback);
     }
     return arrow::Status::OK();
   }
   if (name == "first_value" || name == "last_value" || name == "nth_value") {
-    ARROW_RETURN_NOT_OK(expect_args(name == "nth_value" ? 2 : 1, name == "nth_value" ? 2 : 1));
+    ARROW_RETURN_NOT_OK(
+        expect_args(name == "nth_value" ? 2 : 1, name == "nth_value" ? 2 : 1));
     ARROW_RETURN_NOT_OK(bind_input(args[0]).status());
     if (name == "nth_value") {
-      ARROW_ASSIGN_OR_RAISE(call->offset, ConstantArgument(args[1], 1, "nth_value()'s n"));
+      ARROW_ASSIGN_OR_RAISE(call->offset,
+                            ConstantArgument(args[1], 1, "nth_value()'s n"));
     }
     return arrow::Status::OK();
   }
@@ -296,7 +303,7 @@ arrow::Result<plan::NodePtr> WindowBinder::AddWindows(plan::NodePtr input) const
       exprs.push_back(item.value.expr);
       names.push_back(order.back().column);
     }
-      for (const auto& [column, value] : window.inputs) {
+    for (const auto& [column, value] : window.inputs) {
       exprs.push_back(value.expr);
       names.push_back(column);
     }
@@ -305,8 +312,8 @@ arrow::Result<plan::NodePtr> WindowBinder::AddWindows(plan::NodePtr input) const
     for (const auto& column : partition) sort.push_back({column, true, false});
     sort.insert(sort.end(), order.begin(), order.end());
     if (!sort.empty()) node = plan::LogicalNode::Sort(node, sort);
-    ARROW_ASSIGN_OR_RAISE(node, plan::LogicalNode::Window(node, partition, order,
-                                                          window.calls));
+    ARROW_ASSIGN_OR_RAISE(
+        node, plan::LogicalNode::Window(node, partition, order, window.calls));
   }
   return node;
 }

@@ -251,7 +251,8 @@ TEST(DeltaTable, CheckpointsAreWrittenAndOpeningStartsFromTheNewest) {
                     .ok());
   }  // closing the table waits for its background checkpoint
   const fs::path log = fs::path(root) / "_delta_log";
-  EXPECT_TRUE(fs::exists(log / "00000000000000000003.checkpoint.parquet"));
+  // Version 3's checkpoint may have been skipped: when a checkpoint is still being
+  // written, only the newest version wanted is written next (a loaded machine shows it).
   EXPECT_TRUE(fs::exists(log / "00000000000000000006.checkpoint.parquet"));
   std::ifstream pointer(log / "_last_checkpoint");
   std::string text((std::istreambuf_iterator<char>(pointer)), {});
