@@ -28,8 +28,10 @@ arrow::Status DecodeColumn(const arrow::Array& array, const ColumnSpec<T, M>& sp
   auto status = DecodeMember<M>(array, range, nullptr, [&](int64_t i, auto&& value) {
     out[i - range.begin].*spec.member = std::forward<decltype(value)>(value);
   });
-  if (!status.ok())
-    return status.WithMessage("column \"", spec.name, "\" ", status.message());
+  if (!status.ok()) {
+    return status.WithMessage("column \"", spec.name, "\" ", status.message(), " (in ",
+                              RowName<T>(), ")");
+  }
   return status;
 }
 

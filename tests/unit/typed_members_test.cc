@@ -173,10 +173,10 @@ TEST(TypedMembers, NullsInsideListsAndStructsNeedOptionalMembers) {
           .ok());
   auto tags = FromTable<members_test::StrictTags>(*session, "src").Collect();
   ASSERT_FALSE(tags.ok());
-  EXPECT_NE(
-      tags.status().message().find(
-          "column \"tags\" element holds NULL, but its member is not std::optional"),
-      std::string::npos)
+  EXPECT_NE(tags.status().message().find(
+                "column \"tags\" element holds NULL, but its member is not std::optional "
+                "(in members_test::StrictTags)"),
+            std::string::npos)
       << tags.status();
   auto at = FromTable<members_test::StrictAt>(*session, "src").Collect();
   ASSERT_FALSE(at.ok());
