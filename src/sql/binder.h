@@ -66,6 +66,9 @@ class Binder {
     std::vector<arrow::compute::Expression> correlated;
     // A correlated count(): no group means 0, not NULL.
     bool zero_if_empty = false;
+    // When set, the column with the number of rows the value came from: more than one
+    // is an error.
+    std::string row_count;
   };
   // A correlated equality's two sides, bound apart.
   struct CorrelatedPair {
@@ -156,6 +159,9 @@ class Binder {
   std::string value_column_;                                     // set by CorrelatedRows
   // kScalar: the subquery's side of each correlated equality, grouped by.
   std::vector<BoundExpr> correlation_keys_;
+  // kScalar over plain rows: the select list was made any_value(x), count(*), so the
+  // value comes with the number of rows it came from (checked to be at most one).
+  bool counts_rows_ = false;
 };
 
 // Output column name PostgreSQL would give an unaliased select-list expression.

@@ -8,10 +8,12 @@
 #include <arrow/type.h>
 
 #include "common/ascii.h"
+#include "common/single_row_check.h"
 #include "common/sql_error.h"
 #include "plan/optimizer.h"
 #include "sql/binder.h"
 #include "sql/decimal_rules.h"
+#include "sql/window_binder.h"
 
 namespace sluice::sql {
 
@@ -114,6 +116,38 @@ bool AtMostOneRow(const Json& select, std::string_view sql) {
     if (ContainsAggregate(target)) return true;
   }
   return false;
+}
+
+// A SELECT of one expression over rows: no grouping, DISTINCT, set operation, LIMIT or
+// window, so wrapping its expression in an aggregate keeps its meaning.
+bool IsPlainRows(const Json& select) {
+  for (const char* clause : {"groupClause", "havingClause", "distinctClause",
+                             "limitCount", "limitOffset", "valuesLists", "sortClause"}) {
+    if (select.contains(clause)) return false;
+  }
+  return select.value("op", "SETOP_NONE") == "SETOP_NONE" &&
+         select.contains("targetList") && select["targetList"].size() == 1 &&
+         !ContainsWindowCall(select["targetList"]) &&
+         NodeKind(select["targetList"][0]) == "ResTarget" &&
+         NodeBody(select["targetList"][0]).contains("val");
+}
+
+// The select with its one expression x replaced by any_value(x), count(*): a parse tree
+// built from the user's own, never text.
+Json CountingRows(const Json& select) {
+  Json counted = select;
+  const Json& target = NodeBody(select["targetList"][0]);
+  const int location = target.value("location", -1);
+  auto call = [&](const char* name, Json body) {
+    body["funcname"] = Json::array({Json{{"String", Json{{"sval", name}}}}});
+    body["location"] = location;
+    return Json{
+        {"ResTarget", Json{{"val", Json{{"FuncCall", body}}}, {"location", location}}}};
+  };
+  counted["targetList"] =
+      Json::array({call("any_value", Json{{"args", Json::array({target.at("val")})}}),
+                   call("count", Json{{"agg_star", true}})});
+  return counted;
 }
 
 bool IsCount(const Json& expr) {
@@ -283,11 +317,21 @@ arrow::Result<Binder::Subquery> Binder::BindSubquery(const Json& sublink,
   child.correlated_pairs_.clear();
   child.value_column_.clear();
   child.correlation_keys_.clear();
-  auto plan = child.BindSelect(select);
+  child.counts_rows_ = false;
+  // A scalar subquery over plain rows may return several: it is bound as any_value(x)
+  // and count(*) (per correlation group), and the count is checked where it is used.
+  Json counted;
+  if (mode == SubqueryMode::kScalar && !AtMostOneRow(select, sql_) &&
+      IsPlainRows(select)) {
+    counted = CountingRows(select);
+    child.counts_rows_ = true;
+  }
+  const Json& bound = child.counts_rows_ ? counted : select;
+  auto plan = child.BindSelect(bound);
   next_id_ = child.next_id_;
   versions_used_ = child.versions_used_;
   if (!plan.ok()) return plan.status();
-  return FinishSubquery(child, *plan, select, location);
+  return FinishSubquery(child, *plan, bound, location);
 }
 
 arrow::Result<Binder::Subquery> Binder::FinishSubquery(const Binder& child,
@@ -307,11 +351,14 @@ arrow::Result<Binder::Subquery> Binder::FinishSubquery(const Binder& child,
   sub.plan = wrapped.plan;
   const auto& columns = wrapped.scope.columns();
   const size_t keys = child.correlation_keys_.size();
-  if (mode != SubqueryMode::kExists && columns.size() != 1 + keys) {
+  if (mode != SubqueryMode::kExists &&
+      columns.size() != 1 + keys + (child.counts_rows_ ? 1 : 0)) {
     return SqlInvalid(sql_, location, "subquery must return only one column");
   }
   sub.value = columns.front().internal;
   if (mode != SubqueryMode::kScalar) return sub;
+  const size_t first_key = child.counts_rows_ ? 2 : 1;
+  if (child.counts_rows_) sub.row_count = columns[1].internal;
   if (keys == 0 && !AtMostOneRow(select, sql_)) {
     return SqlNotSupported(sql_, location,
                            "a scalar subquery that may return more than one row (use an "
@@ -321,8 +368,8 @@ arrow::Result<Binder::Subquery> Binder::FinishSubquery(const Binder& child,
   // equality is what the group joins to.
   size_t pair = 0;
   for (const auto& outer_side : child.correlated_pairs_) {
-    sub.correlated.push_back(
-        cp::equal(outer_side->outer.expr, cp::field_ref(columns[1 + pair++].internal)));
+    sub.correlated.push_back(cp::equal(
+        outer_side->outer.expr, cp::field_ref(columns[first_key + pair++].internal)));
   }
   if (keys > 0) {
     const Json& value = select.at("targetList").at(0).at("ResTarget").at("val");
@@ -431,6 +478,12 @@ ExpressionBinder::Hook Binder::ScalarSubqueryHook(const Scope* outer,
     cp::Expression value = cp::field_ref(sub.value);
     if (sub.zero_if_empty) {
       value = cp::call("coalesce", {value, cp::literal(arrow::Datum(int64_t{0}))});
+    }
+    if (!sub.row_count.empty()) {
+      ARROW_RETURN_NOT_OK(RegisterSingleRowCheck());
+      value =
+          cp::call("if_else", {cp::call(kSingleRowCheck, {cp::field_ref(sub.row_count)}),
+                               value, cp::literal(arrow::MakeNullScalar(type))});
     }
     found->push_back(std::move(sub));
     return BoundExpr{value, type};
