@@ -69,6 +69,8 @@ class Binder {
     // When set, the column with the number of rows the value came from: more than one
     // is an error.
     std::string row_count;
+    // Join keys: an outer expression and a column of `plan` (IN in an expression).
+    std::vector<std::pair<arrow::compute::Expression, std::string>> pairs;
   };
   // A correlated equality's two sides, bound apart.
   struct CorrelatedPair {
@@ -118,6 +120,12 @@ class Binder {
                                             std::vector<Subquery>* found);
   arrow::Result<plan::NodePtr> JoinScalarSubqueries(plan::NodePtr plan,
                                                     std::vector<Subquery> found);
+  // EXISTS and uncorrelated IN as values anywhere in an expression (under OR or NOT, in
+  // the select list): subqueries added to `*found`, joined like scalar subqueries.
+  arrow::Result<BoundExpr> ExistsValue(const Json& link, const Scope* outer,
+                                       std::vector<Subquery>* found, int location);
+  arrow::Result<BoundExpr> InValue(const Json& link, const Scope* outer,
+                                   std::vector<Subquery>* found, int location);
   // Within a subquery's WHERE: the conditions that name the outer query's columns.
   arrow::Result<bool> TakeCorrelated(const Json& condition, const Scope& scope);
   // A correlated EXISTS / IN subquery: its FROM and uncorrelated WHERE, every column

@@ -468,10 +468,11 @@ ExpressionBinder::Hook Binder::ScalarSubqueryHook(const Scope* outer,
     if (NodeKind(node) != "SubLink") return std::nullopt;
     const Json& link = NodeBody(node);
     const int location = NodeLocation(node);
-    if (link.value("subLinkType", "") != "EXPR_SUBLINK") {
-      return SqlNotSupported(sql_, location,
-                             "EXISTS and IN subqueries other than as conditions of WHERE "
-                             "joined by AND");
+    const std::string kind = link.value("subLinkType", "");
+    if (kind == "EXISTS_SUBLINK") return ExistsValue(link, outer, found, location);
+    if (kind == "ANY_SUBLINK") return InValue(link, outer, found, location);
+    if (kind != "EXPR_SUBLINK") {
+      return SqlNotSupported(sql_, location, "ALL and ARRAY subqueries");
     }
     ARROW_ASSIGN_OR_RAISE(auto sub, BindSubquery(link, outer, SubqueryMode::kScalar));
     auto type = sub.plan->schema()->GetFieldByName(sub.value)->type();
@@ -494,10 +495,90 @@ arrow::Result<plan::NodePtr> Binder::JoinScalarSubqueries(plan::NodePtr plan,
                                                           std::vector<Subquery> found) {
   // A left join: a subquery without rows (or without the group) gives NULL.
   for (auto& sub : found) {
-    ARROW_ASSIGN_OR_RAISE(
-        plan, JoinSubquery(plan, std::move(sub), plan::JoinKind::kLeft, {}, {}, -1));
+    auto pairs = std::move(sub.pairs);
+    ARROW_ASSIGN_OR_RAISE(plan, JoinSubquery(plan, std::move(sub), plan::JoinKind::kLeft,
+                                             std::move(pairs), {}, -1));
   }
   return plan;
+}
+
+arrow::Result<BoundExpr> Binder::ExistsValue(const Json& link, const Scope* outer,
+                                             std::vector<Subquery>* found, int location) {
+  // EXISTS (q) is (SELECT count(*) FROM q's rows) > 0, grouped by q's correlation keys.
+  Json select = NodeBody(link.at("subselect"));
+  for (const char* clause : {"groupClause", "havingClause", "distinctClause",
+                             "limitCount", "limitOffset", "valuesLists"}) {
+    if (select.contains(clause) || select.value("op", "SETOP_NONE") != "SETOP_NONE") {
+      return SqlNotSupported(sql_, location,
+                             std::string("EXISTS over a subquery with ") + clause +
+                                 " other than as a condition of WHERE joined by AND");
+    }
+  }
+  select.erase("sortClause");
+  Json count = {{"funcname", Json::array({Json{{"String", Json{{"sval", "count"}}}}})},
+                {"agg_star", true},
+                {"location", location}};
+  select["targetList"] = Json::array({Json{
+      {"ResTarget", Json{{"val", Json{{"FuncCall", count}}}, {"location", location}}}}});
+  Json counted = link;
+  counted["subLinkType"] = "EXPR_SUBLINK";
+  counted["subselect"] = Json{{"SelectStmt", select}};
+  ARROW_ASSIGN_OR_RAISE(auto sub, BindSubquery(counted, outer, SubqueryMode::kScalar));
+  auto rows = cp::call("coalesce", {cp::field_ref(sub.value), cp::literal(int64_t{0})});
+  found->push_back(std::move(sub));
+  return BoundExpr{cp::greater(rows, cp::literal(int64_t{0})), arrow::boolean()};
+}
+
+arrow::Result<BoundExpr> Binder::InValue(const Json& link, const Scope* outer,
+                                         std::vector<Subquery>* found, int location) {
+  const auto op = StringList(link.value("operName", Json::array()));
+  if (!op.empty() && op != std::vector<std::string>{"="}) {
+    return SqlNotSupported(sql_, location, "ANY and ALL with operator " + op.back());
+  }
+  if (outer == nullptr || NodeKind(link.at("testexpr")) == "RowExpr") {
+    return SqlNotSupported(sql_, location, "this IN (subquery)");
+  }
+  ExpressionBinder binder(sql_, outer, params_);
+  ARROW_ASSIGN_OR_RAISE(auto value, binder.Bind(link.at("testexpr")));
+  ARROW_ASSIGN_OR_RAISE(auto sub, BindSubquery(link, outer, SubqueryMode::kIn));
+  if (!sub.correlated.empty()) {
+    return SqlNotSupported(sql_, location,
+                           "a correlated IN subquery other than as a condition of WHERE "
+                           "joined by AND");
+  }
+  // Matches: the distinct values, marked, joined on x = value. The NULL rules: the count
+  // of values and of non-NULL values.
+  const std::string match = NewName("in_match"), rows = NewName("in_rows"),
+                    valid = NewName("in_valid");
+  ARROW_ASSIGN_OR_RAISE(auto distinct,
+                        plan::LogicalNode::Aggregate(sub.plan, {sub.value}, {}));
+  ARROW_ASSIGN_OR_RAISE(
+      auto marked,
+      plan::LogicalNode::Project(distinct, {cp::field_ref(sub.value), cp::literal(true)},
+                                 {sub.value, match}));
+  ARROW_ASSIGN_OR_RAISE(
+      auto counts,
+      plan::LogicalNode::Aggregate(
+          sub.plan, {}, {{"count_all", "", rows}, {"count", sub.value, valid}}));
+  Subquery matches;
+  matches.plan = marked;
+  matches.value = match;
+  matches.pairs = {{value.expr, sub.value}};
+  Subquery totals;
+  totals.plan = counts;
+  totals.value = rows;
+  found->push_back(std::move(matches));
+  found->push_back(std::move(totals));
+  const cp::Expression null_bool = cp::literal(arrow::MakeNullScalar(arrow::boolean()));
+  auto unknown = cp::or_(cp::is_null(value.expr),
+                         cp::less(cp::field_ref(valid), cp::field_ref(rows)));
+  auto otherwise = cp::call(
+      "if_else",
+      {cp::equal(cp::field_ref(rows), cp::literal(int64_t{0})), cp::literal(false),
+       cp::call("if_else", {unknown, null_bool, cp::literal(false)})});
+  return BoundExpr{cp::call("if_else", {cp::is_valid(cp::field_ref(match)),
+                                        cp::literal(true), otherwise}),
+                   arrow::boolean()};
 }
 
 }  // namespace sluice::sql

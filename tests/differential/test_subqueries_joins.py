@@ -2,8 +2,9 @@
 
 Two small tables with NULLs and duplicate keys are written as Parquet and read by both
 engines through views; queries come from a small grammar (IN / NOT IN / EXISTS / NOT
-EXISTS, correlated or not, scalar subqueries, inner/outer/comma joins) with a fixed seed,
-so a failure names a reproducible query.
+EXISTS, correlated or not, as WHERE conditions and as values under OR and NOT or in the
+select list, scalar subqueries, inner/outer/comma joins) with a fixed seed, so a failure
+names a reproducible query.
 """
 
 import os
@@ -74,7 +75,31 @@ def condition(rng):
     return "t1.%s %s (SELECT %s(t2.%s) FROM t2 %s)" % (col, op, agg, inner, where)
 
 
+def value_condition(rng):
+    """IN (uncorrelated) and EXISTS as values: under OR and NOT, or in the select list."""
+    kind = rng.choice(["in", "not in", "exists", "not exists", "compare"])
+    if kind in ("in", "not in"):
+        return "t1.%s %s (SELECT t2.%s FROM t2 WHERE t2.c > %d)" % (
+            rng.choice(["a", "b", "c"]), kind.upper(), rng.choice(["a", "b", "c"]),
+            rng.randint(-6, 3))
+    if kind in ("exists", "not exists"):
+        where = "t2.a = t1.a" if rng.random() < 0.7 else "t2.b > %d" % rng.randint(0, 25)
+        if rng.random() < 0.4:
+            where += " AND t2.c > %d" % rng.randint(-3, 3)
+        return "%s (SELECT 1 FROM t2 WHERE %s)" % (kind.upper(), where)
+    return "t1.c %s %d" % (rng.choice(["<", ">", "="]), rng.randint(-3, 3))
+
+
 def query(rng):
+    if rng.random() < 0.25:
+        if rng.random() < 0.5:
+            conds = [value_condition(rng) for _ in range(rng.randint(2, 3))]
+            where = " OR ".join(conds)
+            if rng.random() < 0.3:
+                where = "NOT (%s)" % where
+            return "SELECT t1.a, t1.b, t1.c FROM t1 WHERE " + where
+        return "SELECT t1.a, t1.b, %s AS f, %s AS g FROM t1" % (
+            value_condition(rng), value_condition(rng))
     shape = rng.random()
     if shape < 0.6:
         conds = [condition(rng) for _ in range(rng.randint(1, 2))]
