@@ -233,6 +233,10 @@ arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
       return LowerJoin(std::move(inputs[0]), std::move(inputs[1]), node);
     case NodeKind::kWindow:
       return LowerWindow(std::move(inputs[0]), node, ctx);
+    case NodeKind::kUnion: {
+      std::vector<Declaration::Input> sides(inputs.begin(), inputs.end());
+      return Declaration("union", std::move(sides), arrow::acero::ExecNodeOptions{});
+    }
     case NodeKind::kScan:
       break;
   }

@@ -62,6 +62,8 @@ double EstimateDistinct(const NodePtr& node, const std::string& column) {
       if (node->input()->schema()->GetFieldIndex(column) >= 0)
         return EstimateDistinct(node->input(), column);
       break;
+    case NodeKind::kUnion:
+      break;
     case NodeKind::kJoin:
       for (const auto& input : node->inputs()) {
         if (input->schema()->GetFieldIndex(column) >= 0)
@@ -120,6 +122,8 @@ arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inpu
     case NodeKind::kWindow:
       return LogicalNode::Window(inputs[0], node->partition_keys(), node->sort_keys(),
                                  node->window_calls());
+    case NodeKind::kUnion:
+      return LogicalNode::Union(std::move(inputs));
     case NodeKind::kLimit:
       return LogicalNode::Limit(inputs[0], node->offset(), node->count());
     case NodeKind::kJoin:
@@ -464,6 +468,11 @@ double EstimateRows(const NodePtr& node) {
     case NodeKind::kSort:
     case NodeKind::kWindow:
       return EstimateRows(node->input());
+    case NodeKind::kUnion: {
+      double rows = 0;
+      for (const auto& input : node->inputs()) rows += EstimateRows(input);
+      return rows;
+    }
     case NodeKind::kAggregate:
       if (node->group_keys().empty()) return 1;
       return std::max(1.0, EstimateRows(node->input()) * 0.25);

@@ -127,6 +127,30 @@ arrow::Result<NodePtr> LogicalNode::Aggregate(NodePtr input,
   return node;
 }
 
+arrow::Result<NodePtr> LogicalNode::Union(std::vector<NodePtr> inputs) {
+  auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
+  node->kind_ = NodeKind::kUnion;
+  arrow::FieldVector fields;
+  for (const auto& field : inputs.front()->schema()->fields()) {
+    fields.push_back(field->WithNullable(true));
+  }
+  for (const auto& input : inputs) {
+    const auto& schema = *input->schema();
+    bool same = schema.num_fields() == static_cast<int>(fields.size());
+    for (int i = 0; same && i < schema.num_fields(); ++i) {
+      same = schema.field(i)->name() == fields[i]->name() &&
+             schema.field(i)->type()->Equals(*fields[i]->type());
+    }
+    if (!same) {
+      return arrow::Status::Invalid("union inputs differ: ", schema.ToString(), " vs ",
+                                    inputs.front()->schema()->ToString());
+    }
+  }
+  node->schema_ = arrow::schema(std::move(fields));
+  node->inputs_ = std::move(inputs);
+  return node;
+}
+
 arrow::Result<NodePtr> LogicalNode::Window(NodePtr input,
                                            std::vector<std::string> partition,
                                            std::vector<SortKey> order,
@@ -260,6 +284,9 @@ void LogicalNode::Print(int depth, std::string* out) const {
     }
     case NodeKind::kSort:
       *out += "Sort [" + SortKeysText(sort_keys_) + "]";
+      break;
+    case NodeKind::kUnion:
+      *out += "UnionAll";
       break;
     case NodeKind::kWindow: {
       std::vector<std::string> items;

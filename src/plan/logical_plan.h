@@ -14,7 +14,17 @@ namespace sluice::plan {
 
 using arrow::compute::Expression;
 
-enum class NodeKind { kScan, kProject, kFilter, kAggregate, kSort, kLimit, kJoin, kWindow };
+enum class NodeKind {
+  kScan,
+  kProject,
+  kFilter,
+  kAggregate,
+  kSort,
+  kLimit,
+  kJoin,
+  kWindow,
+  kUnion
+};
 // kSemi and kAnti keep the left rows that have (have no) match on the right and output
 // only the left columns; kRightSemi and kRightAnti the same for the right rows (the
 // optimizer uses them to put the smaller input in the hash table).
@@ -71,6 +81,9 @@ class LogicalNode {
   static NodePtr Join(NodePtr left, NodePtr right, JoinKind kind,
                       std::vector<std::string> left_keys,
                       std::vector<std::string> right_keys, Expression residual);
+  // Every input's rows (UNION ALL), in no particular order. The inputs have the same
+  // column names and types.
+  static arrow::Result<NodePtr> Union(std::vector<NodePtr> inputs);
   // The input's columns and one more per call. The input must arrive sorted by the
   // partition keys (in any direction) and then by `order`: the binder puts a Sort below.
   static arrow::Result<NodePtr> Window(NodePtr input, std::vector<std::string> partition,

@@ -116,6 +116,15 @@ arrow::Result<NodePtr> PushDownFilters(const NodePtr& node,
       return WrapFilter(LogicalNode::Limit(input, node->offset(), node->count()),
                         conjuncts);
     }
+    case NodeKind::kUnion: {
+      // Every input has the union's column names: each takes the filters.
+      std::vector<NodePtr> inputs;
+      for (const auto& input : node->inputs()) {
+        ARROW_ASSIGN_OR_RAISE(auto filtered, PushDownFilters(input, conjuncts));
+        inputs.push_back(std::move(filtered));
+      }
+      return LogicalNode::Union(std::move(inputs));
+    }
     case NodeKind::kWindow: {
       // A filter below would change the partitions the functions see.
       ARROW_ASSIGN_OR_RAISE(auto input, PushDownFilters(node->input(), {}));
@@ -191,6 +200,15 @@ arrow::Result<NodePtr> Prune(const NodePtr& node, std::set<std::string> required
       ARROW_ASSIGN_OR_RAISE(auto input,
                             Prune(node->input(), std::move(required), is_root));
       return LogicalNode::Limit(input, node->offset(), node->count());
+    }
+    case NodeKind::kUnion: {
+      // The same columns from every input (each is a projection to the union's names).
+      std::vector<NodePtr> inputs;
+      for (const auto& input : node->inputs()) {
+        ARROW_ASSIGN_OR_RAISE(auto pruned, Prune(input, required, is_root));
+        inputs.push_back(std::move(pruned));
+      }
+      return LogicalNode::Union(std::move(inputs));
     }
     case NodeKind::kWindow: {
       // Calls nobody reads are dropped; the input keeps what they and the rest need.

@@ -210,9 +210,6 @@ arrow::Result<int64_t> Binder::BindLimitValue(const Json& node, const char* what
 
 arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
   const int location = -1;
-  if (select.value("op", "SETOP_NONE") != "SETOP_NONE") {
-    return SqlNotSupported(sql_, location, "UNION, INTERSECT and EXCEPT");
-  }
   if (select.contains("withClause")) {
     const Json& with = select["withClause"];
     if (with.value("recursive", false))
@@ -226,6 +223,7 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
   for (const char* clause : {"intoClause", "lockingClause", "windowClause"}) {
     if (select.contains(clause)) return SqlNotSupported(sql_, location, clause);
   }
+  if (select.value("op", "SETOP_NONE") != "SETOP_NONE") return BindSetOperation(select);
   if (select.contains("valuesLists")) {
     ARROW_ASSIGN_OR_RAISE(auto values, BindValues(select["valuesLists"], location));
     std::vector<cp::Expression> exprs;

@@ -144,6 +144,12 @@ class Binder {
                                       const std::vector<Target>& targets,
                                       ExpressionBinder* order_binder);
   arrow::Result<int64_t> BindLimitValue(const Json& node, const char* what);
+  // UNION [ALL] (set_binder.cc); `names` are the internal column names of `node`, `shown`
+  // the ones the user sees.
+  arrow::Result<plan::NodePtr> BindSetOperation(const Json& select);
+  arrow::Result<plan::NodePtr> FinishSetOperation(const Json& select, plan::NodePtr node,
+                                                  const std::vector<std::string>& names,
+                                                  const std::vector<std::string>& shown);
   // FETCH FIRST count ROWS WITH TIES over `sorted` (by `keys`), after `offset` rows.
   arrow::Result<plan::NodePtr> KeepTies(plan::NodePtr sorted,
                                         const std::vector<plan::SortKey>& keys,

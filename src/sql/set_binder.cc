@@ -1,0 +1,160 @@
+// UNION [ALL]: each side bound as a query of its own, its columns cast to types both
+// sides share, then one Union node (and, for UNION, a distinct over every column).
+#include <arrow/compute/api.h>
+#include <arrow/type.h>
+
+#include "common/ascii.h"
+#include "common/sql_error.h"
+#include "sql/binder.h"
+#include "sql/decimal_rules.h"
+
+namespace sluice::sql {
+
+namespace cp = arrow::compute;
+
+namespace {
+
+bool IsText(const arrow::DataType& type) {
+  return type.id() == arrow::Type::STRING || type.id() == arrow::Type::LARGE_STRING;
+}
+
+bool IsNumber(const arrow::DataType& type) {
+  return arrow::is_integer(type.id()) || arrow::is_floating(type.id()) ||
+         arrow::is_decimal(type.id());
+}
+
+// The type both sides' values take without loss, as PostgreSQL resolves UNION columns
+// (integers widen, DECIMALs to the narrowest common one, a float makes DOUBLE); null
+// when there is none.
+std::shared_ptr<arrow::DataType> SharedType(const std::shared_ptr<arrow::DataType>& a,
+                                            const std::shared_ptr<arrow::DataType>& b) {
+  if (a->Equals(*b) || b->id() == arrow::Type::NA) return a;
+  if (a->id() == arrow::Type::NA) return b;
+  if (arrow::is_integer(a->id()) && arrow::is_integer(b->id())) {
+    if (arrow::is_signed_integer(a->id()) != arrow::is_signed_integer(b->id())) {
+      return arrow::int64();
+    }
+    const auto& fa = static_cast<const arrow::FixedWidthType&>(*a);
+    const auto& fb = static_cast<const arrow::FixedWidthType&>(*b);
+    return fa.bit_width() >= fb.bit_width() ? a : b;
+  }
+  if (!IsNumber(*a) || !IsNumber(*b)) {
+    if (IsText(*a) && IsText(*b)) return arrow::large_utf8();
+    return nullptr;
+  }
+  if (arrow::is_floating(a->id()) || arrow::is_floating(b->id())) return arrow::float64();
+  const auto da = AsDecimal(*a, nullptr), db = AsDecimal(*b, nullptr);
+  if (!da || !db) return nullptr;
+  const DecimalSpec common = CommonDecimal(*da, *db);
+  if (common.precision > kMaxDecimalPrecision) return arrow::float64();
+  return arrow::decimal128(common.precision, common.scale);
+}
+
+}  // namespace
+
+arrow::Result<plan::NodePtr> Binder::BindSetOperation(const Json& select) {
+  const std::string op = select.value("op", "");
+  if (op != "SETOP_UNION") return SqlNotSupported(sql_, -1, "INTERSECT and EXCEPT");
+  std::vector<Relation> sides;
+  for (const char* side : {"larg", "rarg"}) {
+    ARROW_ASSIGN_OR_RAISE(auto plan, BindSelect(select.at(side)));
+    ARROW_ASSIGN_OR_RAISE(auto wrapped, Wrap(plan, "", Json::object()));
+    sides.push_back(std::move(wrapped));
+  }
+  const auto& left = sides[0].scope.columns();
+  const auto& right = sides[1].scope.columns();
+  if (left.size() != right.size()) {
+    return SqlInvalid(sql_, -1, "each UNION query must have the same number of columns");
+  }
+  std::vector<std::string> names, shown;
+  std::vector<std::shared_ptr<arrow::DataType>> types;
+  for (size_t i = 0; i < left.size(); ++i) {
+    auto type = SharedType(left[i].type, right[i].type);
+    if (!type) {
+      return SqlError(arrow::StatusCode::TypeError, sql_, -1,
+                      "type error: UNION types " + SqlTypeName(*left[i].type) + " and " +
+                          SqlTypeName(*right[i].type) + " cannot be matched (column " +
+                          std::to_string(i + 1) + ")");
+    }
+    if (type->id() == arrow::Type::NA) type = arrow::utf8();  // NULL on both sides
+    types.push_back(std::move(type));
+    shown.push_back(left[i].name);
+    names.push_back(NewName(left[i].name));
+  }
+  std::vector<plan::NodePtr> inputs;
+  ExpressionBinder caster(sql_, nullptr, params_);
+  for (const auto& side : sides) {
+    std::vector<cp::Expression> exprs;
+    for (size_t i = 0; i < types.size(); ++i) {
+      const auto& column = side.scope.columns()[i];
+      ARROW_ASSIGN_OR_RAISE(
+          auto value, caster.Cast(BoundExpr{cp::field_ref(column.internal), column.type},
+                                  types[i], -1));
+      exprs.push_back(value.expr);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto projected,
+                          plan::LogicalNode::Project(side.plan, exprs, names));
+    inputs.push_back(std::move(projected));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto node, plan::LogicalNode::Union(std::move(inputs)));
+  if (!select.value("all", false)) {
+    ARROW_ASSIGN_OR_RAISE(node, plan::LogicalNode::Aggregate(node, names, {}));
+  }
+  return FinishSetOperation(select, std::move(node), names, shown);
+}
+
+arrow::Result<plan::NodePtr> Binder::FinishSetOperation(
+    const Json& select, plan::NodePtr node, const std::vector<std::string>& names,
+    const std::vector<std::string>& shown) {
+  // ORDER BY names an output column (by name or position), as PostgreSQL requires.
+  std::vector<plan::SortKey> keys;
+  for (const auto& item : select.value("sortClause", Json::array())) {
+    const Json& sort = item.at("SortBy");
+    const Json& target = sort.at("node");
+    int index = -1;
+    if (NodeKind(target) == "A_Const" && NodeBody(target).contains("ival")) {
+      const int64_t ordinal = ConstInteger(NodeBody(target), sql_);
+      if (ordinal >= 1 && static_cast<size_t>(ordinal) <= names.size()) {
+        index = static_cast<int>(ordinal - 1);
+      }
+    } else if (NodeKind(target) == "ColumnRef") {
+      const auto fields = NodeBody(target).at("fields");
+      const std::string name = fields.size() == 1 && fields[0].contains("String")
+                                   ? fields[0]["String"].value("sval", "")
+                                   : "";
+      for (size_t i = 0; i < shown.size() && index < 0; ++i) {
+        if (AsciiLower(shown[i]) == AsciiLower(name)) index = static_cast<int>(i);
+      }
+    }
+    if (index < 0) {
+      return SqlNotSupported(sql_, NodeLocation(target),
+                             "ORDER BY of a UNION other than by an output column");
+    }
+    plan::SortKey key;
+    key.column = names[index];
+    key.ascending = sort.value("sortby_dir", "") != "SORTBY_DESC";
+    const std::string nulls = sort.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
+    key.nulls_first =
+        nulls == "SORTBY_NULLS_DEFAULT" ? !key.ascending : nulls == "SORTBY_NULLS_FIRST";
+    keys.push_back(std::move(key));
+  }
+  if (!keys.empty()) node = plan::LogicalNode::Sort(node, std::move(keys));
+  std::vector<cp::Expression> exprs;
+  for (const auto& name : names) exprs.push_back(cp::field_ref(name));
+  ARROW_ASSIGN_OR_RAISE(node, plan::LogicalNode::Project(node, exprs, shown));
+  if (select.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES") {
+    return SqlNotSupported(sql_, -1, "FETCH ... WITH TIES on a UNION");
+  }
+  int64_t count = -1, offset = 0;
+  if (select.contains("limitCount")) {
+    ARROW_ASSIGN_OR_RAISE(count, BindLimitValue(select["limitCount"], "LIMIT"));
+  }
+  if (select.contains("limitOffset")) {
+    ARROW_ASSIGN_OR_RAISE(offset, BindLimitValue(select["limitOffset"], "OFFSET"));
+    offset = std::max<int64_t>(offset, 0);
+  }
+  if (count >= 0 || offset > 0) node = plan::LogicalNode::Limit(node, offset, count);
+  return node;
+}
+
+}  // namespace sluice::sql
