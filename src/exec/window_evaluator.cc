@@ -412,7 +412,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> Extreme(const WindowCall& call,
   cp::RankOptions options(cp::SortOrder::Ascending, cp::NullPlacement::AtEnd,
                           cp::RankOptions::Dense);
   ARROW_ASSIGN_OR_RAISE(auto ranked, cp::CallFunction("rank", {values}, &options));
-  const auto& ranks = static_cast<const arrow::UInt64Array&>(*ranked.make_array());
+  const auto rank_array = ranked.make_array();
+  const auto& ranks = static_cast<const arrow::UInt64Array&>(*rank_array);
   const bool want_max = call.function == "max";
   // Keeps `a` before `b` in the queue when a is at least as extreme.
   auto beats = [&](int64_t a, int64_t b) {
@@ -464,7 +465,8 @@ arrow::Status MarkChanges(const arrow::Array& column, std::vector<uint8_t>* chan
   auto after = column.Slice(1);
   auto before = column.Slice(0, n - 1);
   ARROW_ASSIGN_OR_RAISE(auto differ, cp::CallFunction("not_equal", {after, before}));
-  const auto& flags = static_cast<const arrow::BooleanArray&>(*differ.make_array());
+  const auto differ_array = differ.make_array();
+  const auto& flags = static_cast<const arrow::BooleanArray&>(*differ_array);
   for (int64_t i = 0; i + 1 < n; ++i) {
     const bool a = after->IsValid(i), b = before->IsValid(i);
     if (a != b || (a && b && flags.Value(i))) (*changed)[static_cast<size_t>(i + 1)] = 1;
