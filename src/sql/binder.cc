@@ -607,14 +607,8 @@ arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr pl
   if (distinct) {
     ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Aggregate(plan, internal, {}));
   }
-  int64_t count = -1, offset = 0;
-  if (select.contains("limitCount")) {
-    ARROW_ASSIGN_OR_RAISE(count, BindLimitValue(select["limitCount"], "LIMIT"));
-  }
-  if (select.contains("limitOffset")) {
-    ARROW_ASSIGN_OR_RAISE(offset, BindLimitValue(select["limitOffset"], "OFFSET"));
-    offset = std::max<int64_t>(offset, 0);
-  }
+  ARROW_ASSIGN_OR_RAISE(auto limit, BindLimitClause(select));
+  const int64_t count = limit.count, offset = limit.offset;
   // (The parser refuses WITH TIES without ORDER BY.)
   const bool with_ties = select.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES" &&
                          count >= 0 && !sort_keys.empty();
@@ -633,6 +627,18 @@ arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr pl
     plan = plan::LogicalNode::Limit(plan, offset, count);
   }
   return plan;
+}
+
+arrow::Result<Binder::LimitClause> Binder::BindLimitClause(const Json& select) {
+  LimitClause limit;
+  if (select.contains("limitCount")) {
+    ARROW_ASSIGN_OR_RAISE(limit.count, BindLimitValue(select["limitCount"], "LIMIT"));
+  }
+  if (select.contains("limitOffset")) {
+    ARROW_ASSIGN_OR_RAISE(limit.offset, BindLimitValue(select["limitOffset"], "OFFSET"));
+    limit.offset = std::max<int64_t>(limit.offset, 0);
+  }
+  return limit;
 }
 
 arrow::Result<plan::NodePtr> Binder::KeepTies(plan::NodePtr sorted,

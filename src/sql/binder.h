@@ -144,6 +144,11 @@ class Binder {
                                       const std::vector<Target>& targets,
                                       ExpressionBinder* order_binder);
   arrow::Result<int64_t> BindLimitValue(const Json& node, const char* what);
+  struct LimitClause {
+    int64_t count = -1;  // no LIMIT
+    int64_t offset = 0;
+  };
+  arrow::Result<LimitClause> BindLimitClause(const Json& select);
   // UNION [ALL] (set_binder.cc); `names` are the internal column names of `node`, `shown`
   // the ones the user sees.
   arrow::Result<plan::NodePtr> BindSetOperation(const Json& select);

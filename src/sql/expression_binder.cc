@@ -849,8 +849,9 @@ arrow::Result<BoundExpr> ExpressionBinder::BindFuncCall(const Json& body) {
   auto names = StringList(body.value("funcname", Json::array()));
   const std::string name = names.empty() ? "" : names.back();
   if (body.contains("over")) {
-    return SqlInvalid(sql_, location,
-                      "window functions are allowed only in the select list and ORDER BY");
+    return SqlInvalid(
+        sql_, location,
+        "window functions are allowed only in the select list and ORDER BY");
   }
   if (IsAggregateFunction(name)) {
     return SqlError(arrow::StatusCode::Invalid, sql_, location,

@@ -145,15 +145,10 @@ arrow::Result<plan::NodePtr> Binder::FinishSetOperation(
   if (select.value("limitOption", "") == "LIMIT_OPTION_WITH_TIES") {
     return SqlNotSupported(sql_, -1, "FETCH ... WITH TIES on a UNION");
   }
-  int64_t count = -1, offset = 0;
-  if (select.contains("limitCount")) {
-    ARROW_ASSIGN_OR_RAISE(count, BindLimitValue(select["limitCount"], "LIMIT"));
+  ARROW_ASSIGN_OR_RAISE(auto limit, BindLimitClause(select));
+  if (limit.count >= 0 || limit.offset > 0) {
+    node = plan::LogicalNode::Limit(node, limit.offset, limit.count);
   }
-  if (select.contains("limitOffset")) {
-    ARROW_ASSIGN_OR_RAISE(offset, BindLimitValue(select["limitOffset"], "OFFSET"));
-    offset = std::max<int64_t>(offset, 0);
-  }
-  if (count >= 0 || offset > 0) node = plan::LogicalNode::Limit(node, offset, count);
   return node;
 }
 

@@ -147,13 +147,19 @@ def close(a, b):
     return a == b
 
 
-def test_random_queries_answer_as_duckdb_does(data):
-    warehouse, con = data
-    rng = random.Random(SEED)
-    for _ in range(QUERIES):
-        sql = query(rng)
+def assert_same_answers(warehouse, con, make_query, seed, queries):
+    """Runs `queries` queries from make_query(rng) on both engines; rows compared as sets
+    (floats to 1e-9 relative)."""
+    rng = random.Random(seed)
+    for _ in range(queries):
+        sql = make_query(rng)
         want = normalized(as_rows(con.sql(sql).arrow().read_all()))
         got = normalized(as_rows(pa.ipc.open_stream(run_sluice(warehouse, sql)).read_all()))
         assert len(got) == len(want), "%s: %d rows, DuckDB %d" % (sql, len(got), len(want))
         for g, w in zip(got, want):
             assert all(close(x, y) for x, y in zip(g, w)), "%s: %r vs %r" % (sql, g, w)
+
+
+def test_random_queries_answer_as_duckdb_does(data):
+    warehouse, con = data
+    assert_same_answers(warehouse, con, query, SEED, QUERIES)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from test_subqueries_joins import as_rows, close, normalized, run_sluice
+from test_subqueries_joins import assert_same_answers, run_sluice
 
 SEED = int(os.environ.get("SLUICE_DIFF_SEED", "20261202"))
 QUERIES = int(os.environ.get("SLUICE_DIFF_QUERIES", "150"))
@@ -116,11 +116,4 @@ def query(rng):
 
 def test_random_window_queries_answer_as_duckdb_does(data):
     warehouse, con = data
-    rng = random.Random(SEED)
-    for _ in range(QUERIES):
-        sql = query(rng)
-        want = normalized(as_rows(con.sql(sql).arrow().read_all()))
-        got = normalized(as_rows(pa.ipc.open_stream(run_sluice(warehouse, sql)).read_all()))
-        assert len(got) == len(want), "%s: %d rows, DuckDB %d" % (sql, len(got), len(want))
-        for g, w in zip(got, want):
-            assert all(close(x, y) for x, y in zip(g, w)), "%s: %r vs %r" % (sql, g, w)
+    assert_same_answers(warehouse, con, query, SEED, QUERIES)
