@@ -32,7 +32,7 @@ test-fast: build
 # that run on Arrow's threads. A small ASan quarantine keeps RSS bounds meaningful.
 SANITIZER_ENV = ARROW_DEFAULT_MEMORY_POOL=system \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16 \
-  TSAN_OPTIONS=ignore_noninstrumented_modules=1:halt_on_error=1:second_deadlock_stack=1
+  TSAN_OPTIONS=ignore_noninstrumented_modules=1:halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
 asan: setup
 	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DSLUICE_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo"

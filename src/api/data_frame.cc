@@ -131,6 +131,8 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
     context.memory_pool = CappedMemoryPool::Acquire(arrow::default_memory_pool(),
                                                     *options.memory_limit_bytes);
   }
+  std::vector<std::shared_ptr<arrow::internal::ThreadPool>> reader_threads;
+  context.reader_threads = &reader_threads;
   ARROW_ASSIGN_OR_RAISE(auto declaration, exec::LowerToAcero(runnable.body, context));
   exec::StreamOptions stream_options;
   stream_options.max_buffered_batches = *options.max_buffered_batches;
@@ -140,6 +142,7 @@ arrow::Result<std::shared_ptr<exec::QueryStream>> StartPartition(
   stream_options.rows_scanned = context.rows_scanned;
   stream_options.cancellation = context.cancellation;
   stream_options.executor = std::move(executor);
+  stream_options.reader_threads = std::move(reader_threads);
   stream_options.memory_pool = context.memory_pool;
   return exec::QueryStream::Start(std::move(declaration), schema,
                                   std::move(stream_options));

@@ -157,8 +157,8 @@ arrow::Result<Declaration> LowerJoin(Declaration left, Declaration right,
 // A Window node runs its input as a plan of its own (started when first read, on threads
 // of its own) whose sorted output a WindowReader turns into the node's output, read by
 // this plan as a source.
-Declaration LowerWindow(Declaration input, const plan::NodePtr& node,
-                        const LoweringContext& ctx) {
+arrow::Result<Declaration> LowerWindow(Declaration input, const plan::NodePtr& node,
+                                       const LoweringContext& ctx) {
   StreamOptions options;
   options.max_buffered_batches = 4;
   options.cancellation = std::make_shared<CancellationSignal>();
@@ -181,8 +181,18 @@ Declaration LowerWindow(Declaration input, const plan::NodePtr& node,
   auto reader = std::make_shared<WindowReader>(
       std::move(open), node->partition_keys(),
       WindowEvaluator(std::move(order), node->window_calls(), node->schema()));
+  // The reader blocks while the input plan works, on a thread of its own: not one of the
+  // query's (with one thread the query would wait on itself), and not Arrow's shared
+  // I/O threads (the query's threads all end with it).
+  arrow::internal::Executor* reader_thread = nullptr;
+  if (ctx.reader_threads) {
+    ARROW_ASSIGN_OR_RAISE(auto thread, arrow::internal::ThreadPool::Make(1));
+    reader_thread = thread.get();
+    ctx.reader_threads->push_back(std::move(thread));
+  }
   return Declaration("record_batch_reader_source",
-                     arrow::acero::RecordBatchReaderSourceNodeOptions(std::move(reader)));
+                     arrow::acero::RecordBatchReaderSourceNodeOptions(std::move(reader),
+                                                                      reader_thread));
 }
 
 }  // namespace

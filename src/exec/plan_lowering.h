@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include <arrow/acero/exec_plan.h>
+#include <arrow/util/thread_pool.h>
 
 #include "common/cancellation.h"
 #include "plan/logical_plan.h"
@@ -20,6 +22,9 @@ struct LoweringContext {
   arrow::internal::Executor* executor = nullptr;
   // Where the query allocates; the default pool when null.
   std::shared_ptr<arrow::MemoryPool> memory_pool;
+  // Receives the threads lowering starts for the query (a window's reader blocks on one
+  // while its input plan works); the caller shuts them down when the query ends.
+  std::vector<std::shared_ptr<arrow::internal::ThreadPool>>* reader_threads = nullptr;
 };
 
 // Translates an optimized logical plan into an Acero declaration (without a sink).

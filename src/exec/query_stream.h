@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <arrow/acero/exec_plan.h>
 #include <arrow/record_batch.h>
@@ -27,6 +28,9 @@ struct StreamOptions {
   // full; with threads of its own, a slow consumer stalls only its own query, never
   // another query or another partition. Shut down (joined) when the stream stops.
   std::shared_ptr<arrow::internal::ThreadPool> executor;
+  // Threads of the plan's readers (see LoweringContext::reader_threads), joined after
+  // the executor's.
+  std::vector<std::shared_ptr<arrow::internal::ThreadPool>> reader_threads;
   // Where the plan allocates; the default pool when null. Kept alive by the stream.
   std::shared_ptr<arrow::MemoryPool> memory_pool;
 };
