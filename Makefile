@@ -40,7 +40,7 @@ asan: setup
 
 tsan: setup
 	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DSLUICE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|server|install|spark.front_ends)'
+	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|server|install|spark.front_ends|differential)'
 
 # libFuzzer targets (clang, ASan, UBSan) for SQL text, Flight SQL messages, HTTP requests
 # and Delta log entries, FUZZ_SECONDS (default 600) each; see scripts/fuzz.sh.
