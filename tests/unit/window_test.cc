@@ -122,6 +122,26 @@ TEST(Window, AWindowQueryStopsWhenItsStreamCloses) {
   EXPECT_LE(testing::ThreadCount(), threads_before);
 }
 
+// A window's reader waits on its input plan on a thread of its own: with one thread for
+// the query, and windows nested in each other's input, nothing waits on itself.
+TEST(Window, NestedWindowsRunOnASingleThread) {
+  auto session = Connect().ValueOrDie();
+  ASSERT_TRUE(session->Exec("SET threads = 1").ok());
+  auto result = session
+                    ->Sql(
+                        "SELECT count(*), sum(l), sum(r) FROM (SELECT lag(id) OVER "
+                        "(ORDER BY id) AS l, rank() OVER (PARTITION BY id % 3 ORDER BY "
+                        "id DESC) AS r FROM range(300000)) t")
+                    ->Collect();
+  ASSERT_TRUE(result.ok()) << result.status();
+  auto row = (*result)->CombineChunksToBatch().ValueOrDie();
+  EXPECT_EQ(static_cast<const arrow::Int64Array&>(*row->column(0)).Value(0), 300000);
+  EXPECT_EQ(static_cast<const arrow::Int64Array&>(*row->column(1)).Value(0),
+            int64_t{299999} * 299998 / 2);
+  EXPECT_EQ(static_cast<const arrow::Int64Array&>(*row->column(2)).Value(0),
+            3 * (int64_t{100000} * 100001 / 2));
+}
+
 TEST(Window, ErrorsInsideTheWindowEndTheStreamWithThem) {
   auto session = Connect().ValueOrDie();
   auto result = session
