@@ -23,20 +23,6 @@ bool IsStar(const Json& expr) {
   return !fields.empty() && fields.back().contains("A_Star");
 }
 
-// The single bare name of a ColumnRef, or "".
-std::string BareName(const Json& expr) {
-  if (NodeKind(expr) != "ColumnRef") return "";
-  const auto& fields = NodeBody(expr).at("fields");
-  if (fields.size() != 1 || !fields[0].contains("String")) return "";
-  return fields[0]["String"].value("sval", "");
-}
-
-std::optional<int64_t> IntegerConstant(const Json& expr, std::string_view sql) {
-  if (NodeKind(expr) != "A_Const" || !NodeBody(expr).contains("ival"))
-    return std::nullopt;
-  return ConstInteger(NodeBody(expr), sql);
-}
-
 // 64-bit integers would wrap around in Arrow's sum and mean: sum() adds them up exactly
 // as DECIMAL(38, 0) and its result is checked back into BIGINT (see
 // NarrowAggregateResult), avg() and the deviations are computed in DOUBLE, as they are
@@ -592,15 +578,8 @@ arrow::Result<plan::NodePtr> Binder::Finish(const Json& select, plan::NodePtr pl
         index = static_cast<int>(exprs.size() - 1);
       }
     }
-    const std::string dir = sort.value("sortby_dir", "SORTBY_DEFAULT");
-    const std::string nulls = sort.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
-    plan::SortKey key;
-    key.column = internal[index];
-    key.ascending = dir != "SORTBY_DESC";
-    // PostgreSQL: NULLs sort as if larger than every value.
-    key.nulls_first =
-        nulls == "SORTBY_NULLS_DEFAULT" ? !key.ascending : nulls == "SORTBY_NULLS_FIRST";
-    sort_keys.push_back(std::move(key));
+    const SortOrder order = ReadSortOrder(sort);
+    sort_keys.push_back({internal[index], order.ascending, order.nulls_first});
   }
 
   ARROW_ASSIGN_OR_RAISE(plan, plan::LogicalNode::Project(plan, exprs, internal));

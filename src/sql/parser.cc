@@ -149,4 +149,26 @@ std::vector<std::string> StringList(const Json& list) {
   return out;
 }
 
+std::string BareName(const Json& expr) {
+  if (NodeKind(expr) != "ColumnRef") return "";
+  const auto& fields = NodeBody(expr).at("fields");
+  if (fields.size() != 1 || !fields[0].contains("String")) return "";
+  return fields[0]["String"].value("sval", "");
+}
+
+std::optional<int64_t> IntegerConstant(const Json& expr, std::string_view sql) {
+  if (NodeKind(expr) != "A_Const" || !NodeBody(expr).contains("ival"))
+    return std::nullopt;
+  return ConstInteger(NodeBody(expr), sql);
+}
+
+SortOrder ReadSortOrder(const Json& sort_by) {
+  SortOrder order;
+  order.ascending = sort_by.value("sortby_dir", "") != "SORTBY_DESC";
+  const std::string nulls = sort_by.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
+  order.nulls_first =
+      nulls == "SORTBY_NULLS_DEFAULT" ? !order.ascending : nulls == "SORTBY_NULLS_FIRST";
+  return order;
+}
+
 }  // namespace sluice::sql

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,5 +48,19 @@ int64_t ConstInteger(const Json& a_const, std::string_view sql);
 
 // The "sval"s of a list of String nodes (qualified names, function names).
 std::vector<std::string> StringList(const Json& list);
+
+// The single bare name of a ColumnRef, or "".
+std::string BareName(const Json& expr);
+
+// The value of an integer constant expression (ORDER BY 2), if it is one.
+std::optional<int64_t> IntegerConstant(const Json& expr, std::string_view sql);
+
+// The direction of a SortBy body, with PostgreSQL's default NULL placement (NULLs sort
+// as if larger than every value: last ascending, first descending).
+struct SortOrder {
+  bool ascending = true;
+  bool nulls_first = false;
+};
+SortOrder ReadSortOrder(const Json& sort_by);
 
 }  // namespace sluice::sql

@@ -112,16 +112,11 @@ arrow::Result<plan::NodePtr> Binder::FinishSetOperation(
     const Json& sort = item.at("SortBy");
     const Json& target = sort.at("node");
     int index = -1;
-    if (NodeKind(target) == "A_Const" && NodeBody(target).contains("ival")) {
-      const int64_t ordinal = ConstInteger(NodeBody(target), sql_);
-      if (ordinal >= 1 && static_cast<size_t>(ordinal) <= names.size()) {
-        index = static_cast<int>(ordinal - 1);
+    if (auto ordinal = IntegerConstant(target, sql_)) {
+      if (*ordinal >= 1 && static_cast<size_t>(*ordinal) <= names.size()) {
+        index = static_cast<int>(*ordinal - 1);
       }
-    } else if (NodeKind(target) == "ColumnRef") {
-      const auto fields = NodeBody(target).at("fields");
-      const std::string name = fields.size() == 1 && fields[0].contains("String")
-                                   ? fields[0]["String"].value("sval", "")
-                                   : "";
+    } else if (const std::string name = BareName(target); !name.empty()) {
       for (size_t i = 0; i < shown.size() && index < 0; ++i) {
         if (AsciiLower(shown[i]) == AsciiLower(name)) index = static_cast<int>(i);
       }
@@ -130,13 +125,8 @@ arrow::Result<plan::NodePtr> Binder::FinishSetOperation(
       return SqlNotSupported(sql_, NodeLocation(target),
                              "ORDER BY of a UNION other than by an output column");
     }
-    plan::SortKey key;
-    key.column = names[index];
-    key.ascending = sort.value("sortby_dir", "") != "SORTBY_DESC";
-    const std::string nulls = sort.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
-    key.nulls_first =
-        nulls == "SORTBY_NULLS_DEFAULT" ? !key.ascending : nulls == "SORTBY_NULLS_FIRST";
-    keys.push_back(std::move(key));
+    const SortOrder order = ReadSortOrder(sort);
+    keys.push_back({names[index], order.ascending, order.nulls_first});
   }
   if (!keys.empty()) node = plan::LogicalNode::Sort(node, std::move(keys));
   std::vector<cp::Expression> exprs;

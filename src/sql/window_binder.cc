@@ -126,11 +126,9 @@ arrow::Result<WindowBinder::Window*> WindowBinder::FindWindow(const Json& over) 
     }
     OrderItem order;
     ARROW_ASSIGN_OR_RAISE(order.value, rows_->Bind(sort.at("node")));
-    order.ascending = sort.value("sortby_dir", "") != "SORTBY_DESC";
-    const std::string nulls = sort.value("sortby_nulls", "SORTBY_NULLS_DEFAULT");
-    // PostgreSQL: NULLs sort as if larger than every value unless told otherwise.
-    order.nulls_first = nulls == "SORTBY_NULLS_DEFAULT" ? !order.ascending
-                                                        : nulls == "SORTBY_NULLS_FIRST";
+    const SortOrder direction = ReadSortOrder(sort);
+    order.ascending = direction.ascending;
+    order.nulls_first = direction.nulls_first;
     candidate.order.push_back(std::move(order));
   }
   for (auto& window : windows_) {
