@@ -84,10 +84,16 @@ class DataFrame {
   arrow::Result<std::vector<std::shared_ptr<arrow::RecordBatchReader>>> StreamPartitions(
       ExecOptions options = {}) const;
 
-  // Starts the query and exports it through the Arrow C stream interface into `out`
-  // (which the caller owns and must release). Batches are exported without copying.
-  // `requested`, if given, may select, reorder and safely cast columns by name; any other
-  // request is rejected with an error before the query starts.
+  // A stream whose query starts when the consumer first asks for a batch (Stream starts
+  // it at once); its schema is known now. `requested`, if given, may select, reorder and
+  // safely cast columns by name; any other request is rejected here, before anything
+  // runs.
+  arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> LazyStream(
+      std::shared_ptr<arrow::Schema> requested = nullptr, ExecOptions options = {}) const;
+
+  // LazyStream exported through the Arrow C stream interface into `out` (which the
+  // caller owns and must release): the query starts at the first get_next. Batches are
+  // exported without copying.
   arrow::Status ExportArrowStream(struct ArrowArrayStream* out,
                                   std::shared_ptr<arrow::Schema> requested = nullptr,
                                   ExecOptions options = {}) const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -89,6 +90,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // Makes an in-memory Arrow table queryable as `name` (case-insensitive). Fails with
   // AlreadyExists if the name is taken. The table is shared, not copied.
   arrow::Status RegisterTable(std::string name, std::shared_ptr<arrow::Table> table);
+  // Makes a stream queryable as `name` without reading it first: the one query that
+  // scans it pulls batches from `reader` as it needs them (a later scan is an error
+  // naming the table). The reader is read on an I/O thread, so it may block.
+  arrow::Status RegisterReader(std::string name,
+                               std::shared_ptr<arrow::RecordBatchReader> reader);
+  // The same, with a new reader for each query that scans `name`, made by `open` when
+  // the query starts; every reader must have `schema`.
+  using ReaderOpener =
+      std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()>;
+  arrow::Status RegisterReader(std::string name, std::shared_ptr<arrow::Schema> schema,
+                               ReaderOpener open);
   // Registers a push-mode streaming table: producers write batches through the returned
   // sink while one query reads `name` (from SQL or Table) concurrently. Each partition
   // buffers at most `capacity` batches. The first query to read the table consumes it;
@@ -119,6 +131,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(SessionOptions options, std::unique_ptr<SparkBackend> spark);
   // Sql and Exec without the guard that turns an unexpected parse tree into an error.
   arrow::Result<DataFrame> BindQuery(std::string_view sql, std::vector<Param> params);
+  arrow::Status RegisterReader(std::string name, std::shared_ptr<arrow::Schema> schema,
+                               ReaderOpener open, bool once);
   arrow::Result<ExecResult> RunStatement(std::string_view sql, std::vector<Param> params);
 
   SessionOptions options_;

@@ -11,6 +11,7 @@
 #include "api/spark_backend.h"
 #include "catalog/catalog.h"
 #include "common/capped_memory_pool.h"
+#include "exec/lazy_reader.h"
 #include "exec/plan_lowering.h"
 #include "exec/query_stream.h"
 #include "exec/requested_schema_reader.h"
@@ -353,20 +354,29 @@ DataFrame::StreamPartitions(ExecOptions options) const {
   return readers;
 }
 
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::LazyStream(
+    std::shared_ptr<arrow::Schema> requested, ExecOptions options) const {
+  ARROW_ASSIGN_OR_RAISE(auto planned, ResultSchema());
+  auto schema = planned;
+  if (requested) {
+    // Checked against the planned schema before anything starts.
+    ARROW_ASSIGN_OR_RAISE(auto empty, arrow::RecordBatchReader::Make({}, planned));
+    ARROW_ASSIGN_OR_RAISE(auto adapted, exec::RequestedSchemaReader::Make(empty, requested));
+    schema = adapted->schema();
+  }
+  auto start = [frame = *this, requested, options = std::move(options)]()
+      -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+    ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream(options));
+    if (!requested) return reader;
+    return exec::RequestedSchemaReader::Make(std::move(reader), requested);
+  };
+  return std::make_shared<exec::LazyReader>(std::move(schema), std::move(start));
+}
+
 arrow::Status DataFrame::ExportArrowStream(struct ArrowArrayStream* out,
                                            std::shared_ptr<arrow::Schema> requested,
                                            ExecOptions options) const {
-  ARROW_RETURN_NOT_OK(status_);
-  if (requested) {
-    // Validate against the planned schema before starting anything.
-    ARROW_ASSIGN_OR_RAISE(auto planned, ResultSchema());
-    ARROW_ASSIGN_OR_RAISE(auto empty, arrow::RecordBatchReader::Make({}, planned));
-    ARROW_RETURN_NOT_OK(exec::RequestedSchemaReader::Make(empty, requested).status());
-  }
-  ARROW_ASSIGN_OR_RAISE(auto reader, Stream(std::move(options)));
-  if (requested) {
-    ARROW_ASSIGN_OR_RAISE(reader, exec::RequestedSchemaReader::Make(reader, requested));
-  }
+  ARROW_ASSIGN_OR_RAISE(auto reader, LazyStream(std::move(requested), std::move(options)));
   return arrow::ExportRecordBatchReader(reader, out);
 }
 

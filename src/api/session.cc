@@ -1,5 +1,7 @@
 #include "sluice/session.h"
 
+#include <mutex>
+
 #include <arrow/builder.h>
 #include <arrow/table.h>
 
@@ -8,6 +10,7 @@
 #include "api/spark_backend.h"
 #include "catalog/catalog.h"
 #include "catalog/memory_table.h"
+#include "catalog/reader_table.h"
 #include "catalog/streaming_table.h"
 #include "common/sql_error.h"
 #include "plan/frame_op.h"
@@ -177,6 +180,41 @@ arrow::Status Session::RegisterTable(std::string name,
   if (spark_) return spark_->RegisterTable(name, *table);
   auto source = std::make_shared<catalog::MemoryTable>(
       table, "table " + name + " (" + std::to_string(table->num_rows()) + " rows)");
+  return catalog_->Register(name, std::move(source));
+}
+
+arrow::Status Session::RegisterReader(std::string name,
+                                      std::shared_ptr<arrow::RecordBatchReader> reader) {
+  if (!reader) return arrow::Status::Invalid("RegisterReader: reader is null");
+  auto schema = reader->schema();
+  // The table gives the reader up to its one scan, so the producer is released when that
+  // scan ends rather than when the name is dropped.
+  auto slot = std::make_shared<std::shared_ptr<arrow::RecordBatchReader>>(std::move(reader));
+  auto mutex = std::make_shared<std::mutex>();
+  auto open = [slot, mutex]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+    std::lock_guard<std::mutex> lock(*mutex);
+    if (!*slot) return arrow::Status::Invalid("the stream has already been read");
+    return std::move(*slot);
+  };
+  return RegisterReader(std::move(name), std::move(schema), std::move(open), true);
+}
+
+arrow::Status Session::RegisterReader(std::string name,
+                                      std::shared_ptr<arrow::Schema> schema,
+                                      ReaderOpener open) {
+  return RegisterReader(std::move(name), std::move(schema), std::move(open), false);
+}
+
+arrow::Status Session::RegisterReader(std::string name,
+                                      std::shared_ptr<arrow::Schema> schema,
+                                      ReaderOpener open, bool once) {
+  if (spark_) {
+    return arrow::Status::NotImplemented(
+        "not supported: streams as tables on a Spark session (register a table)");
+  }
+  if (!schema || !open) return arrow::Status::Invalid("RegisterReader: no schema or opener");
+  auto source = std::make_shared<catalog::ReaderTable>(name, std::move(schema),
+                                                       std::move(open), once);
   return catalog_->Register(name, std::move(source));
 }
 
