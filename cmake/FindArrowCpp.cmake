@@ -59,5 +59,6 @@ else()
                NO_DEFAULT_PATH REQUIRED)
   target_link_libraries(sluice_arrow_flight INTERFACE "${_path_arrow_flight}")
   set(CMAKE_BUILD_RPATH "${SLUICE_ARROW_LIBDIR}")
-  set(CMAKE_INSTALL_RPATH "${SLUICE_ARROW_LIBDIR}")
+  # A copy of libsluice inside the Python package finds the wheel next door first.
+  set(CMAKE_INSTALL_RPATH "\$ORIGIN/../pyarrow" "${SLUICE_ARROW_LIBDIR}")
 endif()
