@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: setup build run test test-fast asan tsan fuzz bench format clean
+.PHONY: setup build run test test-fast asan tsan fuzz bench format clean wheel
 
 setup:
 	@bash scripts/setup.sh
@@ -11,8 +11,17 @@ setup:
 $(BUILD)/build.ninja: | setup
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
 
+# Also installs the Python package (python/) into .venv, except for sanitizer builds.
+PYTHON_PACKAGE ?= yes
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+ifeq ($(PYTHON_PACKAGE),yes)
+	bash scripts/python_package.sh $(BUILD)
+endif
+
+# A wheel of the Python package in $(BUILD)/wheels.
+wheel: build
+	bash scripts/python_package.sh $(BUILD) wheel
 
 # The main job: make some data and stream a query over it on the embedded engine.
 run: build
@@ -35,12 +44,12 @@ SANITIZER_ENV = ARROW_DEFAULT_MEMORY_POOL=system \
   TSAN_OPTIONS=ignore_noninstrumented_modules=1:halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
 asan: setup
-	$(MAKE) build BUILD=build-asan CMAKE_FLAGS="-DSLUICE_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-	cd build-asan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|install)'
+	$(MAKE) build BUILD=build-asan PYTHON_PACKAGE=no CMAKE_FLAGS="-DSLUICE_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	cd build-asan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|install|python)'
 
 tsan: setup
-	$(MAKE) build BUILD=build-tsan CMAKE_FLAGS="-DSLUICE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|server|install|spark.front_ends|differential)'
+	$(MAKE) build BUILD=build-tsan PYTHON_PACKAGE=no CMAKE_FLAGS="-DSLUICE_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+	cd build-tsan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE long -E '^(cli|interop|server|install|python|spark.front_ends|differential)'
 
 # libFuzzer targets (clang, ASan, UBSan) for SQL text, Flight SQL messages, HTTP requests
 # and Delta log entries, FUZZ_SECONDS (default 600) each; see scripts/fuzz.sh.

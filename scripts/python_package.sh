@@ -4,12 +4,12 @@
 # The library is first installed into $1/install, where the package's CMake finds it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build}
+build=$(realpath -m "${1:-build}")
 what=${2:-install}
 cmake --install "$build" --prefix "$build/install" >/dev/null
 settings=(
-  --config-settings=cmake.define.Sluice_DIR="$PWD/$build/install/lib/cmake/Sluice"
-  --config-settings=build-dir="$PWD/$build/python"
+  --config-settings=cmake.define.Sluice_DIR="$build/install/lib/cmake/Sluice"
+  --config-settings=build-dir="$build/python"
 )
 pip=(.venv/bin/pip --disable-pip-version-check -q)
 if [ "$what" = wheel ]; then

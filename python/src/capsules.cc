@@ -6,6 +6,7 @@
 #include <arrow/scalar.h>
 
 #include "status.h"
+#include "view_cast.h"
 
 namespace nb = nanobind;
 
@@ -41,14 +42,14 @@ void Release(void* pointer) noexcept {
 std::shared_ptr<arrow::RecordBatchReader> ImportStream(nb::handle obj) {
   nb::object capsule = Call(obj, "__arrow_c_stream__");
   auto* stream = CapsulePointer<ArrowArrayStream>(capsule, "arrow_array_stream");
-  return Value(arrow::ImportRecordBatchReader(stream));
+  return CastViews(Value(arrow::ImportRecordBatchReader(stream)));
 }
 
 std::shared_ptr<arrow::RecordBatch> ImportBatch(nb::handle obj) {
   nb::object pair = Call(obj, "__arrow_c_array__");
   auto* schema = CapsulePointer<ArrowSchema>(pair[0], "arrow_schema");
   auto* array = CapsulePointer<ArrowArray>(pair[1], "arrow_array");
-  return Value(arrow::ImportRecordBatch(array, schema));
+  return CastViews(Value(arrow::ImportRecordBatch(array, schema)));
 }
 
 std::shared_ptr<arrow::Schema> ImportSchema(nb::handle obj) {

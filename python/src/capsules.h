@@ -9,7 +9,7 @@ namespace sluice::python {
 
 // The Arrow PyCapsule protocol in both directions. Imports move the C structs out of the
 // producer's capsules; exports hand out capsules whose destructors release what the
-// consumer did not take. Nothing is copied.
+// consumer did not take. Nothing is copied, except view columns (see view_cast.h).
 
 // `obj.__arrow_c_stream__()` as a reader.
 std::shared_ptr<arrow::RecordBatchReader> ImportStream(nanobind::handle obj);
