@@ -66,6 +66,7 @@ bench: build
 	.venv/bin/python bench/spark_client.py --build $(BUILD)
 	.venv/bin/python bench/tpch.py --build $(BUILD)
 	.venv/bin/python bench/windows.py --build $(BUILD)
+	.venv/bin/python bench/python_stream.py --build $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -11,7 +11,9 @@ namespace {
 // Releases the GIL for its lifetime if this thread holds it.
 class GilRelease {
  public:
-  GilRelease() : state_(Py_IsInitialized() && PyGILState_Check() ? PyEval_SaveThread() : nullptr) {}
+  GilRelease()
+      : state_(Py_IsInitialized() && PyGILState_Check() ? PyEval_SaveThread() : nullptr) {
+  }
   ~GilRelease() {
     if (state_) PyEval_RestoreThread(state_);
   }

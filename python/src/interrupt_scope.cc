@@ -18,7 +18,8 @@ void OnInterrupt(int signum, siginfo_t* info, void* context) {
   if (arrow::StopSource* stop = active_stop.load()) stop->RequestStopFromSignal(signum);
   if (previous_action.sa_flags & SA_SIGINFO) {
     previous_action.sa_sigaction(signum, info, context);
-  } else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN) {
+  } else if (previous_action.sa_handler != SIG_DFL &&
+             previous_action.sa_handler != SIG_IGN) {
     previous_action.sa_handler(signum);
   }
 }

@@ -77,10 +77,12 @@ std::shared_ptr<PyObject> KeepObject(nb::handle obj) {
 // Registers `obj` as a table read anew through __arrow_c_stream__ by each query. The
 // first stream (opened now for its schema) serves the first query.
 void RegisterOpener(Session& session, std::string name, nb::handle obj) {
-  auto first = std::make_shared<std::shared_ptr<arrow::RecordBatchReader>>(ImportStream(obj));
+  auto first =
+      std::make_shared<std::shared_ptr<arrow::RecordBatchReader>>(ImportStream(obj));
   auto schema = (*first)->schema();
   auto kept = KeepObject(obj);
-  auto open = [kept, first]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+  auto open = [kept,
+               first]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
     nb::gil_scoped_acquire gil;
     if (*first) return std::move(*first);
     try {
@@ -145,8 +147,8 @@ void BindSession(nb::module_& m) {
       .def("register_streaming_table",
            [](Session& self, const std::string& name, nb::handle schema, int capacity,
               int partitions) {
-             return Value(
-                 self.RegisterStreamingTable(name, ImportSchema(schema), capacity, partitions));
+             return Value(self.RegisterStreamingTable(name, ImportSchema(schema),
+                                                      capacity, partitions));
            })
       .def("append",
            [](Session& self, const std::string& table, nb::handle obj) {
@@ -160,12 +162,13 @@ void BindSession(nb::module_& m) {
            })
       .def("set", [](Session& self, const std::string& name,
                      const std::string& value) { Check(self.Set(name, value)); })
-      .def("get",
-           [](const Session& self, const std::string& name) { return Value(self.Get(name)); })
+      .def("get", [](const Session& self,
+                     const std::string& name) { return Value(self.Get(name)); })
       .def("drop_table",
            [](Session& self, const std::string& name) { Check(self.DropTable(name)); })
       .def("table_names", &Session::TableNames)
-      .def_prop_ro("engine", [](const Session& self) { return std::string(self.engine()); });
+      .def_prop_ro("engine",
+                   [](const Session& self) { return std::string(self.engine()); });
 
   m.def("connect", [](const std::string& uri) {
     nb::gil_scoped_release release;
@@ -175,8 +178,10 @@ void BindSession(nb::module_& m) {
 
 void BindDataFrame(nb::module_& m) {
   nb::class_<DataFrame>(m, "_DataFrame")
-      .def("select", [](const DataFrame& self,
-                        const std::vector<std::string>& exprs) { return self.Select(exprs); })
+      .def("select",
+           [](const DataFrame& self, const std::vector<std::string>& exprs) {
+             return self.Select(exprs);
+           })
       .def("filter", &DataFrame::Filter)
       .def("aggregate", &DataFrame::Aggregate)
       .def("sort", &DataFrame::Sort)
@@ -194,34 +199,36 @@ void BindDataFrame(nb::module_& m) {
              nb::gil_scoped_release release;
              return Value(self.Explain());
            })
-      .def("stream",
-           [](const DataFrame& self, nb::handle requested, MaybeSize max_buffered_batches,
-              MaybeInt threads, MaybeInt64 memory_limit) {
-             auto options = ToOptions(max_buffered_batches, threads, memory_limit);
-             return std::make_shared<Stream>(OpenStream(self, requested, options));
-           },
-           nb::arg("requested").none(), nb::arg("max_buffered_batches").none(),
-           nb::arg("threads").none(), nb::arg("memory_limit").none())
-      .def("stream_partitions",
-           [](const DataFrame& self, MaybeSize max_buffered_batches, MaybeInt threads,
-              MaybeInt64 memory_limit) {
-             auto options = ToOptions(max_buffered_batches, threads, memory_limit);
-             auto stop = std::make_shared<arrow::StopSource>();
-             options.stop_token = stop->token();
-             std::vector<std::shared_ptr<arrow::RecordBatchReader>> readers;
-             {
-               nb::gil_scoped_release release;
-               readers = Value(self.StreamPartitions(options));
-             }
-             std::vector<std::shared_ptr<Stream>> streams;
-             for (auto& reader : readers) {
-               streams.push_back(std::make_shared<Stream>(
-                   std::make_shared<GuardedReader>(std::move(reader), stop)));
-             }
-             return streams;
-           },
-           nb::arg("max_buffered_batches").none(), nb::arg("threads").none(),
-           nb::arg("memory_limit").none())
+      .def(
+          "stream",
+          [](const DataFrame& self, nb::handle requested, MaybeSize max_buffered_batches,
+             MaybeInt threads, MaybeInt64 memory_limit) {
+            auto options = ToOptions(max_buffered_batches, threads, memory_limit);
+            return std::make_shared<Stream>(OpenStream(self, requested, options));
+          },
+          nb::arg("requested").none(), nb::arg("max_buffered_batches").none(),
+          nb::arg("threads").none(), nb::arg("memory_limit").none())
+      .def(
+          "stream_partitions",
+          [](const DataFrame& self, MaybeSize max_buffered_batches, MaybeInt threads,
+             MaybeInt64 memory_limit) {
+            auto options = ToOptions(max_buffered_batches, threads, memory_limit);
+            auto stop = std::make_shared<arrow::StopSource>();
+            options.stop_token = stop->token();
+            std::vector<std::shared_ptr<arrow::RecordBatchReader>> readers;
+            {
+              nb::gil_scoped_release release;
+              readers = Value(self.StreamPartitions(options));
+            }
+            std::vector<std::shared_ptr<Stream>> streams;
+            for (auto& reader : readers) {
+              streams.push_back(std::make_shared<Stream>(
+                  std::make_shared<GuardedReader>(std::move(reader), stop)));
+            }
+            return streams;
+          },
+          nb::arg("max_buffered_batches").none(), nb::arg("threads").none(),
+          nb::arg("memory_limit").none())
       .def(
           "__arrow_c_stream__",
           [](const DataFrame& self, nb::handle requested) {
@@ -260,9 +267,10 @@ void BindSink(nb::module_& m) {
              return Value(self.TryWrite(std::move(imported)));
            })
       .def("close", [](TableSink& self) { Check(self.Close()); })
-      .def("fail", [](TableSink& self, const std::string& message) {
-        self.Fail(arrow::Status::IOError(message));
-      })
+      .def("fail",
+           [](TableSink& self, const std::string& message) {
+             self.Fail(arrow::Status::IOError(message));
+           })
       .def_prop_ro("table_name", &TableSink::table_name)
       .def_prop_ro("partition", &TableSink::partition);
 }

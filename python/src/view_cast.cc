@@ -56,7 +56,8 @@ class ViewCastReader : public arrow::RecordBatchReader {
 
 }  // namespace
 
-std::shared_ptr<arrow::Schema> WithoutViews(const std::shared_ptr<arrow::Schema>& schema) {
+std::shared_ptr<arrow::Schema> WithoutViews(
+    const std::shared_ptr<arrow::Schema>& schema) {
   arrow::FieldVector fields;
   for (const auto& field : schema->fields()) {
     fields.push_back(field->WithType(Classic(field->type())));

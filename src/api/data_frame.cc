@@ -361,7 +361,8 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::LazyStream(
   if (requested) {
     // Checked against the planned schema before anything starts.
     ARROW_ASSIGN_OR_RAISE(auto empty, arrow::RecordBatchReader::Make({}, planned));
-    ARROW_ASSIGN_OR_RAISE(auto adapted, exec::RequestedSchemaReader::Make(empty, requested));
+    ARROW_ASSIGN_OR_RAISE(auto adapted,
+                          exec::RequestedSchemaReader::Make(empty, requested));
     schema = adapted->schema();
   }
   auto start = [frame = *this, requested, options = std::move(options)]()
@@ -376,7 +377,8 @@ arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> DataFrame::LazyStream(
 arrow::Status DataFrame::ExportArrowStream(struct ArrowArrayStream* out,
                                            std::shared_ptr<arrow::Schema> requested,
                                            ExecOptions options) const {
-  ARROW_ASSIGN_OR_RAISE(auto reader, LazyStream(std::move(requested), std::move(options)));
+  ARROW_ASSIGN_OR_RAISE(auto reader,
+                        LazyStream(std::move(requested), std::move(options)));
   return arrow::ExportRecordBatchReader(reader, out);
 }
 

@@ -189,9 +189,11 @@ arrow::Status Session::RegisterReader(std::string name,
   auto schema = reader->schema();
   // The table gives the reader up to its one scan, so the producer is released when that
   // scan ends rather than when the name is dropped.
-  auto slot = std::make_shared<std::shared_ptr<arrow::RecordBatchReader>>(std::move(reader));
+  auto slot =
+      std::make_shared<std::shared_ptr<arrow::RecordBatchReader>>(std::move(reader));
   auto mutex = std::make_shared<std::mutex>();
-  auto open = [slot, mutex]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+  auto open = [slot,
+               mutex]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
     std::lock_guard<std::mutex> lock(*mutex);
     if (!*slot) return arrow::Status::Invalid("the stream has already been read");
     return std::move(*slot);
@@ -212,7 +214,8 @@ arrow::Status Session::RegisterReader(std::string name,
     return arrow::Status::NotImplemented(
         "not supported: streams as tables on a Spark session (register a table)");
   }
-  if (!schema || !open) return arrow::Status::Invalid("RegisterReader: no schema or opener");
+  if (!schema || !open)
+    return arrow::Status::Invalid("RegisterReader: no schema or opener");
   auto source = std::make_shared<catalog::ReaderTable>(name, std::move(schema),
                                                        std::move(open), once);
   return catalog_->Register(name, std::move(source));

@@ -20,7 +20,9 @@ struct ReaderScan {
   std::string describe;
 
   arrow::Result<Batch> Next() {
-    if (request.cancellation && request.cancellation->requested()) return Batch();
+    if (request.cancellation && request.cancellation->requested()) {
+      return arrow::Status::Cancelled("the query reading ", describe, " has stopped");
+    }
     std::shared_ptr<arrow::RecordBatch> batch;
     ARROW_RETURN_NOT_OK(reader->ReadNext(&batch));
     if (!batch) {
@@ -29,9 +31,9 @@ struct ReaderScan {
       return Batch();
     }
     if (!batch->schema()->Equals(*reader->schema(), /*check_metadata=*/false)) {
-      return arrow::Status::Invalid("a batch of ", describe,
-                                    " does not match the stream's schema: ",
-                                    batch->schema()->ToString());
+      return arrow::Status::Invalid(
+          "a batch of ", describe,
+          " does not match the stream's schema: ", batch->schema()->ToString());
     }
     ARROW_ASSIGN_OR_RAISE(batch, batch->SelectColumns(columns));
     if (request.rows_scanned) *request.rows_scanned += batch->num_rows();

@@ -20,7 +20,8 @@ namespace sluice::catalog {
 // I/O threads, one ReadNext at a time, never on the query's CPU threads.
 class ReaderTable : public TableSource {
  public:
-  using Opener = std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()>;
+  using Opener =
+      std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()>;
   ReaderTable(std::string name, std::shared_ptr<arrow::Schema> schema, Opener open,
               bool once);
 

@@ -57,7 +57,7 @@ def test_sinks_take_batches_from_other_libraries(session):
     schema = pa.schema([("id", pa.int64()), ("s", pa.string())])
     sink = session.register_streaming_table("fed", schema, capacity=64)
     sink.write(pl.DataFrame({"id": [1, 2], "s": ["a", "b"]}))
-    sink.write(duckdb.sql("SELECT 3::BIGINT AS id, 'c' AS s").fetch_record_batch())
+    sink.write(duckdb.sql("SELECT 3::BIGINT AS id, 'c' AS s").to_arrow_reader())
     sink.write(pa.record_batch([[4], ["d"]], schema=schema))
     sink.close()
     got = session.sql("SELECT id, s FROM fed ORDER BY id").to_arrow()

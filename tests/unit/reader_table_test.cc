@@ -96,11 +96,11 @@ TEST(ReaderTable, AnOpenerServesEveryQuery) {
   auto session = Connect().ValueOrDie();
   auto schema = testing::MakeIdTable(1)->schema();
   ASSERT_TRUE(session
-                  ->RegisterReader("s", schema,
-                                   [&]() -> arrow::Result<
-                                             std::shared_ptr<arrow::RecordBatchReader>> {
-                                     return std::make_shared<CountingReader>(4, &produced);
-                                   })
+                  ->RegisterReader(
+                      "s", schema,
+                      [&]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+                        return std::make_shared<CountingReader>(4, &produced);
+                      })
                   .ok());
   for (int i = 0; i < 3; ++i) {
     auto result = session->Sql("SELECT count(*) FROM s")->Collect();
@@ -114,7 +114,8 @@ TEST(ReaderTable, TheReadersErrorEndsTheQuery) {
   std::atomic<int> produced{0};
   auto session = Connect().ValueOrDie();
   ASSERT_TRUE(
-      session->RegisterReader("s", std::make_shared<CountingReader>(9, &produced, 5)).ok());
+      session->RegisterReader("s", std::make_shared<CountingReader>(9, &produced, 5))
+          .ok());
   auto result = session->Sql("SELECT sum(id) FROM s")->Collect();
   ASSERT_FALSE(result.ok());
   EXPECT_TRUE(result.status().IsIOError()) << result.status().ToString();
@@ -125,7 +126,8 @@ TEST(ReaderTable, AnEarlyStopLeavesTheRestUnread) {
   std::atomic<int> produced{0};
   auto session = Connect().ValueOrDie();
   ASSERT_TRUE(
-      session->RegisterReader("s", std::make_shared<CountingReader>(1000, &produced)).ok());
+      session->RegisterReader("s", std::make_shared<CountingReader>(1000, &produced))
+          .ok());
   ExecOptions options;
   options.max_buffered_batches = 2;
   auto reader = session->Sql("SELECT id FROM s")->Stream(options).ValueOrDie();
