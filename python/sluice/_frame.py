@@ -23,12 +23,12 @@ class DataFrame:
     Expressions are SQL text, as in a SELECT list: ``frame.select("a", "b * 2 AS c")``.
     """
 
-    def __init__(self, frame: _sluice._DataFrame, session: Session) -> None:
+    def __init__(self, frame: _sluice.DataFrame, session: Session) -> None:
         frame.check()
         self._frame = frame
         self._session = session
 
-    def _derive(self, frame: _sluice._DataFrame) -> DataFrame:
+    def _derive(self, frame: _sluice.DataFrame) -> DataFrame:
         return DataFrame(frame, self._session)
 
     def select(self, *exprs: str) -> DataFrame:

@@ -48,11 +48,11 @@ class Session:
     """A connection to an engine, with its own tables and settings. Make one with
     :func:`sluice.connect`. Thread-safe: queries may run from several threads at once."""
 
-    def __init__(self, session: _sluice._Session) -> None:
-        self._native: _sluice._Session | None = session
+    def __init__(self, session: _sluice.Session) -> None:
+        self._native: _sluice.Session | None = session
 
     @property
-    def _session(self) -> _sluice._Session:
+    def _session(self) -> _sluice.Session:
         if self._native is None:
             raise Error("the session is closed")
         return self._native

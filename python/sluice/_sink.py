@@ -16,7 +16,7 @@ class TableSink:
     Methods may be called from any thread; waiting releases the GIL.
     """
 
-    def __init__(self, sink: _sluice._TableSink) -> None:
+    def __init__(self, sink: _sluice.TableSink) -> None:
         self._sink = sink
 
     @property

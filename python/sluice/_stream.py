@@ -18,7 +18,7 @@ class RecordBatchStream:
     it) stops the query and frees its threads.
     """
 
-    def __init__(self, stream: _sluice._Stream) -> None:
+    def __init__(self, stream: _sluice.Stream) -> None:
         self._stream = stream
         self._schema: pa.Schema | None = None
 

@@ -107,10 +107,10 @@ nb::tuple ExportBatchCapsules(const arrow::RecordBatch& batch) {
 }  // namespace
 
 void BindExports(nb::module_& m) {
-  nb::class_<SchemaExport>(m, "_SchemaExport")
+  nb::class_<SchemaExport>(m, "SchemaExport")
       .def("__arrow_c_schema__",
            [](const SchemaExport& self) { return ExportSchema(*self.schema); });
-  nb::class_<BatchExport>(m, "_BatchExport")
+  nb::class_<BatchExport>(m, "BatchExport")
       .def(
           "__arrow_c_array__",
           [](const BatchExport& self, nb::handle requested) {
@@ -120,7 +120,7 @@ void BindExports(nb::module_& m) {
             return ExportBatchCapsules(*self.batch);
           },
           nb::arg("requested_schema").none() = nb::none());
-  nb::class_<StreamExport>(m, "_StreamExport")
+  nb::class_<StreamExport>(m, "StreamExport")
       .def(
           "__arrow_c_stream__",
           [](StreamExport& self, nb::handle requested) {

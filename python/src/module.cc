@@ -108,7 +108,7 @@ nb::dict ExecResultDict(const ExecResult& result) {
 }  // namespace
 
 void BindSession(nb::module_& m) {
-  nb::class_<Session>(m, "_Session")
+  nb::class_<Session>(m, "Session")
       .def("sql",
            [](Session& self, const std::string& text, const nb::list& params) {
              auto converted = ToParams(params);
@@ -177,7 +177,7 @@ void BindSession(nb::module_& m) {
 }
 
 void BindDataFrame(nb::module_& m) {
-  nb::class_<DataFrame>(m, "_DataFrame")
+  nb::class_<DataFrame>(m, "DataFrame")
       .def("select",
            [](const DataFrame& self, const std::vector<std::string>& exprs) {
              return self.Select(exprs);
@@ -238,7 +238,7 @@ void BindDataFrame(nb::module_& m) {
 }
 
 void BindStream(nb::module_& m) {
-  nb::class_<Stream>(m, "_Stream")
+  nb::class_<Stream>(m, "Stream")
       .def("schema", [](const Stream& self) { return SchemaExport{self.schema()}; })
       .def("next",
            [](Stream& self) -> nb::object {
@@ -253,7 +253,7 @@ void BindStream(nb::module_& m) {
 }
 
 void BindSink(nb::module_& m) {
-  nb::class_<TableSink>(m, "_TableSink")
+  nb::class_<TableSink>(m, "TableSink")
       .def("write",
            [](TableSink& self, nb::handle batch) {
              auto imported = ImportBatch(batch);

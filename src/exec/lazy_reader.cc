@@ -1,5 +1,7 @@
 #include "exec/lazy_reader.h"
 
+#include "common/conform_batch.h"
+
 namespace sluice::exec {
 
 LazyReader::LazyReader(std::shared_ptr<arrow::Schema> schema, Start start)
@@ -12,7 +14,11 @@ arrow::Status LazyReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* batch) {
     ARROW_ASSIGN_OR_RAISE(input_, start_());
     start_ = nullptr;
   }
-  return input_->ReadNext(batch);
+  ARROW_RETURN_NOT_OK(input_->ReadNext(batch));
+  // The schema was promised before the producer ran (a Spark server's analysis, say).
+  if (!*batch) return arrow::Status::OK();
+  ARROW_ASSIGN_OR_RAISE(*batch, ConformBatch(std::move(*batch), schema_, "a query"));
+  return arrow::Status::OK();
 }
 
 arrow::Status LazyReader::Close() {

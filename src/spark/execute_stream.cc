@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/conform_batch.h"
 #include "spark/arrow_batch_decoder.h"
 #include "spark/connect/base.grpc.pb.h"
 #include "spark/spark_client.h"
@@ -231,6 +232,10 @@ arrow::Status ExecuteStream::Handle(sc::ExecutePlanResponse* response) {
     if (!schema()) ARROW_RETURN_NOT_OK(SetSchema(decoded.schema));
     for (auto& batch : decoded.batches) {
       if (batch->num_rows() == 0) continue;
+      // Each response is an IPC stream of its own, and servers differ on the
+      // nullability they give a column from one response to the next.
+      ARROW_ASSIGN_OR_RAISE(
+          batch, ConformBatch(std::move(batch), schema(), "the Spark server sent"));
       ARROW_RETURN_NOT_OK(queue_.Push(std::move(batch)));
     }
   } else if (response->has_result_complete()) {
