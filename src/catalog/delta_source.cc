@@ -143,7 +143,7 @@ arrow::Result<ScanStream> DeltaSource::MakeScan(const ScanRequest& request) cons
         MakeFileScanOptions(
             file_schema_, request.columns,
             data_conjuncts.empty() ? cp::literal(true) : cp::and_(data_conjuncts),
-            /*parquet=*/true));
+            /*parquet=*/true, request.executor));
     for (const auto& [column, value] : add.partition_values) {
       auto field = schema.GetFieldByName(column);
       if (!field) continue;

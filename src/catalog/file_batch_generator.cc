@@ -8,6 +8,9 @@ namespace sluice::catalog {
 
 namespace {
 
+// Batches decoded ahead of the consumer when decoding runs in parallel.
+constexpr int32_t kDecodeReadahead = 4;
+
 class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerator> {
  public:
   using Batch = std::optional<arrow::compute::ExecBatch>;
@@ -95,11 +98,16 @@ ScanStream MakeFileSource(std::vector<FileToScan> files,
 arrow::Result<std::shared_ptr<arrow::dataset::ScanOptions>> MakeFileScanOptions(
     const std::shared_ptr<arrow::Schema>& file_schema,
     const std::vector<std::string>& columns, const arrow::compute::Expression& filter,
-    bool parquet) {
+    bool parquet, arrow::internal::Executor* executor) {
   auto options = std::make_shared<arrow::dataset::ScanOptions>();
   options->dataset_schema = file_schema;
   ARROW_ASSIGN_OR_RAISE(options->filter, filter.Bind(*file_schema));
   options->batch_size = kSourceBatchRows;
+  if (executor) {
+    options->use_threads = true;
+    options->cpu_executor = executor;
+    options->batch_readahead = kDecodeReadahead;
+  }
   if (parquet) {
     // Pre-buffering fetches the column chunks of many row groups at once, so memory
     // would grow with the file; read row group by row group instead.

@@ -35,10 +35,12 @@ ScanStream MakeFileSource(std::vector<FileToScan> files,
                           const ScanRequest& request);
 
 // Scan options for reading `columns` (those of `file_schema` that are stored) with
-// `filter` (bound here) pruning row groups by their statistics.
+// `filter` (bound here) pruning row groups by their statistics. With an `executor` (the
+// query's), Parquet column chunks are decoded in parallel on it, a bounded few batches
+// ahead; without, one column after another on the reading thread.
 arrow::Result<std::shared_ptr<arrow::dataset::ScanOptions>> MakeFileScanOptions(
     const std::shared_ptr<arrow::Schema>& file_schema,
     const std::vector<std::string>& columns, const arrow::compute::Expression& filter,
-    bool parquet);
+    bool parquet, arrow::internal::Executor* executor);
 
 }  // namespace sluice::catalog

@@ -146,9 +146,10 @@ arrow::Result<ScanStream> FileTable::MakeScan(const ScanRequest& request) const 
   ARROW_ASSIGN_OR_RAISE(auto dataset, MakeDataset(part, format_, schema_));
   ARROW_ASSIGN_OR_RAISE(auto fragment_iterator, dataset->GetFragments());
   ARROW_ASSIGN_OR_RAISE(auto fragments, fragment_iterator.ToVector());
-  ARROW_ASSIGN_OR_RAISE(auto options,
-                        MakeFileScanOptions(schema_, request.columns, request.filter,
-                                            kind_ == FileFormatKind::kParquet));
+  ARROW_ASSIGN_OR_RAISE(
+      auto options,
+      MakeFileScanOptions(schema_, request.columns, request.filter,
+                          kind_ == FileFormatKind::kParquet, request.executor));
   std::vector<FileToScan> files;
   for (size_t i = 0; i < fragments.size(); ++i) {
     files.push_back({fragments[i], part[i], options, {}});
