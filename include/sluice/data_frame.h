@@ -14,6 +14,8 @@
 namespace sluice {
 
 class Session;
+class StreamingQuery;
+struct StreamingWriteOptions;
 struct DerivedQuery;
 namespace plan {
 class LogicalNode;
@@ -90,6 +92,14 @@ class DataFrame {
   // runs.
   arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> LazyStream(
       std::shared_ptr<arrow::Schema> requested = nullptr, ExecOptions options = {}) const;
+
+  // Starts a streaming write of this query's rows into the warehouse Delta table
+  // `table`, in micro-batches, one commit each (see StreamingQuery). The query must read
+  // a directory stream (Session::RegisterDirectoryStream); each epoch runs it over that
+  // epoch's new files (in complete mode, over every file so far). Refused at once if
+  // the options, the table or the query are not fit.
+  arrow::Result<std::unique_ptr<StreamingQuery>> WriteStream(
+      const std::string& table, const StreamingWriteOptions& options) const;
 
   // LazyStream exported through the Arrow C stream interface into `out` (which the
   // caller owns and must release): the query starts at the first get_next. Batches are

@@ -101,6 +101,15 @@ class Session : public std::enable_shared_from_this<Session> {
       std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()>;
   arrow::Status RegisterReader(std::string name, std::shared_ptr<arrow::Schema> schema,
                                ReaderOpener open);
+  // Registers `directory` as a stream of files, the source of a streaming write
+  // (DataFrame::WriteStream): files arrive over time and are taken in name order; names
+  // starting with "." or "_" are skipped (write such a file, then rename it in). `format`
+  // is "parquet", "csv" or "arrow" (IPC files); `schema` may be null if the directory
+  // already holds a file to read it from. A query that is not a streaming write reads
+  // every file present when it starts.
+  arrow::Status RegisterDirectoryStream(std::string name, std::string directory,
+                                        std::string_view format = "parquet",
+                                        std::shared_ptr<arrow::Schema> schema = nullptr);
   // Registers a push-mode streaming table: producers write batches through the returned
   // sink while one query reads `name` (from SQL or Table) concurrently. Each partition
   // buffers at most `capacity` batches. The first query to read the table consumes it;

@@ -6,3 +6,4 @@
 #include "sluice/exec_options.h"  // IWYU pragma: export
 #include "sluice/param.h"         // IWYU pragma: export
 #include "sluice/session.h"       // IWYU pragma: export
+#include "sluice/streaming_write.h"  // IWYU pragma: export

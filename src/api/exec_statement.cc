@@ -8,6 +8,7 @@
 
 #include "api/session_settings.h"
 #include "api/spark_backend.h"
+#include "api/table_write.h"
 #include "catalog/catalog.h"
 #include "common/sql_error.h"
 #include "delta/delta_table.h"
@@ -176,6 +177,29 @@ arrow::Result<ExecResult> WriteRows(
 
 }  // namespace
 
+arrow::Result<delta::WriteResult> WriteByName(
+    delta::DeltaTable* table, std::shared_ptr<arrow::RecordBatchReader> rows,
+    bool overwrite, delta::WriteOptions options) {
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
+  const auto& target = snapshot->schema();
+  const auto& given = *rows->schema();
+  for (const auto& field : given.fields()) {
+    if (target->GetFieldIndex(field->name()) < 0) {
+      return arrow::Status::KeyError("the table has no column \"", field->name(), "\"");
+    }
+  }
+  std::vector<int> sources;
+  for (const auto& field : target->fields()) {
+    sources.push_back(given.GetFieldIndex(field->name()));
+  }
+  ARROW_ASSIGN_OR_RAISE(options.invariant_checks,
+                        CompileInvariants(snapshot->metadata(), *target));
+  ARROW_ASSIGN_OR_RAISE(auto shaped,
+                        exec::InsertReader::Make(std::move(rows), target, sources));
+  return overwrite ? table->Overwrite(shaped.get(), options)
+                   : table->Append(shaped.get(), options);
+}
+
 arrow::Result<ExecResult> Session::Append(
     std::string_view name, std::shared_ptr<arrow::RecordBatchReader> rows) {
   if (!rows) return arrow::Status::Invalid("Append: rows is null");
@@ -184,22 +208,13 @@ arrow::Result<ExecResult> Session::Append(
         "Append is not supported on a Spark session yet");
   }
   ARROW_ASSIGN_OR_RAISE(auto table, catalog_->WarehouseTable(std::string(name)));
-  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
-  const auto& target = snapshot->schema();
-  const auto& given = *rows->schema();
-  for (const auto& field : given.fields()) {
-    if (target->GetFieldIndex(field->name()) < 0) {
-      return arrow::Status::KeyError("table \"", name, "\" has no column \"",
-                                     field->name(), "\"");
-    }
+  auto written = WriteByName(table.get(), std::move(rows), /*overwrite=*/false, {});
+  if (!written.ok() && written.status().IsKeyError()) {
+    return arrow::Status::KeyError("table \"", name, "\": ", written.status().message());
   }
-  std::vector<int> sources;
-  for (const auto& field : target->fields()) {
-    sources.push_back(given.GetFieldIndex(field->name()));
-  }
-  return WriteRows(
-      table.get(), *snapshot, [&]() -> decltype(rows) { return rows; }, sources,
-      /*overwrite=*/false);
+  ARROW_RETURN_NOT_OK(written);
+  return ExecResult{"INSERT 0 " + std::to_string(written->rows), written->rows,
+                    written->version};
 }
 
 bool Session::IsQuery(std::string_view sql) {

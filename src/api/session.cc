@@ -9,6 +9,7 @@
 #include "api/session_settings.h"
 #include "api/spark_backend.h"
 #include "catalog/catalog.h"
+#include "catalog/directory_stream.h"
 #include "catalog/memory_table.h"
 #include "catalog/reader_table.h"
 #include "catalog/streaming_table.h"
@@ -218,6 +219,30 @@ arrow::Status Session::RegisterReader(std::string name,
     return arrow::Status::Invalid("RegisterReader: no schema or opener");
   auto source = std::make_shared<catalog::ReaderTable>(name, std::move(schema),
                                                        std::move(open), once);
+  return catalog_->Register(name, std::move(source));
+}
+
+arrow::Status Session::RegisterDirectoryStream(std::string name, std::string directory,
+                                               std::string_view format,
+                                               std::shared_ptr<arrow::Schema> schema) {
+  if (spark_) {
+    return arrow::Status::NotImplemented(
+        "not supported: directory streams on a Spark session");
+  }
+  catalog::FileFormatKind kind;
+  if (format == "parquet") {
+    kind = catalog::FileFormatKind::kParquet;
+  } else if (format == "csv") {
+    kind = catalog::FileFormatKind::kCsv;
+  } else if (format == "arrow" || format == "ipc") {
+    kind = catalog::FileFormatKind::kIpc;
+  } else {
+    return arrow::Status::NotImplemented("not supported: directory streams of format '",
+                                         format, "' (parquet, csv or arrow)");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto source, catalog::DirectoryStream::Open(
+                                         name, kind, std::move(directory),
+                                         std::move(schema), catalog_->file_access()));
   return catalog_->Register(name, std::move(source));
 }
 

@@ -56,7 +56,28 @@ arrow::Result<std::shared_ptr<arrow::dataset::FileSystemDataset>> MakeDataset(
   return std::static_pointer_cast<arrow::dataset::FileSystemDataset>(dataset);
 }
 
+std::shared_ptr<arrow::dataset::FileFormat> MakeFormat(FileFormatKind kind) {
+  switch (kind) {
+    case FileFormatKind::kParquet:
+      return std::make_shared<arrow::dataset::ParquetFileFormat>();
+    case FileFormatKind::kCsv:
+      return std::make_shared<arrow::dataset::CsvFileFormat>();
+    case FileFormatKind::kIpc:
+      return std::make_shared<arrow::dataset::IpcFileFormat>();
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+std::shared_ptr<FileTable> FileTable::OfFiles(FileFormatKind kind,
+                                              std::string description,
+                                              std::vector<std::string> paths,
+                                              std::shared_ptr<arrow::Schema> schema) {
+  return std::shared_ptr<FileTable>(new FileTable(kind, std::move(description),
+                                                  std::move(paths), MakeFormat(kind),
+                                                  std::move(schema)));
+}
 
 arrow::Result<std::shared_ptr<FileTable>> FileTable::Open(FileFormatKind kind,
                                                           const std::string& glob,
@@ -67,18 +88,7 @@ arrow::Result<std::shared_ptr<FileTable>> FileTable::Open(FileFormatKind kind,
     return arrow::Status::IOError(FunctionName(kind), ": no files match '", glob, "'");
   }
   for (const auto& path : paths) ARROW_RETURN_NOT_OK(access.CheckRead(path));
-  std::shared_ptr<arrow::dataset::FileFormat> format;
-  switch (kind) {
-    case FileFormatKind::kParquet:
-      format = std::make_shared<arrow::dataset::ParquetFileFormat>();
-      break;
-    case FileFormatKind::kCsv:
-      format = std::make_shared<arrow::dataset::CsvFileFormat>();
-      break;
-    case FileFormatKind::kIpc:
-      format = std::make_shared<arrow::dataset::IpcFileFormat>();
-      break;
-  }
+  auto format = MakeFormat(kind);
   auto dataset = MakeDataset(paths, format, nullptr);
   if (!dataset.ok()) {
     return dataset.status().WithMessage(FunctionName(kind), "('", glob,

@@ -28,6 +28,13 @@ class FileTable : public TableSource {
                                                         const std::string& glob,
                                                         const FileAccess& access);
 
+  // Exactly `paths`, read with `schema` (nothing is inferred or listed); `description`
+  // names them in EXPLAIN.
+  static std::shared_ptr<FileTable> OfFiles(FileFormatKind format,
+                                            std::string description,
+                                            std::vector<std::string> paths,
+                                            std::shared_ptr<arrow::Schema> schema);
+
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string Describe() const override;
   int MaxPartitions() const override;

@@ -34,6 +34,12 @@ namespace {
 
 constexpr int kMaxCommitAttempts = 100;
 
+double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                   start)
+      .count();
+}
+
 // Whether the stream's schema is the table's (names and types, in order).
 arrow::Status CheckSchema(const arrow::Schema& incoming, const arrow::Schema& table,
                           const std::string& root) {
@@ -544,6 +550,11 @@ arrow::Status DeltaTable::Checkpoint(int64_t version) {
   return arrow::Status::OK();
 }
 
+bool DeltaTable::AppliedLocked(const Txn& txn) const {
+  auto it = state_->txns.find(txn.app_id);
+  return it != state_->txns.end() && it->second.version >= txn.version;
+}
+
 arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
                                               const WriteOptions& options) {
   std::shared_ptr<arrow::Schema> schema;
@@ -556,11 +567,7 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
     schema = state_->schema;
     partition_columns = state_->metadata.partition_columns;
     read_version = state_->version;
-    if (options.txn) {
-      auto it = state_->txns.find(options.txn->app_id);
-      if (it != state_->txns.end() && it->second.version >= options.txn->version)
-        return WriteResult{};
-    }
+    if (options.txn && AppliedLocked(*options.txn)) return WriteResult{};
   }
   // Reject a mismatched stream before writing anything.
   ARROW_RETURN_NOT_OK(CheckSchema(*data->schema(), *schema, root_));
@@ -571,16 +578,19 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
   result.files = static_cast<int64_t>(added.size());
 
   CommitInfo info;
-  info.operation = "WRITE";
+  info.operation = options.operation.empty() ? "WRITE" : options.operation;
   info.operation_parameters = {{"mode", "Append"},
                                {"partitionBy", nlohmann::json(partition_columns).dump()}};
+  info.operation_parameters.update(options.operation_parameters);
   info.operation_metrics = {{"numFiles", std::to_string(result.files)},
                             {"numOutputRows", std::to_string(result.rows)}};
   info.is_blind_append = !options.txn.has_value();
   std::vector<Action> actions = {Action(info)};
   if (options.txn) actions.emplace_back(*options.txn);
   for (auto& add : added) actions.emplace_back(std::move(add));
+  const auto commit_start = std::chrono::steady_clock::now();
   auto version = Commit(read_version, std::move(actions), ReadScope{});
+  result.commit_ms = MillisSince(commit_start);
   if (!version.ok() || *version < 0) writer.Abort();
   ARROW_RETURN_NOT_OK(version);
   if (*version < 0) return WriteResult{};
@@ -625,6 +635,7 @@ arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
         CheckWriteLocked(metadata ? "CREATE OR REPLACE" : "INSERT OVERWRITE",
                          /*removes_data=*/true, metadata ? nullptr : &options));
     read_version = state_->version;
+    if (options.txn && AppliedLocked(*options.txn)) return WriteResult{};
     if (metadata) {
       ARROW_ASSIGN_OR_RAISE(schema, SchemaFromDelta(metadata->schema_string));
       partition_columns = metadata->partition_columns;
@@ -654,9 +665,12 @@ arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
   result.files_removed = static_cast<int64_t>(scope.removed_paths.size());
 
   CommitInfo info;
-  info.operation = metadata ? operation : "WRITE";
+  info.operation = metadata                    ? operation
+                   : options.operation.empty() ? "WRITE"
+                                               : options.operation;
   info.operation_parameters = {{"mode", metadata ? "Replace" : operation},
                                {"partitionBy", nlohmann::json(partition_columns).dump()}};
+  info.operation_parameters.update(options.operation_parameters);
   info.operation_metrics = {{"numFiles", std::to_string(result.files)},
                             {"numRemovedFiles", std::to_string(result.files_removed)},
                             {"numOutputRows", std::to_string(result.rows)}};
@@ -664,7 +678,9 @@ arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
   if (metadata) actions.insert(actions.begin() + 1, Action(std::move(*metadata)));
   if (options.txn) actions.emplace_back(*options.txn);
   for (auto& add : added) actions.emplace_back(std::move(add));
+  const auto commit_start = std::chrono::steady_clock::now();
   auto version = Commit(read_version, std::move(actions), scope);
+  result.commit_ms = MillisSince(commit_start);
   if (!version.ok() || *version < 0) writer.Abort();
   ARROW_RETURN_NOT_OK(version);
   if (*version < 0) return WriteResult{};

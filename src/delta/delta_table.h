@@ -32,6 +32,10 @@ struct WriteOptions {
   // invariants needs one check for each, in order; otherwise it is refused (the delta
   // layer cannot parse SQL: a Session compiles them).
   std::vector<InvariantCheck> invariant_checks;
+  // The commitInfo's operation (empty: "WRITE") and parameters added to the usual ones
+  // (a streaming write names its query, epoch and input).
+  std::string operation;
+  nlohmann::json operation_parameters = nlohmann::json::object();
 };
 
 // What a write, delete or optimize did.
@@ -40,6 +44,7 @@ struct WriteResult {
   int64_t rows = 0;      // rows written (for Delete: rows deleted)
   int64_t files = 0;     // data files added
   int64_t files_removed = 0;
+  double commit_ms = 0;  // time spent committing (the log write, retries included)
 };
 
 struct OptimizeOptions {
@@ -178,6 +183,8 @@ class DeltaTable {
   explicit DeltaTable(std::string root);
 
   arrow::Status RefreshLocked();
+  // Whether the table already has `txn`'s application at `txn.version` or later.
+  bool AppliedLocked(const Txn& txn) const;
   // The state at `version` (-1: the newest), from the newest usable checkpoint and the
   // commits after it.
   arrow::Result<std::unique_ptr<TableState>> LoadState(int64_t version) const;

@@ -134,8 +134,9 @@ TEST(ReaderTable, AnEarlyStopLeavesTheRestUnread) {
   std::shared_ptr<arrow::RecordBatch> batch;
   ASSERT_TRUE(reader->ReadNext(&batch).ok());
   ASSERT_TRUE(reader->Close().ok());
-  // Bounded by the query's buffers and the source's read-ahead, not the stream's length.
-  EXPECT_LT(produced.load(), 20);
+  // Bounded by the query's buffers and the source's read-ahead (a few tens of these
+  // small batches on a loaded machine), not by the stream's length (1000).
+  EXPECT_LT(produced.load(), 100);
 }
 
 }  // namespace

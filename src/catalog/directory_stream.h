@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "catalog/file_access.h"
+#include "catalog/file_table.h"
+#include "catalog/table_source.h"
+
+namespace sluice::catalog {
+
+// A directory that files arrive in, the source of a streaming write
+// (Session::RegisterDirectoryStream). Files are taken in name order, so producers that
+// name them by time or sequence get them processed in that order; names starting with
+// "." or "_" are skipped, so a producer writes a hidden file and renames it in when it is
+// complete. Only files with the format's extensions count (.parquet; .csv; .arrow,
+// .feather, .ipc).
+//
+// A streaming write sets the files each epoch reads (SetEpochInput); until one does, a
+// query reads every file present when it starts.
+class DirectoryStream : public TableSource {
+ public:
+  // `schema` may be null: it is then read from the first file, and the directory must
+  // not be empty.
+  static arrow::Result<std::shared_ptr<DirectoryStream>> Open(
+      std::string name, FileFormatKind format, std::string directory,
+      std::shared_ptr<arrow::Schema> schema, const FileAccess& access);
+
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  std::string Describe() const override;
+  arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
+
+  const std::string& name() const { return name_; }
+  // The files now in the directory that are not in `seen`, in name order, at most
+  // `limit` of them (0: all).
+  arrow::Result<std::vector<std::string>> ListNew(const std::set<std::string>& seen,
+                                                  int64_t limit) const;
+  // From now on, scans read exactly these files (names in the directory).
+  void SetEpochInput(std::vector<std::string> files);
+
+ private:
+  DirectoryStream(std::string name, FileFormatKind format, std::string directory,
+                  std::shared_ptr<arrow::Schema> schema);
+
+  std::string name_;
+  FileFormatKind format_;
+  std::string directory_;
+  std::shared_ptr<arrow::Schema> schema_;
+  mutable std::mutex mutex_;
+  std::optional<std::vector<std::string>> epoch_input_;
+};
+
+}  // namespace sluice::catalog
