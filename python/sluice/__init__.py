@@ -19,6 +19,7 @@ from sluice._frame import DataFrame
 from sluice._session import ExecResult, Session, connect
 from sluice._sink import TableSink
 from sluice._stream import RecordBatchStream
+from sluice._streaming_query import StreamingQuery
 from sluice.errors import (
     CancelledError,
     ConflictError,
@@ -43,6 +44,7 @@ __all__ = [
     "Session",
     "SqlError",
     "StorageError",
+    "StreamingQuery",
     "TableSink",
     "connect",
 ]

@@ -7,6 +7,7 @@ import pyarrow as pa
 
 from sluice import _sluice
 from sluice._stream import RecordBatchStream
+from sluice._streaming_query import StreamingQuery
 
 if TYPE_CHECKING:
     import pandas
@@ -125,6 +126,37 @@ class DataFrame:
         """Appends the result to the warehouse Delta table ``table`` in one commit,
         streaming (memory stays bounded). Create the table first with CREATE TABLE."""
         return self._session.append(table, self)
+
+    def write_stream(
+        self,
+        table: str,
+        query_id: str,
+        *,
+        trigger: str = "processing_time",
+        interval: float = 0.0,
+        max_files_per_epoch: int = 0,
+        output_mode: str = "append",
+        checkpoint_location: str = "",
+    ) -> StreamingQuery:
+        """Starts a streaming write of this query into warehouse Delta table ``table``.
+
+        The query must read a directory stream (:meth:`Session.register_directory_stream`).
+        Each micro-batch (epoch) runs it over the stream's new files and commits its rows
+        with the epoch in one Delta commit, exactly once: restarted with the same
+        ``query_id`` it resumes after the last committed epoch. ``trigger`` is
+        ``"processing_time"`` (an epoch at most every ``interval`` seconds, until
+        stopped) or ``"available_now"`` (what is there now, then finish);
+        ``output_mode`` is ``"append"`` or ``"complete"`` (the whole result replaces the
+        table each epoch).
+        """
+        if trigger not in ("processing_time", "available_now"):
+            raise ValueError(f"trigger must be 'processing_time' or 'available_now', not {trigger!r}")
+        if output_mode not in ("append", "complete"):
+            raise ValueError(f"output_mode must be 'append' or 'complete', not {output_mode!r}")
+        native = self._frame.write_stream(
+            table, query_id, trigger == "available_now", int(interval * 1000),
+            max_files_per_epoch, output_mode == "complete", checkpoint_location)
+        return StreamingQuery(native)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{f.name}: {f.type}" for f in self.schema)

@@ -101,10 +101,30 @@ class Session:
                 f"register() takes Arrow data (exporting __arrow_c_stream__ or "
                 f"__arrow_c_array__) or a pandas DataFrame, not {type(data).__name__}")
 
+    def register_directory_stream(
+        self, name: str, directory: str, format: str = "parquet", schema: Any = None
+    ) -> None:
+        """Registers a directory that files arrive in, the source of
+        :meth:`DataFrame.write_stream`. Files are taken in name order; names starting
+        with ``.`` or ``_`` are skipped (write such a file, then rename it in).
+        ``format`` is ``"parquet"``, ``"csv"`` or ``"arrow"``; without ``schema`` it is
+        read from the directory's first file."""
+        self._session.register_directory_stream(name, directory, format, schema)
+
     @overload
     def register_streaming_table(
         self, name: str, schema: Any, capacity: int = 8, partitions: None = None
     ) -> TableSink: ...
+    def register_directory_stream(
+        self, name: str, directory: str, format: str = "parquet", schema: Any = None
+    ) -> None:
+        """Registers a directory that files arrive in, the source of
+        :meth:`DataFrame.write_stream`. Files are taken in name order; names starting
+        with ``.`` or ``_`` are skipped (write such a file, then rename it in).
+        ``format`` is ``"parquet"``, ``"csv"`` or ``"arrow"``; without ``schema`` it is
+        read from the directory's first file."""
+        self._session.register_directory_stream(name, directory, format, schema)
+
     @overload
     def register_streaming_table(
         self, name: str, schema: Any, capacity: int = 8, *, partitions: int

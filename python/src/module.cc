@@ -3,6 +3,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
+#include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -105,6 +106,33 @@ nb::dict ExecResultDict(const ExecResult& result) {
   return out;
 }
 
+StreamingWriteOptions ToStreamingOptions(const std::string& query_id, bool available_now,
+                                         int64_t interval_ms, int64_t max_files,
+                                         bool complete, const std::string& checkpoint) {
+  StreamingWriteOptions options;
+  options.query_id = query_id;
+  options.trigger = available_now ? Trigger::AvailableNow(max_files)
+                                  : Trigger::ProcessingTime(
+                                        std::chrono::milliseconds(interval_ms), max_files);
+  options.output_mode = complete ? OutputMode::kComplete : OutputMode::kAppend;
+  options.checkpoint_location = checkpoint;
+  return options;
+}
+
+nb::dict ProgressDict(const EpochProgress& progress) {
+  nb::dict out;
+  out["epoch"] = progress.epoch;
+  out["input_files"] = progress.input_files;
+  out["rows"] = progress.rows;
+  out["data_files"] = progress.data_files;
+  out["version"] = progress.version;
+  out["plan_ms"] = progress.plan_ms;
+  out["write_ms"] = progress.write_ms;
+  out["commit_ms"] = progress.commit_ms;
+  out["source_offset"] = progress.source_offset;
+  return out;
+}
+
 }  // namespace
 
 void BindSession(nb::module_& m) {
@@ -144,6 +172,15 @@ void BindSession(nb::module_& m) {
              Check(self.RegisterReader(name, ImportStream(obj)));
            })
       .def("register_opener", &RegisterOpener)
+      .def("register_directory_stream",
+           [](Session& self, const std::string& name, const std::string& directory,
+              const std::string& format, nb::handle schema) {
+             std::shared_ptr<arrow::Schema> imported;
+             if (!schema.is_none()) imported = ImportSchema(schema);
+             Check(self.RegisterDirectoryStream(name, directory, format, imported));
+           },
+           nb::arg("name"), nb::arg("directory"), nb::arg("format"),
+           nb::arg("schema").none())
       .def("register_streaming_table",
            [](Session& self, const std::string& name, nb::handle schema, int capacity,
               int partitions) {
@@ -229,12 +266,67 @@ void BindDataFrame(nb::module_& m) {
           },
           nb::arg("max_buffered_batches").none(), nb::arg("threads").none(),
           nb::arg("memory_limit").none())
+      .def("write_stream",
+           [](const DataFrame& self, const std::string& table, const std::string& query_id,
+              bool available_now, int64_t interval_ms, int64_t max_files, bool complete,
+              const std::string& checkpoint) {
+             auto options = ToStreamingOptions(query_id, available_now, interval_ms,
+                                               max_files, complete, checkpoint);
+             nb::gil_scoped_release release;
+             return Value(self.WriteStream(table, options));
+           })
       .def(
           "__arrow_c_stream__",
           [](const DataFrame& self, nb::handle requested) {
             return ExportStream(OpenStream(self, requested, ExecOptions()));
           },
           nb::arg("requested_schema").none() = nb::none());
+}
+
+void BindStreamingQuery(nb::module_& m) {
+  nb::class_<StreamingQuery>(m, "StreamingQuery")
+      .def_prop_ro("id", [](const StreamingQuery& self) { return self.id(); })
+      .def("stop",
+           [](StreamingQuery& self) {
+             nb::gil_scoped_release release;
+             self.Stop();
+           })
+      .def(
+          "await_termination",
+          [](StreamingQuery& self, std::optional<double> timeout) {
+            std::optional<std::chrono::milliseconds> wait;
+            if (timeout) wait = std::chrono::milliseconds(static_cast<int64_t>(*timeout * 1000));
+            nb::gil_scoped_release release;
+            return self.AwaitTermination(wait);
+          },
+          nb::arg("timeout").none())
+      .def_prop_ro("state",
+                   [](const StreamingQuery& self) {
+                     switch (self.state()) {
+                       case StreamingState::kRunning:
+                         return "running";
+                       case StreamingState::kFinished:
+                         return "finished";
+                       case StreamingState::kStopped:
+                         return "stopped";
+                       case StreamingState::kFailed:
+                         break;
+                     }
+                     return "failed";
+                   })
+      .def("check", [](const StreamingQuery& self) { Check(self.status()); })
+      .def_prop_ro("last_committed_epoch", &StreamingQuery::last_committed_epoch)
+      .def("last_progress",
+           [](const StreamingQuery& self) -> nb::object {
+             auto progress = self.LastProgress();
+             if (!progress) return nb::none();
+             return ProgressDict(*progress);
+           })
+      .def("recent_progress", [](const StreamingQuery& self) {
+        nb::list out;
+        for (const auto& progress : self.RecentProgress()) out.append(ProgressDict(progress));
+        return out;
+      });
 }
 
 void BindStream(nb::module_& m) {
@@ -285,5 +377,6 @@ NB_MODULE(_sluice, m) {
   py::BindSession(m);
   py::BindDataFrame(m);
   py::BindStream(m);
+  py::BindStreamingQuery(m);
   py::BindSink(m);
 }
