@@ -75,6 +75,40 @@ void sluice_sink_fail(sluice_sink* sink, const char* message);
  */
 void sluice_sink_free(sluice_sink* sink);
 
+/* Streaming writes (see sluice::StreamingQuery): a directory of files written into a
+ * warehouse Delta table in micro-batches, exactly once. */
+typedef struct sluice_streaming_query sluice_streaming_query;
+
+/* Registers `directory` as stream `name` of `format` files ("parquet", "csv" or
+ * "arrow"). `schema` (a struct schema, borrowed) may be NULL: it is then read from the
+ * directory's first file. */
+int sluice_register_directory_stream(sluice_session* session, const char* name,
+                                     const char* directory, const char* format,
+                                     struct ArrowSchema* schema, char** error);
+
+/* Starts writing the rows of `sql` (a query reading one directory stream) into warehouse
+ * table `table` under `query_id`. `interval_ms` >= 0: an epoch at most that often, until
+ * stopped; < 0: what is there now, then finish. `max_files_per_epoch` 0: no cap.
+ * `complete` nonzero: each epoch replaces the table with the result over all input. */
+int sluice_write_stream(sluice_session* session, const char* sql, const char* table,
+                        const char* query_id, int64_t interval_ms,
+                        int64_t max_files_per_epoch, int complete,
+                        sluice_streaming_query** out, char** error);
+
+/* Waits at most `timeout_ms` (< 0: without limit) for the query to end; *ended is 1 if
+ * it has. Returns nonzero, with the query's error, if it failed. */
+int sluice_streaming_query_await(sluice_streaming_query* query, int64_t timeout_ms,
+                                 int* ended, char** error);
+
+/* The last committed epoch (-1: none). */
+int64_t sluice_streaming_query_last_epoch(sluice_streaming_query* query);
+
+/* Stops the query (the epoch in progress is abandoned) and waits for its thread. */
+void sluice_streaming_query_stop(sluice_streaming_query* query);
+
+/* Stops the query if it runs and frees the handle. */
+void sluice_streaming_query_free(sluice_streaming_query* query);
+
 void sluice_free_error(char* error);
 
 #ifdef __cplusplus

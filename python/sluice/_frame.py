@@ -137,6 +137,7 @@ class DataFrame:
         max_files_per_epoch: int = 0,
         output_mode: str = "append",
         checkpoint_location: str = "",
+        progress_history: int = 100,
     ) -> StreamingQuery:
         """Starts a streaming write of this query into warehouse Delta table ``table``.
 
@@ -147,7 +148,8 @@ class DataFrame:
         ``"processing_time"`` (an epoch at most every ``interval`` seconds, until
         stopped) or ``"available_now"`` (what is there now, then finish);
         ``output_mode`` is ``"append"`` or ``"complete"`` (the whole result replaces the
-        table each epoch).
+        table each epoch). ``recent_progress`` keeps the last ``progress_history``
+        epochs.
         """
         if trigger not in ("processing_time", "available_now"):
             raise ValueError(f"trigger must be 'processing_time' or 'available_now', not {trigger!r}")
@@ -155,7 +157,8 @@ class DataFrame:
             raise ValueError(f"output_mode must be 'append' or 'complete', not {output_mode!r}")
         native = self._frame.write_stream(
             table, query_id, trigger == "available_now", int(interval * 1000),
-            max_files_per_epoch, output_mode == "complete", checkpoint_location)
+            max_files_per_epoch, output_mode == "complete", checkpoint_location,
+            progress_history)
         return StreamingQuery(native)
 
     def __repr__(self) -> str:

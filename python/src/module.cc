@@ -108,8 +108,10 @@ nb::dict ExecResultDict(const ExecResult& result) {
 
 StreamingWriteOptions ToStreamingOptions(const std::string& query_id, bool available_now,
                                          int64_t interval_ms, int64_t max_files,
-                                         bool complete, const std::string& checkpoint) {
+                                         bool complete, const std::string& checkpoint,
+                                         size_t progress_history) {
   StreamingWriteOptions options;
+  options.progress_history = progress_history;
   options.query_id = query_id;
   options.trigger = available_now ? Trigger::AvailableNow(max_files)
                                   : Trigger::ProcessingTime(
@@ -269,9 +271,10 @@ void BindDataFrame(nb::module_& m) {
       .def("write_stream",
            [](const DataFrame& self, const std::string& table, const std::string& query_id,
               bool available_now, int64_t interval_ms, int64_t max_files, bool complete,
-              const std::string& checkpoint) {
+              const std::string& checkpoint, size_t progress_history) {
              auto options = ToStreamingOptions(query_id, available_now, interval_ms,
-                                               max_files, complete, checkpoint);
+                                               max_files, complete, checkpoint,
+                                               progress_history);
              nb::gil_scoped_release release;
              return Value(self.WriteStream(table, options));
            })

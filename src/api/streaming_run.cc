@@ -43,16 +43,23 @@ arrow::Status StreamingRun::Recover() {
   return arrow::Status::OK();
 }
 
-arrow::Result<std::vector<std::string>> StreamingRun::NextInput(
-    int64_t epoch, const std::set<std::string>* available) {
+arrow::Result<std::vector<std::string>> StreamingRun::NextInput(int64_t epoch) {
   ARROW_ASSIGN_OR_RAISE(auto pending, log_.Read(epoch));
   if (pending) return std::move(*pending);  // planned before a crash: the same input
   const int64_t cap = options_.trigger.max_files_per_epoch;
-  ARROW_ASSIGN_OR_RAISE(auto fresh, source_->ListNew(processed_, available ? 0 : cap));
-  if (available) {
-    std::erase_if(fresh,
-                  [&](const std::string& file) { return !available->count(file); });
-    if (cap > 0 && static_cast<int64_t>(fresh.size()) > cap) fresh.resize(cap);
+  if (options_.trigger.kind != Trigger::Kind::kAvailableNow) {
+    return source_->ListNew(processed_, cap);
+  }
+  // Available-now: the files listed at the start, in order, from a cursor that moves past
+  // processed ones, so each epoch costs what it takes, not the size of the directory.
+  while (next_available_ < available_.size() &&
+         processed_.count(available_[next_available_]))
+    ++next_available_;
+  std::vector<std::string> fresh;
+  for (size_t i = next_available_; i < available_.size(); ++i) {
+    if (processed_.count(available_[i])) continue;
+    fresh.push_back(available_[i]);
+    if (cap > 0 && static_cast<int64_t>(fresh.size()) == cap) break;
   }
   return fresh;
 }
@@ -60,11 +67,10 @@ arrow::Result<std::vector<std::string>> StreamingRun::NextInput(
 void StreamingRun::Run() {
   const bool available_now = options_.trigger.kind == Trigger::Kind::kAvailableNow;
   // Available-now takes what is there at the start, nothing that arrives later.
-  std::set<std::string> available;
   if (available_now) {
     auto present = source_->ListNew(processed_, 0);
     if (!present.ok()) return Finish(StreamingState::kFailed, present.status());
-    available.insert(present->begin(), present->end());
+    available_ = std::move(*present);
   }
   int64_t epoch = last_committed_epoch() + 1;
   while (true) {
@@ -73,7 +79,7 @@ void StreamingRun::Run() {
       if (stop_requested_) break;
     }
     const auto start = Clock::now();
-    auto input = NextInput(epoch, available_now ? &available : nullptr);
+    auto input = NextInput(epoch);
     if (!input.ok()) {
       return Finish(
           StreamingState::kFailed,

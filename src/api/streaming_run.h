@@ -59,10 +59,9 @@ class StreamingRun {
   // Logs the epoch's input, runs the query over it and commits the result.
   arrow::Status RunEpoch(int64_t epoch, const std::vector<std::string>& files,
                          EpochProgress* progress);
-  // The input of `epoch`: the one the log has (planned before a crash), else new files,
-  // only those in `available` if given (maybe none).
-  arrow::Result<std::vector<std::string>> NextInput(
-      int64_t epoch, const std::set<std::string>* available);
+  // The input of `epoch`: the one the log has (planned before a crash), else new files
+  // (available-now: only those present at the start), maybe none.
+  arrow::Result<std::vector<std::string>> NextInput(int64_t epoch);
   // Sleeps until `deadline` or a stop; false if stopped.
   bool WaitForTrigger(std::chrono::steady_clock::time_point deadline);
   void Finish(StreamingState state, arrow::Status status);
@@ -75,6 +74,8 @@ class StreamingRun {
   OffsetLog log_;
   std::set<std::string> processed_;
   std::vector<std::string> all_files_;  // complete mode: the input so far, in order
+  std::vector<std::string> available_;  // available-now: the files at the start, sorted
+  size_t next_available_ = 0;           // available_[..next) are processed
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -1,13 +1,16 @@
 #include "sluice/sluice_c.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include <arrow/c/abi.h>
 #include <arrow/c/bridge.h>
 #include <arrow/record_batch.h>
 
 #include "sluice/session.h"
+#include "sluice/streaming_write.h"
 
 struct sluice_session {
   std::shared_ptr<sluice::Session> session;
@@ -17,12 +20,23 @@ struct sluice_sink {
   std::shared_ptr<sluice::TableSink> sink;
 };
 
+struct sluice_streaming_query {
+  std::unique_ptr<sluice::StreamingQuery> query;
+};
+
 namespace {
 
 int Fail(const arrow::Status& status, char** error) {
   if (error) *error = strdup(status.ToString().c_str());
   const int code = static_cast<int>(status.code());
   return code == 0 ? 1 : code;
+}
+
+// A schema the caller keeps: imported from a shallow copy, so theirs stays intact.
+arrow::Result<std::shared_ptr<arrow::Schema>> BorrowSchema(struct ArrowSchema* schema) {
+  struct ArrowSchema borrowed = *schema;
+  borrowed.release = [](struct ArrowSchema* s) { s->release = nullptr; };
+  return arrow::ImportSchema(&borrowed);
 }
 
 }  // namespace
@@ -59,10 +73,7 @@ int sluice_register_streaming_table(sluice_session* session, const char* name,
     return Fail(arrow::Status::Invalid("sluice_register_streaming_table: null argument"),
                 error);
   }
-  // ImportSchema moves the struct; import a shallow copy so the caller's stays intact.
-  struct ArrowSchema borrowed = *schema;
-  borrowed.release = [](struct ArrowSchema* s) { s->release = nullptr; };
-  auto imported = arrow::ImportSchema(&borrowed);
+  auto imported = BorrowSchema(schema);
   if (!imported.ok()) return Fail(imported.status(), error);
   auto registered =
       session->session->RegisterStreamingTable(name, *imported, capacity, partitions);
@@ -114,6 +125,70 @@ void sluice_sink_fail(sluice_sink* sink, const char* message) {
 }
 
 void sluice_sink_free(sluice_sink* sink) { delete sink; }
+
+int sluice_register_directory_stream(sluice_session* session, const char* name,
+                                     const char* directory, const char* format,
+                                     struct ArrowSchema* schema, char** error) {
+  if (!session || !name || !directory) {
+    return Fail(arrow::Status::Invalid("sluice_register_directory_stream: null argument"),
+                error);
+  }
+  std::shared_ptr<arrow::Schema> imported;
+  if (schema) {
+    auto borrowed = BorrowSchema(schema);
+    if (!borrowed.ok()) return Fail(borrowed.status(), error);
+    imported = std::move(*borrowed);
+  }
+  auto status = session->session->RegisterDirectoryStream(
+      name, directory, format ? format : "parquet", std::move(imported));
+  return status.ok() ? 0 : Fail(status, error);
+}
+
+int sluice_write_stream(sluice_session* session, const char* sql, const char* table,
+                        const char* query_id, int64_t interval_ms,
+                        int64_t max_files_per_epoch, int complete,
+                        sluice_streaming_query** out, char** error) {
+  if (!session || !sql || !table || !query_id || !out) {
+    return Fail(arrow::Status::Invalid("sluice_write_stream: null argument"), error);
+  }
+  sluice::StreamingWriteOptions options;
+  options.query_id = query_id;
+  options.trigger =
+      interval_ms < 0 ? sluice::Trigger::AvailableNow(max_files_per_epoch)
+                      : sluice::Trigger::ProcessingTime(
+                            std::chrono::milliseconds(interval_ms), max_files_per_epoch);
+  options.output_mode =
+      complete ? sluice::OutputMode::kComplete : sluice::OutputMode::kAppend;
+  auto frame = session->session->Sql(sql);
+  if (!frame.ok()) return Fail(frame.status(), error);
+  auto query = frame->WriteStream(table, options);
+  if (!query.ok()) return Fail(query.status(), error);
+  *out = new sluice_streaming_query{std::move(*query)};
+  return 0;
+}
+
+int sluice_streaming_query_await(sluice_streaming_query* query, int64_t timeout_ms,
+                                 int* ended, char** error) {
+  if (!query || !ended) {
+    return Fail(arrow::Status::Invalid("sluice_streaming_query_await: null argument"),
+                error);
+  }
+  std::optional<std::chrono::milliseconds> timeout;
+  if (timeout_ms >= 0) timeout = std::chrono::milliseconds(timeout_ms);
+  *ended = query->query->AwaitTermination(timeout) ? 1 : 0;
+  auto status = query->query->status();
+  return status.ok() ? 0 : Fail(status, error);
+}
+
+int64_t sluice_streaming_query_last_epoch(sluice_streaming_query* query) {
+  return query ? query->query->last_committed_epoch() : -1;
+}
+
+void sluice_streaming_query_stop(sluice_streaming_query* query) {
+  if (query) query->query->Stop();
+}
+
+void sluice_streaming_query_free(sluice_streaming_query* query) { delete query; }
 
 void sluice_free_error(char* error) { std::free(error); }
 
