@@ -180,8 +180,8 @@ arrow::Result<ExecResult> WriteRows(
 arrow::Result<delta::WriteResult> WriteByName(
     delta::DeltaTable* table, std::shared_ptr<arrow::RecordBatchReader> rows,
     bool overwrite, delta::WriteOptions options) {
-  ARROW_ASSIGN_OR_RAISE(auto snapshot, table->Latest());
-  const auto& target = snapshot->schema();
+  ARROW_ASSIGN_OR_RAISE(auto header, table->LatestHeader());
+  const auto& target = header.schema;
   const auto& given = *rows->schema();
   for (const auto& field : given.fields()) {
     if (target->GetFieldIndex(field->name()) < 0) {
@@ -193,7 +193,7 @@ arrow::Result<delta::WriteResult> WriteByName(
     sources.push_back(given.GetFieldIndex(field->name()));
   }
   ARROW_ASSIGN_OR_RAISE(options.invariant_checks,
-                        CompileInvariants(snapshot->metadata(), *target));
+                        CompileInvariants(header.metadata, *target));
   ARROW_ASSIGN_OR_RAISE(auto shaped,
                         exec::InsertReader::Make(std::move(rows), target, sources));
   return overwrite ? table->Overwrite(shaped.get(), options)

@@ -269,6 +269,12 @@ arrow::Result<std::shared_ptr<const Snapshot>> DeltaTable::Latest() {
   return MakeSnapshot(*state_);
 }
 
+arrow::Result<DeltaTable::Header> DeltaTable::LatestHeader() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ARROW_RETURN_NOT_OK(RefreshLocked());
+  return Header{state_->version, state_->metadata, state_->schema};
+}
+
 arrow::Result<std::shared_ptr<const Snapshot>> DeltaTable::AtVersion(int64_t version) {
   {
     std::lock_guard<std::mutex> lock(mutex_);

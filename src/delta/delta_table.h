@@ -118,6 +118,14 @@ class DeltaTable {
 
   // The newest version, after reading any commits made since the last call.
   arrow::Result<std::shared_ptr<const Snapshot>> Latest();
+  // The newest version's schema and metadata, without its list of files (which Latest
+  // copies): what a writer needs, at a cost that does not grow with the table.
+  struct Header {
+    int64_t version = -1;
+    Metadata metadata;
+    std::shared_ptr<arrow::Schema> schema;
+  };
+  arrow::Result<Header> LatestHeader();
   // The table as of `version` (time travel); IOError if that version does not exist or
   // its log was cleaned up.
   arrow::Result<std::shared_ptr<const Snapshot>> AtVersion(int64_t version);
