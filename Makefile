@@ -67,6 +67,7 @@ bench: build
 	.venv/bin/python bench/tpch.py --build $(BUILD)
 	.venv/bin/python bench/windows.py --build $(BUILD)
 	.venv/bin/python bench/python_stream.py --build $(BUILD)
+	.venv/bin/python bench/streaming_write.py
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -182,6 +182,7 @@ bool StreamingRun::WaitForTrigger(Clock::time_point deadline) {
 }
 
 void StreamingRun::Finish(StreamingState state, arrow::Status status) {
+  source_->Release();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = state;

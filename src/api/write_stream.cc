@@ -60,6 +60,7 @@ arrow::Result<std::unique_ptr<StreamingQuery>> DataFrame::WriteStream(
   auto run = std::make_unique<StreamingRun>(*this, streams[0], std::move(delta_table),
                                             table, std::move(resolved));
   ARROW_RETURN_NOT_OK(run->Recover());
+  ARROW_RETURN_NOT_OK(streams[0]->Claim(options.query_id));
   return std::unique_ptr<StreamingQuery>(new StreamingQuery(std::move(run)));
 }
 

@@ -90,6 +90,30 @@ arrow::Result<std::vector<std::string>> DirectoryStream::ListNew(
   return fresh;
 }
 
+arrow::Status DirectoryStream::ClaimedError() const {
+  return arrow::Status::Invalid(
+      "directory stream ", name_, " is being written by streaming query \"", claimed_by_,
+      "\"; register the directory under another name to read it");
+}
+
+arrow::Status DirectoryStream::CheckScannable() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return claimed_by_.empty() ? arrow::Status::OK() : ClaimedError();
+}
+
+arrow::Status DirectoryStream::Claim(const std::string& query_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!claimed_by_.empty()) return ClaimedError();
+  claimed_by_ = query_id;
+  return arrow::Status::OK();
+}
+
+void DirectoryStream::Release() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  claimed_by_.clear();
+  epoch_input_.reset();
+}
+
 void DirectoryStream::SetEpochInput(std::vector<std::string> files) {
   std::lock_guard<std::mutex> lock(mutex_);
   epoch_input_ = std::move(files);

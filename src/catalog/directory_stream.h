@@ -21,8 +21,10 @@ namespace sluice::catalog {
 // complete. Only files with the format's extensions count (.parquet; .csv; .arrow,
 // .feather, .ipc).
 //
-// A streaming write sets the files each epoch reads (SetEpochInput); until one does, a
-// query reads every file present when it starts.
+// A streaming write claims the stream (Claim) and sets the files each epoch reads
+// (SetEpochInput); while it holds the claim no other query may name the stream (another
+// writer of the same directory registers it under a name of its own). Unclaimed, a query
+// reads every file present when it starts.
 class DirectoryStream : public TableSource {
  public:
   // `schema` may be null: it is then read from the first file, and the directory must
@@ -33,6 +35,7 @@ class DirectoryStream : public TableSource {
 
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   std::string Describe() const override;
+  arrow::Status CheckScannable() const override;
   arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   const std::string& name() const { return name_; }
@@ -40,6 +43,10 @@ class DirectoryStream : public TableSource {
   // `limit` of them (0: all).
   arrow::Result<std::vector<std::string>> ListNew(const std::set<std::string>& seen,
                                                   int64_t limit) const;
+  // Takes the stream for streaming query `query_id`; Invalid if another holds it.
+  arrow::Status Claim(const std::string& query_id);
+  // Gives the stream back: scans read every file present again.
+  void Release();
   // From now on, scans read exactly these files (names in the directory).
   void SetEpochInput(std::vector<std::string> files);
 
@@ -47,12 +54,15 @@ class DirectoryStream : public TableSource {
   DirectoryStream(std::string name, FileFormatKind format, std::string directory,
                   std::shared_ptr<arrow::Schema> schema);
 
+  arrow::Status ClaimedError() const;  // with mutex_ held
+
   std::string name_;
   FileFormatKind format_;
   std::string directory_;
   std::shared_ptr<arrow::Schema> schema_;
   mutable std::mutex mutex_;
   std::optional<std::vector<std::string>> epoch_input_;
+  std::string claimed_by_;  // the streaming query holding the stream; empty: none
 };
 
 }  // namespace sluice::catalog

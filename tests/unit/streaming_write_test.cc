@@ -272,10 +272,18 @@ TEST_F(StreamingWriteTest, TwoQueriesWriteOneTable) {
 }
 
 TEST_F(StreamingWriteTest, OneQueryIdRunningTwiceNeverDuplicates) {
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 20; ++i) {
     WriteIds(incoming(), "f" + std::to_string(i) + ".parquet", i * 10, 10);
+  }
   auto first = Start("q", Trigger::AvailableNow(1));
-  auto second = Start("q", Trigger::AvailableNow(1));
+  // A second process: a session of its own over the same warehouse and directory.
+  auto other = Connect("local:" + (dir_.path() / "warehouse").string()).ValueOrDie();
+  ASSERT_TRUE(other->RegisterDirectoryStream("incoming", incoming().string()).ok());
+  StreamingWriteOptions options;
+  options.query_id = "q";
+  options.trigger = Trigger::AvailableNow(1);
+  auto second =
+      other->Sql("SELECT id FROM incoming")->WriteStream("t", options).ValueOrDie();
   ASSERT_TRUE(first->AwaitTermination(milliseconds(30000)));
   ASSERT_TRUE(second->AwaitTermination(milliseconds(30000)));
   for (auto* query : {first.get(), second.get()}) {
@@ -290,6 +298,25 @@ TEST_F(StreamingWriteTest, OneQueryIdRunningTwiceNeverDuplicates) {
   Restart();
   RunToEnd("q");
   EXPECT_EQ(Ids(), Range(200));
+}
+
+TEST_F(StreamingWriteTest, AStreamBeingWrittenIsNotReadByOtherQueries) {
+  WriteIds(incoming(), "a.parquet", 0, 10);
+  auto query = Start("live", Trigger::ProcessingTime(milliseconds(20)));
+  auto read = session_->Sql("SELECT count(*) FROM incoming");
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.status().message().find("being written by streaming query \"live\""),
+            std::string::npos)
+      << read.status().ToString();
+  query->Stop();
+  // Given back: a plain query reads every file present.
+  WriteIds(incoming(), "b.parquet", 10, 10);
+  auto count =
+      session_->Sql("SELECT count(*) AS n FROM incoming")->Collect().ValueOrDie();
+  EXPECT_EQ(std::static_pointer_cast<arrow::Int64Array>(
+                count->CombineChunks().ValueOrDie()->column(0)->chunk(0))
+                ->Value(0),
+            20);
 }
 
 TEST_F(StreamingWriteTest, BadOptionsAreRefusedBeforeAnythingRuns) {
