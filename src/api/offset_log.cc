@@ -1,5 +1,6 @@
 #include "api/offset_log.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,7 +13,9 @@ namespace sluice {
 
 namespace fs = std::filesystem;
 
-OffsetLog::OffsetLog(std::string directory) : directory_(std::move(directory)) {}
+OffsetLog::OffsetLog(std::string directory, int64_t compact_every)
+    : directory_(std::move(directory)),
+      compact_every_(std::max<int64_t>(1, compact_every)) {}
 
 std::string OffsetLog::EpochPath(int64_t epoch) const {
   return (fs::path(directory_) / "offsets" / std::to_string(epoch)).string();
@@ -34,8 +37,13 @@ std::string OffsetLog::ToJson(const std::vector<std::string>& files) {
 
 arrow::Status OffsetLog::Write(int64_t epoch,
                                const std::vector<std::string>& files) const {
+  return WriteFiles(EpochPath(epoch), files);
+}
+
+arrow::Status OffsetLog::WriteFiles(const std::string& target,
+                                    const std::vector<std::string>& files) const {
   const std::string text = ToJson(files);
-  return WriteFileAtomically(EpochPath(epoch), [&](const std::string& path) {
+  return WriteFileAtomically(target, [&](const std::string& path) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
     out.close();
@@ -46,7 +54,11 @@ arrow::Status OffsetLog::Write(int64_t epoch,
 
 arrow::Result<std::optional<std::vector<std::string>>> OffsetLog::Read(
     int64_t epoch) const {
-  const std::string path = EpochPath(epoch);
+  return ReadFiles(EpochPath(epoch));
+}
+
+arrow::Result<std::optional<std::vector<std::string>>> OffsetLog::ReadFiles(
+    const std::string& path) const {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::optional<std::vector<std::string>>();
   std::stringstream text;
@@ -71,9 +83,33 @@ arrow::Status OffsetLog::Remove(int64_t epoch) const {
   return SyncDirectory((fs::path(directory_) / "offsets").string());
 }
 
+arrow::Status OffsetLog::Committed(int64_t epoch,
+                                   const std::vector<std::string>& files) const {
+  if ((epoch + 1) % compact_every_ != 0) return arrow::Status::OK();
+  ARROW_RETURN_NOT_OK(WriteFiles(EpochPath(epoch) + ".compact", files));
+  // The entries (and the older compact file) it covers are no longer needed.
+  std::error_code error;
+  for (int64_t covered = epoch - compact_every_ + 1; covered <= epoch; ++covered) {
+    fs::remove(EpochPath(covered), error);
+  }
+  if (epoch >= compact_every_)
+    fs::remove(EpochPath(epoch - compact_every_) + ".compact", error);
+  return arrow::Status::OK();
+}
+
 arrow::Result<std::vector<std::string>> OffsetLog::FilesUpTo(int64_t last) const {
   std::vector<std::string> files;
-  for (int64_t epoch = 0; epoch <= last; ++epoch) {
+  int64_t first = 0;
+  // The newest compact entry at or before `last`, if any.
+  for (int64_t compact = (last + 1) / compact_every_ * compact_every_ - 1; compact >= 0;
+       compact -= compact_every_) {
+    ARROW_ASSIGN_OR_RAISE(auto entry, ReadFiles(EpochPath(compact) + ".compact"));
+    if (!entry) continue;
+    files = std::move(*entry);
+    first = compact + 1;
+    break;
+  }
+  for (int64_t epoch = first; epoch <= last; ++epoch) {
     ARROW_ASSIGN_OR_RAISE(auto entry, Read(epoch));
     if (!entry) {
       return arrow::Status::IOError(

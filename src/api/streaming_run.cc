@@ -117,6 +117,8 @@ void StreamingRun::Run() {
     }
     processed_.insert(input->begin(), input->end());
     all_files_.insert(all_files_.end(), input->begin(), input->end());
+    // Compaction is an optimisation of restarts: a failure leaves the entries in place.
+    (void)log_.Committed(epoch, all_files_);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       last_committed_ = epoch;
