@@ -47,6 +47,14 @@ DRIVER = textwrap.dedent("""
         ctx.register_parquet("t", path)
     if engine == "polars" or consumer == "polars":
         import polars as pl
+
+    def polars_query():
+        lf = pl.scan_parquet(path)
+        if "WHERE" in sql:
+            lf = lf.filter(pl.col("k") < 30).select(
+                pl.col("id"), (pl.col("v") * 2).alias("v2"), pl.col("s"))
+        return lf
+
     start = time.perf_counter()
     rows = batches = 0
     if engine == "sluice":
@@ -63,21 +71,13 @@ DRIVER = textwrap.dedent("""
         elif engine == "datafusion":
             it = pa.RecordBatchReader.from_stream(source)
         else:
-            lf = pl.scan_parquet(path)
-            if "WHERE" in sql:
-                lf = lf.filter(pl.col("k") < 30).select(
-                    pl.col("id"), (pl.col("v") * 2).alias("v2"), pl.col("s"))
-            it = (b.to_arrow() for b in lf.collect_batches())
+            it = (b.to_arrow() for b in polars_query().collect_batches())
         for batch in it:
             rows += batch.num_rows
             batches += 1
     else:
         if engine == "polars":
-            lf = pl.scan_parquet(path)
-            if "WHERE" in sql:
-                lf = lf.filter(pl.col("k") < 30).select(
-                    pl.col("id"), (pl.col("v") * 2).alias("v2"), pl.col("s"))
-            df = lf.collect(engine="streaming")
+            df = polars_query().collect(engine="streaming")
         elif engine == "duckdb":
             df = source.pl()
         else:

@@ -58,12 +58,13 @@ void Raise(const arrow::Status& status) {
   } else if (status.IsIOError()) {
     name = "StorageError";
   }
-  nb::object error = ErrorClass(name)(message);
+  nb::object type = ErrorClass(name);
+  nb::object error = type(message);
   if (positioned) {
     error.attr("line") = line;
     error.attr("column") = column;
   }
-  PyErr_SetObject(ErrorClass(name).ptr(), error.ptr());
+  PyErr_SetObject(type.ptr(), error.ptr());
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "sluice/session.h"
 
-#include <mutex>
-
 #include <arrow/builder.h>
 #include <arrow/table.h>
 
@@ -188,15 +186,12 @@ arrow::Status Session::RegisterReader(std::string name,
                                       std::shared_ptr<arrow::RecordBatchReader> reader) {
   if (!reader) return arrow::Status::Invalid("RegisterReader: reader is null");
   auto schema = reader->schema();
-  // The table gives the reader up to its one scan, so the producer is released when that
-  // scan ends rather than when the name is dropped.
+  // The table gives the reader up to its one scan (ReaderTable opens a once-table at
+  // most once), so the producer is released when that scan ends, not when the name is
+  // dropped.
   auto slot =
       std::make_shared<std::shared_ptr<arrow::RecordBatchReader>>(std::move(reader));
-  auto mutex = std::make_shared<std::mutex>();
-  auto open = [slot,
-               mutex]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
-    std::lock_guard<std::mutex> lock(*mutex);
-    if (!*slot) return arrow::Status::Invalid("the stream has already been read");
+  auto open = [slot]() -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
     return std::move(*slot);
   };
   return RegisterReader(std::move(name), std::move(schema), std::move(open), true);

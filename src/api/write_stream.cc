@@ -1,7 +1,6 @@
 // DataFrame::WriteStream: checks a streaming write and starts its StreamingQuery.
 #include <filesystem>
 
-#include "api/spark_backend.h"
 #include "api/streaming_run.h"
 #include "catalog/catalog.h"
 #include "catalog/directory_stream.h"
