@@ -18,8 +18,12 @@ namespace sluice {
 namespace catalog {
 class Catalog;
 }
+namespace sql {
+struct DialectStatement;
+}
 class SessionSettings;
 class SparkBackend;
+class StreamingWrites;
 
 // What a DDL or DML statement did.
 struct ExecResult {
@@ -124,6 +128,16 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string name, std::shared_ptr<arrow::Schema> schema, int capacity,
       int partitions);
 
+  // The last epoch streaming query `query_id` committed to warehouse table `table` (the
+  // version of the table's txn for that id), -1 if none: where a restarted producer of
+  // epochs resumes. Read from the table's state, not by scanning its log.
+  arrow::Result<int64_t> LastCommittedEpoch(std::string_view table,
+                                            std::string_view query_id);
+
+  // Stops every streaming write this session's SQL started (CREATE STREAMING WRITE).
+  // Until then a running one keeps the session alive.
+  void StopStreamingWrites();
+
   // Removes a registered table; queries already running keep reading it.
   arrow::Status DropTable(std::string_view name);
   // Names of the registered tables and the warehouse's tables, sorted.
@@ -143,12 +157,17 @@ class Session : public std::enable_shared_from_this<Session> {
   arrow::Status RegisterReader(std::string name, std::shared_ptr<arrow::Schema> schema,
                                ReaderOpener open, bool once);
   arrow::Result<ExecResult> RunStatement(std::string_view sql, std::vector<Param> params);
+  // CREATE, STOP, AWAIT and SHOW STREAMING WRITE(S).
+  arrow::Result<ExecResult> RunStreamingCommand(const sql::DialectStatement& statement,
+                                                std::string_view sql,
+                                                std::vector<Param> params);
 
   SessionOptions options_;
   std::shared_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<SessionSettings> settings_;
   // Set when the session runs on Spark; null on the embedded engine.
   std::unique_ptr<SparkBackend> spark_;
+  std::unique_ptr<StreamingWrites> streaming_writes_;
 };
 
 // Splits an SQL script into its statements with the SQL lexer, so semicolons inside

@@ -65,6 +65,11 @@ int sluice_sink_write(sluice_sink* sink, struct ArrowArray* batch,
 int sluice_sink_try_write(sluice_sink* sink, struct ArrowArray* batch,
                           struct ArrowSchema* schema, int* accepted, char** error);
 
+/* Epochs for a streaming write of the table (see sluice::TableSink::BeginEpoch): the
+ * batches written between begin and end are epoch `epoch`, committed in one commit. */
+int sluice_sink_begin_epoch(sluice_sink* sink, int64_t epoch, char** error);
+int sluice_sink_end_epoch(sluice_sink* sink, char** error);
+
 /* Clean end of this partition. */
 int sluice_sink_close(sluice_sink* sink, char** error);
 
@@ -86,14 +91,30 @@ int sluice_register_directory_stream(sluice_session* session, const char* name,
                                      const char* directory, const char* format,
                                      struct ArrowSchema* schema, char** error);
 
-/* Starts writing the rows of `sql` (a query reading one directory stream) into warehouse
- * table `table` under `query_id`. `interval_ms` >= 0: an epoch at most that often, until
- * stopped; < 0: what is there now, then finish. `max_files_per_epoch` 0: no cap.
- * `complete` nonzero: each epoch replaces the table with the result over all input. */
+/* How a streaming write runs (see sluice::StreamingWriteOptions). Zero-initialise it and
+ * set what differs from the defaults. */
+typedef struct sluice_stream_write_options {
+  const char* query_id;           /* required, stable across restarts */
+  int64_t interval_ms;            /* >= 0: an epoch at most that often, until stopped;
+                                     < 0: what is there now (available now), then finish */
+  int64_t max_files_per_epoch;    /* directory sources; 0: no cap */
+  const char* output_mode;        /* "append" (also NULL), "complete" or "update" */
+  const char* const* key_columns; /* update mode: the key columns, NULL-terminated */
+  int merge_schema;               /* nonzero: new columns are added to the table */
+  int64_t compact_every_epochs;   /* 0: no automatic compaction */
+} sluice_stream_write_options;
+
+/* Starts writing the rows of `sql` into warehouse table `table`, one commit per epoch.
+ * The query reads a directory stream, a streaming table whose producer marks epochs
+ * (sluice_sink_begin_epoch), or neither (a bounded query: one epoch). */
 int sluice_write_stream(sluice_session* session, const char* sql, const char* table,
-                        const char* query_id, int64_t interval_ms,
-                        int64_t max_files_per_epoch, int complete,
+                        const sluice_stream_write_options* options,
                         sluice_streaming_query** out, char** error);
+
+/* The last epoch streaming query `query_id` committed to warehouse table `table`
+ * (-1: none) into *epoch: where a restarted producer resumes. */
+int sluice_last_committed_epoch(sluice_session* session, const char* table,
+                                const char* query_id, int64_t* epoch, char** error);
 
 /* Waits at most `timeout_ms` (< 0: without limit) for the query to end; *ended is 1 if
  * it has. Returns nonzero, with the query's error, if it failed. */

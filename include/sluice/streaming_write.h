@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -44,6 +46,25 @@ enum class OutputMode {
   // The query's whole result, over every input so far, replaces the table's rows (for
   // aggregates: the table always holds the current totals).
   kComplete,
+  // The epoch's rows are upserted by StreamingWriteOptions::key_columns: a table row
+  // with the same keys is replaced, other rows are added. Keys must be unique within an
+  // epoch and not NULL.
+  kUpdate,
+};
+
+// One committed epoch, as a streaming query reports it.
+struct EpochProgress {
+  int64_t epoch = -1;
+  int64_t input_files = 0;  // new source files the epoch read
+  int64_t rows = 0;         // rows written
+  int64_t data_files = 0;   // data files written
+  int64_t version = -1;     // the table version committed
+  double plan_ms = 0;       // listing the source and writing the offset log
+  double write_ms = 0;      // running the query and writing data files
+  double commit_ms = 0;     // the Delta commit
+  // The epoch's input, JSON: {"files": [...]} (a directory stream), {"epoch": e} (a
+  // streaming table's producer epoch) or {"bounded": true} (a bounded query).
+  std::string source_offset;
 };
 
 struct StreamingWriteOptions {
@@ -56,21 +77,21 @@ struct StreamingWriteOptions {
   std::string checkpoint_location;
   Trigger trigger;
   OutputMode output_mode = OutputMode::kAppend;
+  // kUpdate: the columns that identify a row.
+  std::vector<std::string> key_columns;
+  // Columns of the query's result that the table lacks are added to it (nullable) in the
+  // epoch's commit. Off: such a column fails the epoch.
+  bool merge_schema = false;
+  // After every this many committed epochs (0: never), small files are packed by an
+  // OPTIMIZE. In append mode it runs in the background beside the next epochs (it only
+  // rearranges rows, so it never conflicts with their appends); in complete and update
+  // mode, which rewrite files themselves, it runs between epochs.
+  int64_t compact_every_epochs = 0;
   // How many epochs' progress RecentProgress keeps.
   size_t progress_history = 100;
-};
-
-// One committed epoch, as a streaming query reports it.
-struct EpochProgress {
-  int64_t epoch = -1;
-  int64_t input_files = 0;    // new source files the epoch read
-  int64_t rows = 0;           // rows written
-  int64_t data_files = 0;     // data files written
-  int64_t version = -1;       // the table version committed
-  double plan_ms = 0;         // listing the source and writing the offset log
-  double write_ms = 0;        // running the query and writing data files
-  double commit_ms = 0;       // the Delta commit
-  std::string source_offset;  // JSON: {"files": [...]}, the epoch's input
+  // Called on the query's thread after each committed epoch. The query waits for it: a
+  // slow listener slows the query, and through it the source's producers.
+  std::function<void(const EpochProgress&)> on_progress;
 };
 
 enum class StreamingState { kRunning, kFinished, kStopped, kFailed };
@@ -111,6 +132,7 @@ class StreamingQuery {
   explicit StreamingQuery(std::unique_ptr<StreamingRun> run);
 
   std::unique_ptr<StreamingRun> run_;
+  std::mutex join_mutex_;  // Stop may be called from several threads
   std::thread thread_;
 };
 

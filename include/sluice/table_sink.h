@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,15 @@ class TableSink {
   // kept. Writes after Fail are errors. Does nothing after Close.
   void Fail(arrow::Status cause);
 
+  // Epochs, for an exactly-once streaming write of this table (DataFrame::WriteStream):
+  // the batches written between BeginEpoch(e) and EndEpoch() are epoch e, committed to
+  // the target table in one commit whose txn version is e. Ids start at 0 or later and
+  // increase. A restarted producer asks the target table where to resume
+  // (Session::LastCommittedEpoch) and may send epochs again: the writer drops those it
+  // has already committed. Once epochs are used, writes outside one are errors; Close
+  // inside one is an error (Fail abandons it). The table must have one partition.
+  arrow::Status BeginEpoch(int64_t epoch);
+  arrow::Status EndEpoch();
   const std::string& table_name() const;
   int partition() const { return partition_; }
 

@@ -136,30 +136,45 @@ class DataFrame:
         interval: float = 0.0,
         max_files_per_epoch: int = 0,
         output_mode: str = "append",
+        key_columns: Sequence[str] = (),
+        merge_schema: bool = False,
+        compact_every: int = 0,
         checkpoint_location: str = "",
         progress_history: int = 100,
     ) -> StreamingQuery:
         """Starts a streaming write of this query into warehouse Delta table ``table``.
 
-        The query must read a directory stream (:meth:`Session.register_directory_stream`).
-        Each micro-batch (epoch) runs it over the stream's new files and commits its rows
-        with the epoch in one Delta commit, exactly once: restarted with the same
-        ``query_id`` it resumes after the last committed epoch. ``trigger`` is
-        ``"processing_time"`` (an epoch at most every ``interval`` seconds, until
-        stopped) or ``"available_now"`` (what is there now, then finish);
-        ``output_mode`` is ``"append"`` or ``"complete"`` (the whole result replaces the
-        table each epoch). ``recent_progress`` keeps the last ``progress_history``
-        epochs.
+        The query reads a directory stream (:meth:`Session.register_directory_stream`),
+        a streaming table whose producer marks epochs (:meth:`TableSink.epoch`), or
+        neither (a bounded query, written once as epoch 0). Each micro-batch (epoch) is
+        one Delta commit carrying the epoch, exactly once: restarted with the same
+        ``query_id`` it resumes after the last committed epoch.
+
+        ``trigger`` is ``"processing_time"`` (an epoch at most every ``interval``
+        seconds, until stopped) or ``"available_now"`` (what is there now, then finish).
+        ``output_mode`` is ``"append"``, ``"complete"`` (the whole result replaces the
+        table each epoch) or ``"update"`` (rows upserted by ``key_columns``).
+        ``merge_schema`` adds new result columns to the table; ``compact_every`` packs
+        small files after every that many epochs. ``recent_progress`` keeps the last
+        ``progress_history`` epochs.
         """
         if trigger not in ("processing_time", "available_now"):
             raise ValueError(f"trigger must be 'processing_time' or 'available_now', not {trigger!r}")
-        if output_mode not in ("append", "complete"):
-            raise ValueError(f"output_mode must be 'append' or 'complete', not {output_mode!r}")
-        native = self._frame.write_stream(
-            table, query_id, trigger == "available_now", int(interval * 1000),
-            max_files_per_epoch, output_mode == "complete", checkpoint_location,
-            progress_history)
-        return StreamingQuery(native)
+        if output_mode not in ("append", "complete", "update"):
+            raise ValueError(
+                f"output_mode must be 'append', 'complete' or 'update', not {output_mode!r}")
+        args = _sluice.StreamingArgs()
+        args.query_id = query_id
+        args.available_now = trigger == "available_now"
+        args.interval_ms = int(interval * 1000)
+        args.max_files = max_files_per_epoch
+        args.output_mode = output_mode
+        args.key_columns = list(key_columns)
+        args.merge_schema = merge_schema
+        args.compact_every = compact_every
+        args.checkpoint = checkpoint_location
+        args.progress_history = progress_history
+        return StreamingQuery(self._frame.write_stream(table, args))
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{f.name}: {f.type}" for f in self.schema)

@@ -101,16 +101,6 @@ class Session:
                 f"register() takes Arrow data (exporting __arrow_c_stream__ or "
                 f"__arrow_c_array__) or a pandas DataFrame, not {type(data).__name__}")
 
-    def register_directory_stream(
-        self, name: str, directory: str, format: str = "parquet", schema: Any = None
-    ) -> None:
-        """Registers a directory that files arrive in, the source of
-        :meth:`DataFrame.write_stream`. Files are taken in name order; names starting
-        with ``.`` or ``_`` are skipped (write such a file, then rename it in).
-        ``format`` is ``"parquet"``, ``"csv"`` or ``"arrow"``; without ``schema`` it is
-        read from the directory's first file."""
-        self._session.register_directory_stream(name, directory, format, schema)
-
     @overload
     def register_streaming_table(
         self, name: str, schema: Any, capacity: int = 8, partitions: None = None
@@ -144,6 +134,12 @@ class Session:
         sinks = self._session.register_streaming_table(name, schema, capacity, partitions or 1)
         wrapped = [TableSink(s) for s in sinks]
         return wrapped if partitions is not None else wrapped[0]
+
+    def last_committed_epoch(self, table: str, query_id: str) -> int:
+        """The last epoch streaming write ``query_id`` committed to warehouse table
+        ``table`` (-1: none), read from the table's state: where a restarted producer of
+        epochs resumes."""
+        return self._session.last_committed_epoch(table, query_id)
 
     def append(self, table: str, data: Any) -> ExecResult:
         """Appends Arrow data (a stream, table or DataFrame) to warehouse Delta table

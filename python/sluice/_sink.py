@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -46,6 +48,28 @@ class TableSink:
     def try_write(self, batch: Any) -> bool:
         """Queues one batch if there is room; False (batch not taken) if the buffer is full."""
         return self._sink.try_write(batch)
+
+    def begin_epoch(self, epoch: int) -> None:
+        """Starts epoch ``epoch`` (ids increase): the batches written until
+        :meth:`end_epoch` are one micro-batch of a streaming write, committed at once."""
+        self._sink.begin_epoch(epoch)
+
+    def end_epoch(self) -> None:
+        """Ends the current epoch."""
+        self._sink.end_epoch()
+
+    @contextlib.contextmanager
+    def epoch(self, epoch: int) -> Iterator[TableSink]:
+        """``with sink.epoch(n): sink.write(...)``: begins and ends epoch ``n``. An
+        exception inside fails the sink, so nothing of the epoch is committed; a restarted
+        producer resumes after :meth:`Session.last_committed_epoch`."""
+        self.begin_epoch(epoch)
+        try:
+            yield self
+        except BaseException as exc:
+            self.fail(f"{type(exc).__name__}: {exc}")
+            raise
+        self.end_epoch()
 
     def close(self) -> None:
         """Ends this partition cleanly: the query sees the end of its rows."""

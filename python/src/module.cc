@@ -3,9 +3,9 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
-#include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
 #include <arrow/record_batch.h>
@@ -106,18 +106,35 @@ nb::dict ExecResultDict(const ExecResult& result) {
   return out;
 }
 
-StreamingWriteOptions ToStreamingOptions(const std::string& query_id, bool available_now,
-                                         int64_t interval_ms, int64_t max_files,
-                                         bool complete, const std::string& checkpoint,
-                                         size_t progress_history) {
+// The options DataFrame.write_stream checked (modes and triggers by name).
+struct StreamingArgs {
+  std::string query_id;
+  bool available_now = false;
+  int64_t interval_ms = 0;
+  int64_t max_files = 0;
+  std::string output_mode;
+  std::vector<std::string> key_columns;
+  bool merge_schema = false;
+  int64_t compact_every = 0;
+  std::string checkpoint;
+  size_t progress_history = 100;
+};
+
+StreamingWriteOptions ToStreamingOptions(const StreamingArgs& args) {
   StreamingWriteOptions options;
-  options.progress_history = progress_history;
-  options.query_id = query_id;
-  options.trigger = available_now ? Trigger::AvailableNow(max_files)
-                                  : Trigger::ProcessingTime(
-                                        std::chrono::milliseconds(interval_ms), max_files);
-  options.output_mode = complete ? OutputMode::kComplete : OutputMode::kAppend;
-  options.checkpoint_location = checkpoint;
+  options.progress_history = args.progress_history;
+  options.query_id = args.query_id;
+  options.trigger = args.available_now ? Trigger::AvailableNow(args.max_files)
+                                       : Trigger::ProcessingTime(
+                                             std::chrono::milliseconds(args.interval_ms),
+                                             args.max_files);
+  options.output_mode = args.output_mode == "complete" ? OutputMode::kComplete
+                        : args.output_mode == "update" ? OutputMode::kUpdate
+                                                       : OutputMode::kAppend;
+  options.key_columns = args.key_columns;
+  options.merge_schema = args.merge_schema;
+  options.compact_every_epochs = args.compact_every;
+  options.checkpoint_location = args.checkpoint;
   return options;
 }
 
@@ -174,20 +191,25 @@ void BindSession(nb::module_& m) {
              Check(self.RegisterReader(name, ImportStream(obj)));
            })
       .def("register_opener", &RegisterOpener)
-      .def("register_directory_stream",
-           [](Session& self, const std::string& name, const std::string& directory,
-              const std::string& format, nb::handle schema) {
-             std::shared_ptr<arrow::Schema> imported;
-             if (!schema.is_none()) imported = ImportSchema(schema);
-             Check(self.RegisterDirectoryStream(name, directory, format, imported));
-           },
-           nb::arg("name"), nb::arg("directory"), nb::arg("format"),
-           nb::arg("schema").none())
+      .def(
+          "register_directory_stream",
+          [](Session& self, const std::string& name, const std::string& directory,
+             const std::string& format, nb::handle schema) {
+            std::shared_ptr<arrow::Schema> imported;
+            if (!schema.is_none()) imported = ImportSchema(schema);
+            Check(self.RegisterDirectoryStream(name, directory, format, imported));
+          },
+          nb::arg("name"), nb::arg("directory"), nb::arg("format"),
+          nb::arg("schema").none())
       .def("register_streaming_table",
            [](Session& self, const std::string& name, nb::handle schema, int capacity,
               int partitions) {
              return Value(self.RegisterStreamingTable(name, ImportSchema(schema),
                                                       capacity, partitions));
+           })
+      .def("last_committed_epoch",
+           [](Session& self, const std::string& table, const std::string& query_id) {
+             return Value(self.LastCommittedEpoch(table, query_id));
            })
       .def("append",
            [](Session& self, const std::string& table, nb::handle obj) {
@@ -268,16 +290,13 @@ void BindDataFrame(nb::module_& m) {
           },
           nb::arg("max_buffered_batches").none(), nb::arg("threads").none(),
           nb::arg("memory_limit").none())
-      .def("write_stream",
-           [](const DataFrame& self, const std::string& table, const std::string& query_id,
-              bool available_now, int64_t interval_ms, int64_t max_files, bool complete,
-              const std::string& checkpoint, size_t progress_history) {
-             auto options = ToStreamingOptions(query_id, available_now, interval_ms,
-                                               max_files, complete, checkpoint,
-                                               progress_history);
-             nb::gil_scoped_release release;
-             return Value(self.WriteStream(table, options));
-           })
+      .def(
+          "write_stream",
+          [](const DataFrame& self, const std::string& table, const StreamingArgs& args) {
+            auto options = ToStreamingOptions(args);
+            nb::gil_scoped_release release;
+            return Value(self.WriteStream(table, options));
+          })
       .def(
           "__arrow_c_stream__",
           [](const DataFrame& self, nb::handle requested) {
@@ -287,6 +306,18 @@ void BindDataFrame(nb::module_& m) {
 }
 
 void BindStreamingQuery(nb::module_& m) {
+  nb::class_<StreamingArgs>(m, "StreamingArgs")
+      .def(nb::init<>())
+      .def_rw("query_id", &StreamingArgs::query_id)
+      .def_rw("available_now", &StreamingArgs::available_now)
+      .def_rw("interval_ms", &StreamingArgs::interval_ms)
+      .def_rw("max_files", &StreamingArgs::max_files)
+      .def_rw("output_mode", &StreamingArgs::output_mode)
+      .def_rw("key_columns", &StreamingArgs::key_columns)
+      .def_rw("merge_schema", &StreamingArgs::merge_schema)
+      .def_rw("compact_every", &StreamingArgs::compact_every)
+      .def_rw("checkpoint", &StreamingArgs::checkpoint)
+      .def_rw("progress_history", &StreamingArgs::progress_history);
   nb::class_<StreamingQuery>(m, "StreamingQuery")
       .def_prop_ro("id", [](const StreamingQuery& self) { return self.id(); })
       .def("stop",
@@ -298,7 +329,8 @@ void BindStreamingQuery(nb::module_& m) {
           "await_termination",
           [](StreamingQuery& self, std::optional<double> timeout) {
             std::optional<std::chrono::milliseconds> wait;
-            if (timeout) wait = std::chrono::milliseconds(static_cast<int64_t>(*timeout * 1000));
+            if (timeout)
+              wait = std::chrono::milliseconds(static_cast<int64_t>(*timeout * 1000));
             nb::gil_scoped_release release;
             return self.AwaitTermination(wait);
           },
@@ -327,7 +359,8 @@ void BindStreamingQuery(nb::module_& m) {
            })
       .def("recent_progress", [](const StreamingQuery& self) {
         nb::list out;
-        for (const auto& progress : self.RecentProgress()) out.append(ProgressDict(progress));
+        for (const auto& progress : self.RecentProgress())
+          out.append(ProgressDict(progress));
         return out;
       });
 }
@@ -360,6 +393,16 @@ void BindSink(nb::module_& m) {
              auto imported = ImportBatch(batch);
              nb::gil_scoped_release release;
              return Value(self.TryWrite(std::move(imported)));
+           })
+      .def("begin_epoch",
+           [](TableSink& self, int64_t epoch) {
+             nb::gil_scoped_release release;
+             Check(self.BeginEpoch(epoch));
+           })
+      .def("end_epoch",
+           [](TableSink& self) {
+             nb::gil_scoped_release release;
+             Check(self.EndEpoch());
            })
       .def("close", [](TableSink& self) { Check(self.Close()); })
       .def("fail",

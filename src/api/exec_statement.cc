@@ -8,9 +8,11 @@
 
 #include "api/session_settings.h"
 #include "api/spark_backend.h"
+#include "api/streaming_writes.h"
 #include "api/table_write.h"
 #include "catalog/catalog.h"
 #include "common/sql_error.h"
+#include "delta/delta_schema.h"
 #include "delta/delta_table.h"
 #include "exec/insert_reader.h"
 #include "sluice/session.h"
@@ -179,25 +181,85 @@ arrow::Result<ExecResult> WriteRows(
 
 arrow::Result<delta::WriteResult> WriteByName(
     delta::DeltaTable* table, std::shared_ptr<arrow::RecordBatchReader> rows,
-    bool overwrite, delta::WriteOptions options) {
+    const TableWrite& how, delta::WriteOptions options) {
   ARROW_ASSIGN_OR_RAISE(auto header, table->LatestHeader());
-  const auto& target = header.schema;
+  std::shared_ptr<arrow::Schema> target = header.schema;
   const auto& given = *rows->schema();
+  arrow::FieldVector added;
   for (const auto& field : given.fields()) {
-    if (target->GetFieldIndex(field->name()) < 0) {
+    if (target->GetFieldIndex(field->name()) >= 0) continue;
+    if (!how.merge_schema) {
       return arrow::Status::KeyError("the table has no column \"", field->name(), "\"");
     }
+    added.push_back(field->WithNullable(true));
+  }
+  if (!added.empty()) {
+    if (how.mode == TableWrite::Mode::kOverwrite) {
+      return arrow::Status::NotImplemented(
+          "not supported: merging schemas in a write that replaces the table's rows");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto wanted, target->AddField(target->num_fields(), added[0]));
+    for (size_t i = 1; i < added.size(); ++i) {
+      ARROW_ASSIGN_OR_RAISE(wanted, wanted->AddField(wanted->num_fields(), added[i]));
+    }
+    ARROW_ASSIGN_OR_RAISE(
+        auto text,
+        delta::AddColumnsToDelta(header.metadata.schema_string, *target, *wanted));
+    ARROW_ASSIGN_OR_RAISE(target, delta::SchemaFromDelta(text));
+    options.merged_schema = target;
   }
   std::vector<int> sources;
   for (const auto& field : target->fields()) {
     sources.push_back(given.GetFieldIndex(field->name()));
   }
   ARROW_ASSIGN_OR_RAISE(options.invariant_checks,
-                        CompileInvariants(header.metadata, *target));
+                        CompileInvariants(header.metadata, *header.schema));
   ARROW_ASSIGN_OR_RAISE(auto shaped,
                         exec::InsertReader::Make(std::move(rows), target, sources));
-  return overwrite ? table->Overwrite(shaped.get(), options)
-                   : table->Append(shaped.get(), options);
+  switch (how.mode) {
+    case TableWrite::Mode::kOverwrite:
+      return table->Overwrite(shaped.get(), options);
+    case TableWrite::Mode::kUpsert:
+      return table->Upsert(shaped.get(), how.keys, options);
+    case TableWrite::Mode::kAppend:
+      break;
+  }
+  return table->Append(shaped.get(), options);
+}
+
+arrow::Result<ExecResult> Session::RunStreamingCommand(
+    const sql::DialectStatement& dialect, std::string_view original,
+    std::vector<Param> params) {
+  using Command = sql::DialectStatement::Command;
+  switch (dialect.command) {
+    case Command::kStopStreamingWrite:
+      return streaming_writes_->Stop(dialect.stream);
+    case Command::kAwaitStreamingWrite:
+      return streaming_writes_->Await(dialect.stream, dialect.timeout_seconds);
+    case Command::kShowStreamingWrites:
+      return streaming_writes_->Show();
+    default:
+      break;
+  }
+  ARROW_RETURN_NOT_OK(streaming_writes_->CheckFree(dialect.stream));
+  ARROW_ASSIGN_OR_RAISE(
+      auto options,
+      StreamingWriteOptionsFromSql(dialect.stream, dialect.keys, dialect.properties));
+  // The query sits where the user wrote it, after blanks: error positions hold.
+  const std::string_view sql =
+      dialect.renumbered ? std::string_view(dialect.sql) : original;
+  ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {sql, 0}));
+  if (statements.size() != 1 || statements[0].kind != "SelectStmt") {
+    return SqlInvalid(sql, -1, "CREATE STREAMING WRITE ... AS expects one query");
+  }
+  ARROW_RETURN_NOT_OK(sql::CheckSupportedFields(statements[0].node, sql));
+  sql::Binder binder(sql, catalog_.get(), &params, &dialect.versions);
+  ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindSelect(sql::NodeBody(statements[0].node)));
+  ARROW_RETURN_NOT_OK(binder.CheckVersionsUsed());
+  DataFrame frame(shared_from_this(), nullptr, std::move(plan), arrow::Status::OK());
+  ARROW_ASSIGN_OR_RAISE(auto query, frame.WriteStream(dialect.table, options));
+  streaming_writes_->Add(dialect.stream, dialect.table, std::move(query));
+  return ExecResult{"CREATE STREAMING WRITE " + dialect.stream, 0, -1};
 }
 
 arrow::Result<ExecResult> Session::Append(
@@ -208,7 +270,7 @@ arrow::Result<ExecResult> Session::Append(
         "Append is not supported on a Spark session yet");
   }
   ARROW_ASSIGN_OR_RAISE(auto table, catalog_->WarehouseTable(std::string(name)));
-  auto written = WriteByName(table.get(), std::move(rows), /*overwrite=*/false, {});
+  auto written = WriteByName(table.get(), std::move(rows), TableWrite{}, {});
   if (!written.ok() && written.status().IsKeyError()) {
     return arrow::Status::KeyError("table \"", name, "\": ", written.status().message());
   }
@@ -249,7 +311,14 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
   ARROW_ASSIGN_OR_RAISE(auto dialect, sql::RewriteDialect(original));
   if (options_.warehouse.empty())
     return arrow::Status::Invalid("this session has no warehouse");
-  if (dialect.command != sql::DialectStatement::Command::kNone) {
+  using Command = sql::DialectStatement::Command;
+  if (dialect.command == Command::kCreateStreamingWrite ||
+      dialect.command == Command::kStopStreamingWrite ||
+      dialect.command == Command::kAwaitStreamingWrite ||
+      dialect.command == Command::kShowStreamingWrites) {
+    return RunStreamingCommand(dialect, original, std::move(params));
+  }
+  if (dialect.command != Command::kNone) {
     auto table = catalog_->WarehouseTable(dialect.table);
     if (!table.ok()) {
       return arrow::Status::KeyError("table \"", dialect.table,

@@ -6,6 +6,7 @@
 #include "api/runtime.h"
 #include "api/session_settings.h"
 #include "api/spark_backend.h"
+#include "api/streaming_writes.h"
 #include "catalog/catalog.h"
 #include "catalog/directory_stream.h"
 #include "catalog/memory_table.h"
@@ -57,7 +58,8 @@ Session::Session(SessionOptions options, std::unique_ptr<SparkBackend> spark)
       catalog_(
           std::make_shared<catalog::Catalog>(options_.warehouse, FileAccessOf(options_))),
       settings_(std::make_unique<SessionSettings>()),
-      spark_(std::move(spark)) {}
+      spark_(std::move(spark)),
+      streaming_writes_(std::make_unique<StreamingWrites>()) {}
 
 arrow::Status Session::Set(std::string_view name, std::string_view value) {
   if (spark_ && !SessionSettings::IsSetting(std::string(name))) {
@@ -74,6 +76,8 @@ arrow::Result<std::string> Session::Get(std::string_view name) const {
 }
 
 Session::~Session() = default;
+
+void Session::StopStreamingWrites() { streaming_writes_->StopAll(); }
 
 arrow::Result<DataFrame> Session::Sql(std::string_view sql, std::vector<Param> params) {
   if (spark_) {

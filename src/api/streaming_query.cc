@@ -14,6 +14,7 @@ const std::string& StreamingQuery::id() const { return run_->id(); }
 
 void StreamingQuery::Stop() {
   run_->RequestStop();
+  std::lock_guard<std::mutex> lock(join_mutex_);
   if (thread_.joinable()) thread_.join();
 }
 

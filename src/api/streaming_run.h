@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <arrow/util/cancel.h>
@@ -19,26 +20,41 @@ namespace sluice {
 
 namespace catalog {
 class DirectoryStream;
-}
+class StreamingTable;
+}  // namespace catalog
 namespace delta {
 class DeltaTable;
 }
 
+// "Append", "Complete" or "Update", as Spark names output modes.
+const char* OutputModeName(OutputMode mode);
+
+// What a streaming write reads: a directory stream, a streaming table's producer epochs,
+// or neither (a bounded query, written as epoch 0).
+struct StreamingSource {
+  std::shared_ptr<catalog::DirectoryStream> directory;
+  std::shared_ptr<catalog::StreamingTable> push;
+};
+
 // The body of a StreamingQuery: the epoch loop and its state. Run() is the query's
 // thread; every other method may be called from any thread.
 //
-// Each epoch: (1) take the source's new files (or, after a restart, the input of the
-// epoch the offset log has but the table has not committed); (2) write them to the
-// offset log; (3) run the query over them (complete mode: over every file so far) and
-// write its rows as data files; (4) commit the files with txn(query id, epoch) and a
-// commitInfo naming the query, epoch and input. A crash anywhere leaves either the commit
-// (the epoch is done) or not (its data files are invisible; the restart runs the epoch
-// again from the offset log).
+// Each epoch of a directory stream: (1) take the source's new files (or, after a
+// restart, the input of the epoch the offset log has but the table has not committed);
+// (2) write them to the offset log; (3) run the query over them (complete mode: over
+// every file so far) and write its rows as data files; (4) commit the files with
+// txn(query id, epoch) and a commitInfo naming the query, epoch and input. A crash
+// anywhere leaves either the commit (the epoch is done) or not (its data files are
+// invisible; the restart runs the epoch again from the offset log).
+//
+// A streaming table's epochs are numbered by its producer, who resends what was not
+// committed after a restart; epochs already committed are read and dropped. A bounded
+// query is epoch 0, run once.
 class StreamingRun {
  public:
-  StreamingRun(DataFrame frame, std::shared_ptr<catalog::DirectoryStream> source,
-               std::shared_ptr<delta::DeltaTable> table, std::string table_name,
-               StreamingWriteOptions options);
+  StreamingRun(DataFrame frame, StreamingSource source,
+               std::shared_ptr<delta::DeltaTable> table, StreamingWriteOptions options);
+  ~StreamingRun();
 
   // Reads the table's last committed epoch and the offset log; called before the
   // thread starts, so a query that cannot resume fails at once.
@@ -56,31 +72,45 @@ class StreamingRun {
   std::vector<EpochProgress> RecentProgress() const;
 
  private:
-  // Logs the epoch's input, runs the query over it and commits the result.
-  arrow::Status RunEpoch(int64_t epoch, const std::vector<std::string>& files,
-                         EpochProgress* progress);
+  void RunDirectory();
+  void RunPush();
+  void RunBounded();
+  // Runs the query over what the source holds for `epoch` and commits the result.
+  arrow::Status RunEpoch(int64_t epoch, EpochProgress* progress);
+  // After `epoch` committed: records it, reports it, maybe starts a compaction.
+  void Committed(int64_t epoch, EpochProgress progress);
   // The input of `epoch`: the one the log has (planned before a crash), else new files
   // (available-now: only those present at the start), maybe none.
   arrow::Result<std::vector<std::string>> NextInput(int64_t epoch);
+  // Runs one directory epoch; false if the query has ended.
+  bool DirectoryEpoch(int64_t epoch, std::vector<std::string> input,
+                      std::chrono::steady_clock::time_point start);
+  // An epoch failed: the query fails naming it (unless it was stopped).
+  void EpochFailed(int64_t epoch, const arrow::Status& status);
+  void Compact();
+  bool stop_requested() const;
   // Sleeps until `deadline` or a stop; false if stopped.
   bool WaitForTrigger(std::chrono::steady_clock::time_point deadline);
   void Finish(StreamingState state, arrow::Status status);
 
-  DataFrame frame_;
-  std::shared_ptr<catalog::DirectoryStream> source_;
+  // Reset when the query ends: the frame holds its session, which may hold this query.
+  std::optional<DataFrame> frame_;
+  StreamingSource source_;
   std::shared_ptr<delta::DeltaTable> table_;
-  std::string table_name_;
   StreamingWriteOptions options_;
   OffsetLog log_;
   std::set<std::string> processed_;
   std::vector<std::string> all_files_;  // complete mode: the input so far, in order
   std::vector<std::string> available_;  // available-now: the files at the start, sorted
   size_t next_available_ = 0;           // available_[..next) are processed
+  std::thread compaction_;              // append mode's background OPTIMIZE
+  std::atomic<bool> compacting_{false};
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   bool stop_requested_ = false;
   std::shared_ptr<arrow::StopSource> epoch_stop_;
+  arrow::StopSource run_stop_;  // the whole query: waits for a producer's epoch
   StreamingState state_ = StreamingState::kRunning;
   arrow::Status status_;
   int64_t last_committed_ = -1;

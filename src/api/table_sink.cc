@@ -21,6 +21,12 @@ arrow::Status TableSink::Close() { return table_->Close(partition_); }
 
 void TableSink::Fail(arrow::Status cause) { table_->Fail(partition_, std::move(cause)); }
 
+arrow::Status TableSink::BeginEpoch(int64_t epoch) {
+  return table_->BeginEpoch(partition_, epoch);
+}
+
+arrow::Status TableSink::EndEpoch() { return table_->EndEpoch(partition_); }
+
 const std::string& TableSink::table_name() const { return table_->name(); }
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string>
 
 #include <arrow/c/abi.h>
 #include <arrow/c/bridge.h>
@@ -37,6 +38,32 @@ arrow::Result<std::shared_ptr<arrow::Schema>> BorrowSchema(struct ArrowSchema* s
   struct ArrowSchema borrowed = *schema;
   borrowed.release = [](struct ArrowSchema* s) { s->release = nullptr; };
   return arrow::ImportSchema(&borrowed);
+}
+
+arrow::Result<sluice::StreamingWriteOptions> WriteOptionsOf(
+    const sluice_stream_write_options& given) {
+  sluice::StreamingWriteOptions options;
+  options.query_id = given.query_id;
+  const auto interval = std::chrono::milliseconds(given.interval_ms);
+  options.trigger =
+      given.interval_ms < 0
+          ? sluice::Trigger::AvailableNow(given.max_files_per_epoch)
+          : sluice::Trigger::ProcessingTime(interval, given.max_files_per_epoch);
+  const std::string mode = given.output_mode ? given.output_mode : "append";
+  if (mode == "complete") {
+    options.output_mode = sluice::OutputMode::kComplete;
+  } else if (mode == "update") {
+    options.output_mode = sluice::OutputMode::kUpdate;
+  } else if (mode != "append") {
+    return arrow::Status::Invalid("output_mode must be append, complete or update, not '",
+                                  mode, "'");
+  }
+  for (const char* const* key = given.key_columns; key && *key; ++key) {
+    options.key_columns.emplace_back(*key);
+  }
+  options.merge_schema = given.merge_schema != 0;
+  options.compact_every_epochs = given.compact_every_epochs;
+  return options;
 }
 
 }  // namespace
@@ -112,6 +139,20 @@ int sluice_sink_try_write(sluice_sink* sink, struct ArrowArray* batch,
   return 0;
 }
 
+int sluice_sink_begin_epoch(sluice_sink* sink, int64_t epoch, char** error) {
+  if (!sink)
+    return Fail(arrow::Status::Invalid("sluice_sink_begin_epoch: null sink"), error);
+  auto status = sink->sink->BeginEpoch(epoch);
+  return status.ok() ? 0 : Fail(status, error);
+}
+
+int sluice_sink_end_epoch(sluice_sink* sink, char** error) {
+  if (!sink)
+    return Fail(arrow::Status::Invalid("sluice_sink_end_epoch: null sink"), error);
+  auto status = sink->sink->EndEpoch();
+  return status.ok() ? 0 : Fail(status, error);
+}
+
 int sluice_sink_close(sluice_sink* sink, char** error) {
   if (!sink) return Fail(arrow::Status::Invalid("sluice_sink_close: null sink"), error);
   auto status = sink->sink->Close();
@@ -145,25 +186,30 @@ int sluice_register_directory_stream(sluice_session* session, const char* name,
 }
 
 int sluice_write_stream(sluice_session* session, const char* sql, const char* table,
-                        const char* query_id, int64_t interval_ms,
-                        int64_t max_files_per_epoch, int complete,
+                        const sluice_stream_write_options* options,
                         sluice_streaming_query** out, char** error) {
-  if (!session || !sql || !table || !query_id || !out) {
+  if (!session || !sql || !table || !options || !options->query_id || !out) {
     return Fail(arrow::Status::Invalid("sluice_write_stream: null argument"), error);
   }
-  sluice::StreamingWriteOptions options;
-  options.query_id = query_id;
-  options.trigger =
-      interval_ms < 0 ? sluice::Trigger::AvailableNow(max_files_per_epoch)
-                      : sluice::Trigger::ProcessingTime(
-                            std::chrono::milliseconds(interval_ms), max_files_per_epoch);
-  options.output_mode =
-      complete ? sluice::OutputMode::kComplete : sluice::OutputMode::kAppend;
+  auto resolved = WriteOptionsOf(*options);
+  if (!resolved.ok()) return Fail(resolved.status(), error);
   auto frame = session->session->Sql(sql);
   if (!frame.ok()) return Fail(frame.status(), error);
-  auto query = frame->WriteStream(table, options);
+  auto query = frame->WriteStream(table, *resolved);
   if (!query.ok()) return Fail(query.status(), error);
   *out = new sluice_streaming_query{std::move(*query)};
+  return 0;
+}
+
+int sluice_last_committed_epoch(sluice_session* session, const char* table,
+                                const char* query_id, int64_t* epoch, char** error) {
+  if (!session || !table || !query_id || !epoch) {
+    return Fail(arrow::Status::Invalid("sluice_last_committed_epoch: null argument"),
+                error);
+  }
+  auto last = session->session->LastCommittedEpoch(table, query_id);
+  if (!last.ok()) return Fail(last.status(), error);
+  *epoch = *last;
   return 0;
 }
 

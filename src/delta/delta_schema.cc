@@ -31,7 +31,11 @@ arrow::Result<std::shared_ptr<arrow::DataType>> TypeFromDelta(const Json& type,
     }
     return arrow::Status::NotImplemented("Delta type '", name, "' of column ", column);
   }
-  const std::string kind = type.value("type", "");
+  if (!type.is_object()) {
+    return arrow::Status::NotImplemented("Delta type ", type.dump(), " of column ",
+                                         column);
+  }
+  const Json kind = type.value("type", Json());
   if (kind == "array") {
     ARROW_ASSIGN_OR_RAISE(auto element, TypeFromDelta(type.at("elementType"), column));
     return arrow::list(
@@ -119,7 +123,9 @@ arrow::Result<Json> TypeToDelta(const arrow::DataType& type, const std::string& 
 arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromDelta(
     const std::string& schema_string) {
   Json json = Json::parse(schema_string, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object() || json.value("type", "") != "struct") {
+  // value() with a Json default never throws; a non-string "type" just compares unequal.
+  if (json.is_discarded() || !json.is_object() ||
+      json.value("type", Json()) != "struct") {
     return arrow::Status::IOError("unreadable Delta schema: ",
                                   schema_string.substr(0, 200));
   }
@@ -141,6 +147,39 @@ arrow::Result<std::string> SchemaToDelta(const arrow::Schema& schema) {
                       {"metadata", Json::object()}});
   }
   return Json{{"type", "struct"}, {"fields", fields}}.dump();
+}
+
+arrow::Result<std::string> AddColumnsToDelta(const std::string& schema_string,
+                                             const arrow::Schema& current,
+                                             const arrow::Schema& wanted) {
+  for (const auto& field : current.fields()) {
+    auto match = wanted.GetFieldByName(field->name());
+    if (!match) {
+      return arrow::Status::Invalid("merging schemas: column ", field->name(),
+                                    " of the table is missing");
+    }
+    if (!match->type()->Equals(*field->type())) {
+      return arrow::Status::Invalid("merging schemas: column ", field->name(), " is ",
+                                    field->type()->ToString(), " in the table but ",
+                                    match->type()->ToString(),
+                                    " in the data; only new columns can be added");
+    }
+  }
+  Json json = Json::parse(schema_string, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("fields") ||
+      !json["fields"].is_array()) {
+    return arrow::Status::IOError("unreadable Delta schema: ",
+                                  schema_string.substr(0, 200));
+  }
+  for (const auto& field : wanted.fields()) {
+    if (current.GetFieldIndex(field->name()) >= 0) continue;
+    ARROW_ASSIGN_OR_RAISE(auto type, TypeToDelta(*field->type(), field->name()));
+    json["fields"].push_back({{"name", field->name()},
+                              {"type", type},
+                              {"nullable", true},
+                              {"metadata", Json::object()}});
+  }
+  return json.dump();
 }
 
 }  // namespace sluice::delta

@@ -16,4 +16,12 @@ arrow::Result<std::shared_ptr<arrow::Schema>> SchemaFromDelta(
     const std::string& schema_string);
 arrow::Result<std::string> SchemaToDelta(const arrow::Schema& schema);
 
+// Schema evolution (merge-schema writes): `schema_string` with the columns of `wanted`
+// that `current` lacks appended, nullable. `wanted` must hold every column of `current`
+// with the same type; Invalid names the column that does not. The existing fields keep
+// their JSON (invariants, comments) as they were.
+arrow::Result<std::string> AddColumnsToDelta(const std::string& schema_string,
+                                             const arrow::Schema& current,
+                                             const arrow::Schema& wanted);
+
 }  // namespace sluice::delta

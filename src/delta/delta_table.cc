@@ -25,6 +25,7 @@
 #include "delta/delta_schema.h"
 #include "delta/log_files.h"
 #include "delta/table_state.h"
+#include "delta/write_checks.h"
 
 namespace sluice::delta {
 
@@ -38,39 +39,6 @@ double MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                    start)
       .count();
-}
-
-// Whether the stream's schema is the table's (names and types, in order).
-arrow::Status CheckSchema(const arrow::Schema& incoming, const arrow::Schema& table,
-                          const std::string& root) {
-  bool matches = incoming.num_fields() == table.num_fields();
-  for (int i = 0; matches && i < table.num_fields(); ++i) {
-    matches = incoming.field(i)->name() == table.field(i)->name() &&
-              incoming.field(i)->type()->Equals(*table.field(i)->type());
-  }
-  if (matches) return arrow::Status::OK();
-  return arrow::Status::TypeError("data does not match the schema of Delta table ", root,
-                                  ": expected {", table.ToString(), "}, got {",
-                                  incoming.ToString(), "}");
-}
-
-// Writes every batch of `data` through `writer`; on failure the files written are
-// deleted.
-arrow::Result<std::vector<AddFile>> WriteAll(arrow::RecordBatchReader* data,
-                                             DataWriter* writer,
-                                             const std::vector<InvariantCheck>& checks) {
-  auto written = [&]() -> arrow::Result<std::vector<AddFile>> {
-    while (data != nullptr) {
-      std::shared_ptr<arrow::RecordBatch> batch;
-      ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
-      if (!batch) break;
-      ARROW_RETURN_NOT_OK(CheckInvariants(checks, *batch));
-      ARROW_RETURN_NOT_OK(writer->Write(batch));
-    }
-    return writer->Finish();
-  }();
-  if (!written.ok()) writer->Abort();
-  return written;
 }
 
 }  // namespace
@@ -556,6 +524,15 @@ arrow::Status DeltaTable::Checkpoint(int64_t version) {
   return arrow::Status::OK();
 }
 
+arrow::Result<std::optional<int64_t>> DeltaTable::LatestTxnVersion(
+    const std::string& app_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ARROW_RETURN_NOT_OK(RefreshLocked());
+  auto it = state_->txns.find(app_id);
+  if (it == state_->txns.end()) return std::nullopt;
+  return it->second.version;
+}
+
 bool DeltaTable::AppliedLocked(const Txn& txn) const {
   auto it = state_->txns.find(txn.app_id);
   return it != state_->txns.end() && it->second.version >= txn.version;
@@ -564,6 +541,7 @@ bool DeltaTable::AppliedLocked(const Txn& txn) const {
 arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
                                               const WriteOptions& options) {
   std::shared_ptr<arrow::Schema> schema;
+  std::optional<Metadata> merged;
   std::vector<std::string> partition_columns;
   int64_t read_version;
   {
@@ -571,12 +549,13 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
     ARROW_RETURN_NOT_OK(RefreshLocked());
     ARROW_RETURN_NOT_OK(CheckWriteLocked("INSERT", /*removes_data=*/false, &options));
     schema = state_->schema;
+    ARROW_ASSIGN_OR_RAISE(merged, MergedMetadataLocked(options, &schema));
     partition_columns = state_->metadata.partition_columns;
     read_version = state_->version;
     if (options.txn && AppliedLocked(*options.txn)) return WriteResult{};
   }
   // Reject a mismatched stream before writing anything.
-  ARROW_RETURN_NOT_OK(CheckSchema(*data->schema(), *schema, root_));
+  ARROW_RETURN_NOT_OK(CheckWriteSchema(*data->schema(), *schema, root_));
   DataWriter writer(root_, schema, partition_columns, options.target_file_rows);
   ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer, options.invariant_checks));
   WriteResult result;
@@ -590,8 +569,9 @@ arrow::Result<WriteResult> DeltaTable::Append(arrow::RecordBatchReader* data,
   info.operation_parameters.update(options.operation_parameters);
   info.operation_metrics = {{"numFiles", std::to_string(result.files)},
                             {"numOutputRows", std::to_string(result.rows)}};
-  info.is_blind_append = !options.txn.has_value();
+  info.is_blind_append = !options.txn.has_value() && !merged;
   std::vector<Action> actions = {Action(info)};
+  if (merged) actions.emplace_back(std::move(*merged));
   if (options.txn) actions.emplace_back(*options.txn);
   for (auto& add : added) actions.emplace_back(std::move(add));
   const auto commit_start = std::chrono::steady_clock::now();
@@ -660,7 +640,7 @@ arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
       scope.removed_paths.insert(path);
     }
   }
-  if (data) ARROW_RETURN_NOT_OK(CheckSchema(*data->schema(), *schema, root_));
+  if (data) ARROW_RETURN_NOT_OK(CheckWriteSchema(*data->schema(), *schema, root_));
   DataWriter writer(root_, schema, partition_columns, options.target_file_rows);
   ARROW_ASSIGN_OR_RAISE(auto added, WriteAll(data, &writer,
                                              metadata ? std::vector<InvariantCheck>()
@@ -692,6 +672,25 @@ arrow::Result<WriteResult> DeltaTable::Rewrite(std::optional<Metadata> metadata,
   if (*version < 0) return WriteResult{};
   result.version = *version;
   return result;
+}
+
+arrow::Result<std::optional<Metadata>> DeltaTable::MergedMetadataLocked(
+    const WriteOptions& options, std::shared_ptr<arrow::Schema>* schema) const {
+  const auto& wanted = options.merged_schema;
+  if (!wanted || wanted->Equals(*state_->schema, /*check_metadata=*/false)) {
+    return std::nullopt;
+  }
+  Metadata metadata = state_->metadata;
+  ARROW_ASSIGN_OR_RAISE(
+      metadata.schema_string,
+      AddColumnsToDelta(metadata.schema_string, *state_->schema, *wanted));
+  ARROW_ASSIGN_OR_RAISE(*schema, SchemaFromDelta(metadata.schema_string));
+  if (!(*schema)->Equals(*wanted, /*check_metadata=*/false)) {
+    return arrow::Status::Invalid("commit conflict on Delta table ", root_,
+                                  ": its schema changed while the write was prepared; "
+                                  "retry the operation");
+  }
+  return metadata;
 }
 
 }  // namespace sluice::delta

@@ -36,6 +36,10 @@ struct WriteOptions {
   // (a streaming write names its query, epoch and input).
   std::string operation;
   nlohmann::json operation_parameters = nlohmann::json::object();
+  // Schema evolution, opt-in (Append and Upsert): the table's schema with new nullable
+  // columns appended (AddColumnsToDelta). The data is in this schema, and the new
+  // metaData is committed with it. A table whose schema changed meanwhile conflicts.
+  std::shared_ptr<arrow::Schema> merged_schema;
 };
 
 // What a write, delete or optimize did.
@@ -126,6 +130,9 @@ class DeltaTable {
     std::shared_ptr<arrow::Schema> schema;
   };
   arrow::Result<Header> LatestHeader();
+  // The newest version's txn version of application `app_id` (nullopt: none), from the
+  // table's state: reads only the commits since the last call.
+  arrow::Result<std::optional<int64_t>> LatestTxnVersion(const std::string& app_id);
   // The table as of `version` (time travel); IOError if that version does not exist or
   // its log was cleaned up.
   arrow::Result<std::shared_ptr<const Snapshot>> AtVersion(int64_t version);
@@ -152,6 +159,16 @@ class DeltaTable {
                                      const std::vector<std::string>& partition_columns,
                                      std::map<std::string, std::string> configuration,
                                      arrow::RecordBatchReader* data);
+  // Update by key (MERGE ... WHEN MATCHED UPDATE WHEN NOT MATCHED INSERT), in one
+  // commit: every row of the table whose `keys` equal those of a row of `data` is
+  // replaced by that row; the other rows of `data` are appended. Copy-on-write: files
+  // whose statistics exclude every key are untouched, the others are rewritten without
+  // the replaced rows. The keys of `data` must be unique and not NULL (Invalid names the
+  // first offender). Conflicts with a concurrent removal of a rewritten file and with
+  // concurrent appends that may hold one of the keys.
+  arrow::Result<WriteResult> Upsert(arrow::RecordBatchReader* data,
+                                    const std::vector<std::string>& keys,
+                                    const WriteOptions& options);
   // Deletes the rows for which `predicate` (a boolean expression over the table's
   // columns) is true, copy-on-write: files whose partition values or statistics exclude
   // a match are untouched, files that match whole are removed, others are rewritten
@@ -217,6 +234,10 @@ class DeltaTable {
   // (for writes that remove data), or whose invariants `options` does not check.
   arrow::Status CheckWriteLocked(std::string_view operation, bool removes_data,
                                  const WriteOptions* options) const;
+  // The metaData that options.merged_schema asks for (nullopt: no change), checked
+  // against the table's current schema; `schema` becomes the schema to write.
+  arrow::Result<std::optional<Metadata>> MergedMetadataLocked(
+      const WriteOptions& options, std::shared_ptr<arrow::Schema>* schema) const;
 
   const std::string root_;
   std::mutex mutex_;

@@ -12,6 +12,7 @@
 #include "delta/data_writer.h"
 #include "delta/delta_table.h"
 #include "delta/log_files.h"
+#include "delta/rewrite_files.h"
 #include "delta/table_state.h"
 
 namespace sluice::delta {
@@ -23,92 +24,6 @@ namespace {
 
 constexpr int64_t kDefaultTargetFileBytes = 128LL << 20;
 constexpr double kDefaultRetentionHours = 168;
-
-RemoveFile RemoveOf(const AddFile& add, int64_t now, bool data_change) {
-  RemoveFile remove;
-  remove.path = add.path;
-  remove.deletion_timestamp = now;
-  remove.data_change = data_change;
-  remove.partition_values = add.partition_values;
-  remove.size = add.size;
-  return remove;
-}
-
-// Copies the rows of `add` for which `keep` is true through `writer`; returns how many
-// rows the file had and how many were kept.
-arrow::Result<std::pair<int64_t, int64_t>> CopyKept(
-    const std::string& root, const AddFile& add,
-    const std::shared_ptr<arrow::Schema>& schema, const cp::Expression& keep,
-    DataWriter* writer) {
-  ARROW_ASSIGN_OR_RAISE(auto reader, ReadDataFile(root, add, schema));
-  int64_t total = 0, kept = 0;
-  while (true) {
-    std::shared_ptr<arrow::RecordBatch> batch;
-    ARROW_RETURN_NOT_OK(reader->ReadNext(&batch));
-    if (!batch) break;
-    total += batch->num_rows();
-    ARROW_ASSIGN_OR_RAISE(auto mask,
-                          cp::ExecuteScalarExpression(keep, cp::ExecBatch(*batch)));
-    if (mask.is_scalar()) {
-      const auto& value = mask.scalar_as<arrow::BooleanScalar>();
-      if (!value.is_valid || !value.value) continue;
-      kept += batch->num_rows();
-      ARROW_RETURN_NOT_OK(writer->Write(batch));
-      continue;
-    }
-    ARROW_ASSIGN_OR_RAISE(auto filtered, cp::Filter(batch, mask));
-    auto rows = filtered.record_batch();
-    if (rows->num_rows() == 0) continue;
-    kept += rows->num_rows();
-    ARROW_RETURN_NOT_OK(writer->Write(rows));
-  }
-  return std::make_pair(total, kept);
-}
-
-// The data files one rewrite (DELETE, OPTIMIZE) writes: deleted again unless the rewrite
-// commits.
-class RewriteFiles {
- public:
-  RewriteFiles(std::string root, std::shared_ptr<arrow::Schema> schema,
-               std::vector<std::string> partition_columns)
-      : root_(std::move(root)),
-        schema_(std::move(schema)),
-        partition_columns_(std::move(partition_columns)) {}
-
-  // A writer for one new file (however many rows).
-  DataWriter* NewWriter() {
-    writers_.push_back(std::make_unique<DataWriter>(root_, schema_, partition_columns_,
-                                                    std::numeric_limits<int64_t>::max()));
-    return writers_.back().get();
-  }
-  // Deletes what the newest writer wrote.
-  void DropLast() {
-    writers_.back()->Abort();
-    writers_.pop_back();
-  }
-  // Deletes everything and passes `status` on.
-  arrow::Status Abort(arrow::Status status) {
-    for (auto& writer : writers_) writer->Abort();
-    return status;
-  }
-  // Commits `info` before `actions` on top of `read_version`; nothing stays behind if
-  // that fails.
-  arrow::Result<WriteResult> Commit(DeltaTable* table, int64_t read_version,
-                                    const CommitInfo& info, std::vector<Action> actions,
-                                    const ReadScope& scope, WriteResult result) {
-    actions.insert(actions.begin(), Action(info));
-    auto version = table->Commit(read_version, std::move(actions), scope);
-    if (!version.ok()) return Abort(version.status());
-    result.version = *version;
-    return result;
-  }
-
- private:
-  std::string root_;
-  std::shared_ptr<arrow::Schema> schema_;
-  std::vector<std::string> partition_columns_;
-  std::vector<std::unique_ptr<DataWriter>> writers_;
-};
 
 std::string PartitionKey(const PartitionValues& values) {
   std::string key;
@@ -157,7 +72,7 @@ arrow::Result<WriteResult> DeltaTable::Delete(const cp::Expression& predicate) {
       result.rows += *rows;
     } else {
       DataWriter* writer = files.NewWriter();
-      auto counts = CopyKept(root_, add, schema, keep, writer);
+      auto counts = CopyKept(root_, add, schema, KeepWhere(keep), writer);
       arrow::Result<std::vector<AddFile>> added =
           counts.ok() ? writer->Finish() : counts.status();
       if (!added.ok()) return files.Abort(added.status());
@@ -236,7 +151,7 @@ arrow::Result<WriteResult> DeltaTable::Optimize(const OptimizeOptions& options) 
     if (bin.size() < 2) continue;
     DataWriter* writer = files.NewWriter();
     for (const AddFile* file : bin) {
-      auto copied = CopyKept(root_, *file, schema, cp::literal(true), writer);
+      auto copied = CopyKept(root_, *file, schema, KeepWhere(cp::literal(true)), writer);
       if (!copied.ok()) return files.Abort(copied.status());
       actions.emplace_back(RemoveOf(*file, now, /*data_change=*/false));
       scope.removed_paths.insert(file->path);

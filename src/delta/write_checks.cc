@@ -4,6 +4,7 @@
 #include <arrow/compute/exec.h>
 #include <nlohmann/json.hpp>
 
+#include "delta/data_writer.h"
 #include "delta/delta_table.h"
 
 namespace sluice::delta {
@@ -13,13 +14,24 @@ using Json = nlohmann::json;
 
 namespace {
 
+// `object[key]` if it is a string, else "": log entries from other writers may hold
+// anything.
+std::string StringMember(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const Json member = object.value(key, Json());
+  return member.is_string() ? member.get<std::string>() : "";
+}
+
 void CollectInvariants(const Json& type, const std::string& prefix,
                        std::vector<Invariant>* out) {
-  if (!type.is_object() || type.value("type", "") != "struct") return;
-  for (const auto& field : type.value("fields", Json::array())) {
-    const std::string column = prefix + field.value("name", "");
-    const Json metadata = field.value("metadata", Json::object());
-    if (metadata.contains("delta.invariants")) {
+  if (StringMember(type, "type") != "struct") return;
+  const Json fields = type.value("fields", Json());
+  if (!fields.is_array()) return;
+  for (const auto& field : fields) {
+    if (!field.is_object()) continue;
+    const std::string column = prefix + StringMember(field, "name");
+    const Json metadata = field.value("metadata", Json());
+    if (metadata.is_object() && metadata.contains("delta.invariants")) {
       Json invariant = metadata["delta.invariants"];
       if (invariant.is_string()) {
         invariant = Json::parse(invariant.get<std::string>(), nullptr, false);
@@ -27,9 +39,8 @@ void CollectInvariants(const Json& type, const std::string& prefix,
       std::string text;
       if (invariant.is_object() && invariant.contains("expression")) {
         const Json& expression = invariant["expression"];
-        text = expression.is_object()   ? expression.value("expression", "")
-               : expression.is_string() ? expression.get<std::string>()
-                                        : "";
+        text = expression.is_string() ? expression.get<std::string>()
+                                      : StringMember(expression, "expression");
       }
       out->push_back({column, text.empty() ? metadata["delta.invariants"].dump() : text});
     }
@@ -96,6 +107,36 @@ arrow::Status CheckInvariants(const std::vector<InvariantCheck>& checks,
     }
   }
   return arrow::Status::OK();
+}
+
+arrow::Status CheckWriteSchema(const arrow::Schema& incoming, const arrow::Schema& table,
+                               const std::string& root) {
+  bool matches = incoming.num_fields() == table.num_fields();
+  for (int i = 0; matches && i < table.num_fields(); ++i) {
+    matches = incoming.field(i)->name() == table.field(i)->name() &&
+              incoming.field(i)->type()->Equals(*table.field(i)->type());
+  }
+  if (matches) return arrow::Status::OK();
+  return arrow::Status::TypeError("data does not match the schema of Delta table ", root,
+                                  ": expected {", table.ToString(), "}, got {",
+                                  incoming.ToString(), "}");
+}
+
+arrow::Result<std::vector<AddFile>> WriteAll(arrow::RecordBatchReader* data,
+                                             DataWriter* writer,
+                                             const std::vector<InvariantCheck>& checks) {
+  auto written = [&]() -> arrow::Result<std::vector<AddFile>> {
+    while (data != nullptr) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
+      if (!batch) break;
+      ARROW_RETURN_NOT_OK(CheckInvariants(checks, *batch));
+      ARROW_RETURN_NOT_OK(writer->Write(batch));
+    }
+    return writer->Finish();
+  }();
+  if (!written.ok()) writer->Abort();
+  return written;
 }
 
 }  // namespace sluice::delta

@@ -11,6 +11,8 @@
 
 namespace sluice::delta {
 
+class DataWriter;
+
 // A column invariant (writer version 2): `expression`, a SQL boolean expression over the
 // table's columns, must be true for every row written. Kept in the Delta schema as the
 // field metadata "delta.invariants" = {"expression": {"expression": "..."}}.
@@ -41,5 +43,16 @@ arrow::Status CheckWritable(const Protocol& protocol, const Metadata& metadata,
 // hold).
 arrow::Status CheckInvariants(const std::vector<InvariantCheck>& checks,
                               const arrow::RecordBatch& batch);
+
+// TypeError naming both schemas unless `incoming` has the table's columns (names and
+// types, in order).
+arrow::Status CheckWriteSchema(const arrow::Schema& incoming, const arrow::Schema& table,
+                               const std::string& root);
+
+// Writes every batch of `data` (may be null: no rows) through `writer`, checking the
+// invariants first; on failure the files written are deleted.
+arrow::Result<std::vector<AddFile>> WriteAll(arrow::RecordBatchReader* data,
+                                             DataWriter* writer,
+                                             const std::vector<InvariantCheck>& checks);
 
 }  // namespace sluice::delta

@@ -22,6 +22,17 @@ class DialectRewriter {
     if (!tokens_.empty()) {
       if (tokens_[0].IsWord("optimize")) return Optimize();
       if (tokens_[0].IsWord("vacuum")) return Vacuum();
+      if (WordAt(1, "streaming") && WordAt(2, "write")) {
+        if (tokens_[0].IsWord("create")) return CreateStreamingWrite();
+        if (tokens_[0].IsWord("stop") || tokens_[0].IsWord("await"))
+          return StreamingWriteCommand();
+      }
+      if (tokens_[0].IsWord("show") && WordAt(1, "streaming") && WordAt(2, "writes")) {
+        if (!EndsAt(3))
+          return SqlInvalid(sql_, PositionOf(3), "expected SHOW STREAMING WRITES");
+        out_.command = DialectStatement::Command::kShowStreamingWrites;
+        return std::move(out_);
+      }
       if (tokens_[0].IsWord("create")) ARROW_RETURN_NOT_OK(CreateTable());
       if (tokens_[0].IsWord("insert")) InsertOverwrite();
     }
@@ -64,11 +75,16 @@ class DialectRewriter {
 
   arrow::Result<DialectStatement> Optimize();
   arrow::Result<DialectStatement> Vacuum();
+  arrow::Result<DialectStatement> CreateStreamingWrite();
+  arrow::Result<DialectStatement> StreamingWriteCommand();
   arrow::Status CreateTable();
+  arrow::Status NameList(size_t* i, std::string_view clause,
+                         std::vector<std::string>* names);
   arrow::Status PartitionedBy(size_t* i);
+  arrow::Status Properties(size_t* i, std::string_view clause);
   arrow::Status TableProperties(size_t* i);
-  arrow::Result<std::string> PropertyKey(size_t* i);
-  arrow::Result<std::string> PropertyValue(size_t* i);
+  arrow::Result<std::string> PropertyKey(size_t* i, std::string_view clause);
+  arrow::Result<std::string> PropertyValue(size_t* i, std::string_view clause);
   void InsertOverwrite();
   arrow::Status TableVersions();
   arrow::Status NumberPlaceholders();
@@ -119,6 +135,61 @@ arrow::Result<DialectStatement> DialectRewriter::Vacuum() {
   return std::move(out_);
 }
 
+// `CREATE STREAMING WRITE q INTO t [KEY (cols)] [WITH (k = v, ...)] AS query`.
+arrow::Result<DialectStatement> DialectRewriter::CreateStreamingWrite() {
+  static constexpr const char* kUsage =
+      "expected CREATE STREAMING WRITE <name> INTO <table> [KEY (columns)] "
+      "[WITH (option = value, ...)] AS <query>";
+  if (!At(3) || !At(3)->IsName() || !WordAt(4, "into") || !At(5) || !At(5)->IsName()) {
+    return SqlInvalid(sql_, PositionOf(At(3) && At(3)->IsName() ? 4 : 3), kUsage);
+  }
+  out_.command = DialectStatement::Command::kCreateStreamingWrite;
+  out_.stream = tokens_[3].text;
+  out_.table = tokens_[5].text;
+  size_t i = 6;
+  if (WordAt(i, "key")) {
+    ++i;
+    ARROW_RETURN_NOT_OK(NameList(&i, "KEY", &out_.keys));
+    ++i;
+  }
+  if (WordAt(i, "with")) {
+    ++i;
+    ARROW_RETURN_NOT_OK(Properties(&i, "WITH"));
+    ++i;
+  }
+  if (!WordAt(i, "as") || EndsAt(i + 1)) return SqlInvalid(sql_, PositionOf(i), kUsage);
+  Blank(0, i);
+  ARROW_RETURN_NOT_OK(TableVersions());
+  ARROW_RETURN_NOT_OK(NumberPlaceholders());
+  return std::move(out_);
+}
+
+// `STOP STREAMING WRITE q` and `AWAIT STREAMING WRITE q [TIMEOUT n SECONDS]`.
+arrow::Result<DialectStatement> DialectRewriter::StreamingWriteCommand() {
+  const bool stop = tokens_[0].IsWord("stop");
+  const char* usage = stop
+                          ? "expected STOP STREAMING WRITE <name>"
+                          : "expected AWAIT STREAMING WRITE <name> [TIMEOUT <n> SECONDS]";
+  if (!At(3) || !At(3)->IsName()) return SqlInvalid(sql_, PositionOf(3), usage);
+  out_.command = stop ? DialectStatement::Command::kStopStreamingWrite
+                      : DialectStatement::Command::kAwaitStreamingWrite;
+  out_.stream = tokens_[3].text;
+  size_t i = 4;
+  if (!stop && WordAt(i, "timeout")) {
+    const Token* seconds = At(i + 1);
+    if (!seconds ||
+        (seconds->kind != Token::Kind::kInteger &&
+         seconds->kind != Token::Kind::kFloat) ||
+        !(WordAt(i + 2, "seconds") || WordAt(i + 2, "second"))) {
+      return SqlInvalid(sql_, PositionOf(i), usage);
+    }
+    out_.timeout_seconds = std::stod(seconds->text);
+    i += 3;
+  }
+  if (!EndsAt(i)) return SqlInvalid(sql_, PositionOf(i), usage);
+  return std::move(out_);
+}
+
 arrow::Status DialectRewriter::CreateTable() {
   size_t i = 1;
   if (WordAt(1, "or") && WordAt(2, "replace") && WordAt(3, "table")) {
@@ -144,27 +215,50 @@ arrow::Status DialectRewriter::CreateTable() {
   return arrow::Status::OK();
 }
 
+// `(a, "B")` starting at tokens_[*i] (the '('); leaves *i on the closing ')'.
+arrow::Status DialectRewriter::NameList(size_t* i, std::string_view clause,
+                                        std::vector<std::string>* names) {
+  size_t k = *i;
+  const std::string usage = std::string(clause) + " expects a list of column names";
+  if (!SymbolAt(k, '(')) return SqlInvalid(sql_, PositionOf(k), usage);
+  do {
+    ++k;
+    if (!At(k) || !At(k)->IsName()) return SqlInvalid(sql_, PositionOf(k), usage);
+    names->push_back(tokens_[k].text);
+    ++k;
+  } while (SymbolAt(k, ','));
+  if (!SymbolAt(k, ')')) return SqlInvalid(sql_, PositionOf(k), usage);
+  *i = k;
+  return arrow::Status::OK();
+}
+
 // `PARTITIONED BY (a, "B")` starting at tokens_[*i]; leaves *i on the closing ')'.
 arrow::Status DialectRewriter::PartitionedBy(size_t* i) {
   const size_t first = *i;
   size_t k = first + 2;
-  if (!SymbolAt(k, '(')) {
-    return SqlInvalid(sql_, PositionOf(k), "PARTITIONED BY expects (column, ...)");
-  }
+  ARROW_RETURN_NOT_OK(NameList(&k, "PARTITIONED BY", &out_.partitioned_by));
+  Blank(first, k);
+  *i = k;
+  return arrow::Status::OK();
+}
+
+// `(key = value, ...)` starting at tokens_[*i] (the '(') into `properties`; leaves *i
+// on the closing ')'.
+arrow::Status DialectRewriter::Properties(size_t* i, std::string_view clause) {
+  size_t k = *i;
+  const std::string usage = std::string(clause) + " expects ('key' = 'value', ...)";
+  if (!SymbolAt(k, '(')) return SqlInvalid(sql_, PositionOf(k), usage);
   do {
     ++k;
-    if (!At(k) || !At(k)->IsName()) {
-      return SqlInvalid(sql_, PositionOf(k),
-                        "PARTITIONED BY expects a list of column names");
-    }
-    out_.partitioned_by.push_back(tokens_[k].text);
+    ARROW_ASSIGN_OR_RAISE(auto key, PropertyKey(&k, clause));
+    if (!SymbolAt(k, '=')) return SqlInvalid(sql_, PositionOf(k), usage);
     ++k;
+    ARROW_ASSIGN_OR_RAISE(out_.properties[key], PropertyValue(&k, clause));
   } while (SymbolAt(k, ','));
   if (!SymbolAt(k, ')')) {
     return SqlInvalid(sql_, PositionOf(k),
-                      "PARTITIONED BY expects a list of column names");
+                      std::string(clause) + " pairs are separated by commas");
   }
-  Blank(first, k);
   *i = k;
   return arrow::Status::OK();
 }
@@ -173,30 +267,15 @@ arrow::Status DialectRewriter::PartitionedBy(size_t* i) {
 arrow::Status DialectRewriter::TableProperties(size_t* i) {
   const size_t first = *i;
   size_t k = first + 1;
-  if (!SymbolAt(k, '(')) {
-    return SqlInvalid(sql_, PositionOf(k),
-                      "TBLPROPERTIES expects ('key' = 'value', ...)");
-  }
-  do {
-    ++k;
-    ARROW_ASSIGN_OR_RAISE(auto key, PropertyKey(&k));
-    if (!SymbolAt(k, '=')) {
-      return SqlInvalid(sql_, PositionOf(k),
-                        "TBLPROPERTIES expects 'key' = 'value' pairs");
-    }
-    ++k;
-    ARROW_ASSIGN_OR_RAISE(out_.properties[key], PropertyValue(&k));
-  } while (SymbolAt(k, ','));
-  if (!SymbolAt(k, ')')) {
-    return SqlInvalid(sql_, PositionOf(k), "TBLPROPERTIES pairs are separated by commas");
-  }
+  ARROW_RETURN_NOT_OK(Properties(&k, "TBLPROPERTIES"));
   Blank(first, k);
   *i = k;
   return arrow::Status::OK();
 }
 
 // A plain string, or a dotted name kept as written (`delta.checkpointInterval`).
-arrow::Result<std::string> DialectRewriter::PropertyKey(size_t* k) {
+arrow::Result<std::string> DialectRewriter::PropertyKey(size_t* k,
+                                                        std::string_view clause) {
   const Token* token = At(*k);
   if (token && token->kind == Token::Kind::kString && token->plain_string) {
     ++*k;
@@ -204,7 +283,7 @@ arrow::Result<std::string> DialectRewriter::PropertyKey(size_t* k) {
   }
   if (!token || token->kind != Token::Kind::kWord) {
     return SqlInvalid(sql_, PositionOf(*k),
-                      "TBLPROPERTIES expects 'key' = 'value' pairs");
+                      std::string(clause) + " expects 'key' = 'value' pairs");
   }
   std::string key(TextOf(*k));
   ++*k;
@@ -217,11 +296,13 @@ arrow::Result<std::string> DialectRewriter::PropertyKey(size_t* k) {
 }
 
 // A plain string, a number (optionally signed) or a word such as true, as written.
-arrow::Result<std::string> DialectRewriter::PropertyValue(size_t* k) {
+arrow::Result<std::string> DialectRewriter::PropertyValue(size_t* k,
+                                                          std::string_view clause) {
+  const std::string usage = std::string(clause) + " expects a value";
   std::string sign;
   if (SymbolAt(*k, '-') || SymbolAt(*k, '+')) sign = tokens_[(*k)++].text;
   const Token* token = At(*k);
-  if (!token) return SqlInvalid(sql_, PositionOf(*k), "TBLPROPERTIES expects a value");
+  if (!token) return SqlInvalid(sql_, PositionOf(*k), usage);
   ++*k;
   if (token->kind == Token::Kind::kString && token->plain_string && sign.empty()) {
     return token->text;
@@ -231,7 +312,7 @@ arrow::Result<std::string> DialectRewriter::PropertyValue(size_t* k) {
   }
   if (token->kind == Token::Kind::kWord && sign.empty())
     return std::string(TextOf(*k - 1));
-  return SqlInvalid(sql_, token->begin, "TBLPROPERTIES expects a value");
+  return SqlInvalid(sql_, token->begin, usage);
 }
 
 // `INSERT OVERWRITE [TABLE] t` reads `INSERT INTO t`.

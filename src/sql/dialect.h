@@ -34,7 +34,12 @@ struct TableVersionSpec {
 //   `DESCRIBE HISTORY t` and `DESCRIBE DETAIL t` become `SELECT * FROM t` with a
 //   kHistory or kDetail entry;
 // - `OPTIMIZE t` and `VACUUM t [RETAIN n HOURS] [DRY RUN]` are recognised whole and
-//   set `command`.
+//   set `command`;
+// - `CREATE STREAMING WRITE q INTO t [KEY (cols)] [WITH (k = v, ...)] AS query` sets
+//   `command`, `stream`, `table`, `keys` and `properties`, and blanks everything before
+//   the query, which stays in `sql` at its place; `STOP STREAMING WRITE q`,
+//   `AWAIT STREAMING WRITE q [TIMEOUT n SECONDS]` and `SHOW STREAMING WRITES` are
+//   recognised whole.
 // `USING DELTA` is left to PostgreSQL's grammar (a table access method).
 //
 // `?` placeholders (what JDBC, ODBC and Flight SQL clients send) become `$1`, `$2`, ...
@@ -42,7 +47,15 @@ struct TableVersionSpec {
 // set, positions (and `versions`) refer to `sql`, and errors show it. A statement that
 // mixes `?` with `$n` is an error.
 struct DialectStatement {
-  enum class Command { kNone, kOptimize, kVacuum };
+  enum class Command {
+    kNone,
+    kOptimize,
+    kVacuum,
+    kCreateStreamingWrite,
+    kStopStreamingWrite,
+    kAwaitStreamingWrite,
+    kShowStreamingWrites,
+  };
 
   std::string sql;
   bool renumbered = false;  // `?` became `$n`: `sql` is longer than the original
@@ -52,13 +65,17 @@ struct DialectStatement {
   std::map<std::string, std::string> properties;
   std::map<int, TableVersionSpec> versions;
   Command command = Command::kNone;
-  std::string table;                   // of OPTIMIZE and VACUUM
-  std::optional<double> retain_hours;  // VACUUM ... RETAIN n HOURS
-  bool dry_run = false;                // VACUUM ... DRY RUN
+  std::string table;                      // of OPTIMIZE, VACUUM and a streaming write
+  std::string stream;                     // the streaming write's name (its query id)
+  std::vector<std::string> keys;          // CREATE STREAMING WRITE ... KEY (cols)
+  std::optional<double> timeout_seconds;  // AWAIT STREAMING WRITE ... TIMEOUT n SECONDS
+  std::optional<double> retain_hours;     // VACUUM ... RETAIN n HOURS
+  bool dry_run = false;                   // VACUUM ... DRY RUN
 };
 
-// Invalid, with the position, for a malformed PARTITIONED BY, TBLPROPERTIES, OPTIMIZE or
-// VACUUM. Text the scanner cannot read is returned unchanged, so that parsing reports it.
+// Invalid, with the position, for a malformed PARTITIONED BY, TBLPROPERTIES, OPTIMIZE,
+// VACUUM or streaming-write statement. Text the scanner cannot read is returned
+// unchanged, so that parsing reports it.
 arrow::Result<DialectStatement> RewriteDialect(std::string_view sql);
 
 }  // namespace sluice::sql

@@ -73,5 +73,69 @@ def test_a_failed_epoch_raises_with_its_number(setup):
     assert ids(session) == list(range(5))
     with pytest.raises(ValueError):
         session.sql("SELECT id FROM incoming").write_stream("t", "x", trigger="sometimes")
-    with pytest.raises(sluice.NotSupportedError):
-        session.sql("SELECT 1 AS id").write_stream("t", "x")
+    with pytest.raises(sluice.Error, match="update mode needs key columns"):
+        session.sql("SELECT 1 AS id").write_stream("t", "x", output_mode="update")
+
+
+def test_update_mode_over_producer_epochs_with_a_restart(setup):
+    session, _, tmp_path = setup
+    session.execute("CREATE TABLE latest (sensor BIGINT NOT NULL, reading DOUBLE)")
+    schema = pa.schema([("sensor", pa.int64()), ("reading", pa.float64())])
+
+    def produce(first, last):
+        sink = session.register_streaming_table("readings", schema, capacity=4)
+        query = session.sql("SELECT sensor, reading FROM readings").write_stream(
+            "latest", "sensors", output_mode="update", key_columns=["sensor"])
+        for epoch in range(first, last + 1):
+            with sink.epoch(epoch):
+                sink.write(pa.record_batch([pa.array([epoch % 2, 2]), pa.array([epoch, -epoch])],
+                                           schema=schema))
+        sink.close()
+        assert query.await_termination(30)
+        assert query.exception() is None
+
+    produce(0, 3)
+    assert session.last_committed_epoch("latest", "sensors") == 3
+    produce(2, 5)  # 2 and 3 resent: dropped
+    rows = session.sql("SELECT sensor, reading FROM latest ORDER BY sensor").to_arrow()
+    assert rows.to_pydict() == {"sensor": [0, 1, 2], "reading": [4.0, 5.0, -5.0]}
+    table = deltalake.DeltaTable(str(tmp_path / "warehouse" / "latest"))
+    assert table.transaction_version("sensors") == 5
+    assert sorted(table.to_pyarrow_table()["sensor"].to_pylist()) == [0, 1, 2]
+
+
+def test_an_exception_inside_an_epoch_commits_nothing_of_it(setup):
+    session, _, _ = setup
+    schema = pa.schema([("id", pa.int64())])
+    sink = session.register_streaming_table("events", schema)
+    query = session.sql("SELECT id FROM events").write_stream("t", "events")
+    with sink.epoch(0):
+        sink.write(pa.record_batch([pa.array([1, 2])], schema=schema))
+    deadline = time.monotonic() + 20
+    while query.last_committed_epoch < 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(ZeroDivisionError):
+        with sink.epoch(1):
+            sink.write(pa.record_batch([pa.array([3])], schema=schema))
+            1 / 0
+    with pytest.raises(sluice.Error, match="ZeroDivisionError: division by zero"):
+        query.await_termination(30)
+    assert query.state == "failed"
+    assert ids(session) == [1, 2]
+
+
+def test_a_bounded_frame_merges_new_columns_once(setup):
+    session, _, tmp_path = setup
+    backfill = pa.table({"id": pa.array([7, 8], pa.int64()), "note": ["a", "b"]})
+    session.register("backfill", backfill)
+    frame = session.sql("SELECT id, note FROM backfill")
+    query = frame.write_stream("t", "backfill", trigger="available_now")
+    with pytest.raises(sluice.Error, match="epoch 0: the table has no column \"note\""):
+        query.await_termination(30)
+    for _ in range(2):
+        query = frame.write_stream("t", "backfill2", trigger="available_now", merge_schema=True)
+        assert query.await_termination(30) and query.exception() is None
+    table = deltalake.DeltaTable(str(tmp_path / "warehouse" / "t"))
+    assert table.to_pyarrow_table().sort_by("id").to_pydict() == {"id": [7, 8],
+                                                                "note": ["a", "b"]}
+    assert table.transaction_version("backfill2") == 0
