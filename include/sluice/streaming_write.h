@@ -4,10 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <arrow/status.h>
@@ -96,7 +94,7 @@ struct StreamingWriteOptions {
 
 enum class StreamingState { kRunning, kFinished, kStopped, kFailed };
 
-class StreamingRun;
+class StreamingQueryEngine;
 
 // A running streaming write (DataFrame::WriteStream): a thread turning the source's new
 // input into one Delta commit per epoch, each carrying the epoch's data files, a `txn`
@@ -129,11 +127,9 @@ class StreamingQuery {
 
  private:
   friend class DataFrame;
-  explicit StreamingQuery(std::unique_ptr<StreamingRun> run);
+  explicit StreamingQuery(std::unique_ptr<StreamingQueryEngine> engine);
 
-  std::unique_ptr<StreamingRun> run_;
-  std::mutex join_mutex_;  // Stop may be called from several threads
-  std::thread thread_;
+  std::unique_ptr<StreamingQueryEngine> engine_;
 };
 
 }  // namespace sluice

@@ -224,10 +224,6 @@ arrow::Status Session::RegisterReader(std::string name,
 arrow::Status Session::RegisterDirectoryStream(std::string name, std::string directory,
                                                std::string_view format,
                                                std::shared_ptr<arrow::Schema> schema) {
-  if (spark_) {
-    return arrow::Status::NotImplemented(
-        "not supported: directory streams on a Spark session");
-  }
   catalog::FileFormatKind kind;
   if (format == "parquet") {
     kind = catalog::FileFormatKind::kParquet;
@@ -240,8 +236,12 @@ arrow::Status Session::RegisterDirectoryStream(std::string name, std::string dir
                                          format, "' (parquet, csv or arrow)");
   }
   ARROW_ASSIGN_OR_RAISE(auto source, catalog::DirectoryStream::Open(
-                                         name, kind, std::move(directory),
-                                         std::move(schema), catalog_->file_access()));
+                                         name, kind, directory, std::move(schema),
+                                         catalog_->file_access()));
+  // On Spark the directory is read by Spark; the files' schema is read here.
+  if (spark_) {
+    return spark_->RegisterDirectoryStream(name, directory, format, *source->schema());
+  }
   return catalog_->Register(name, std::move(source));
 }
 

@@ -4,6 +4,9 @@
 #include <arrow/scalar.h>
 #include <arrow/table.h>
 
+#include "api/spark_streaming_query.h"
+#include "api/streaming_query_engine.h"
+#include "delta/delta_schema.h"
 #include "spark/arrow_batch_decoder.h"
 #include "spark/connect/commands.pb.h"
 #include "spark/connect/relations.pb.h"
@@ -85,6 +88,70 @@ arrow::Result<ExecResult> SparkBackend::Exec(std::string_view sql,
     out.rows_affected = CountColumn(*frame->rows(), "num_affected_rows");
   }
   return out;
+}
+
+arrow::Status SparkBackend::RegisterDirectoryStream(const std::string& name,
+                                                     const std::string& directory,
+                                                     std::string_view format,
+                                                     const arrow::Schema& schema) {
+  if (format != "parquet" && format != "csv") {
+    return arrow::Status::NotImplemented("not supported: directory streams of ", format,
+                                         " files on a Spark session (parquet or csv)");
+  }
+  sc::Command command;
+  auto* view = command.mutable_create_dataframe_view();
+  view->set_name(name);
+  view->set_is_global(false);
+  view->set_replace(true);
+  auto* read = view->mutable_input()->mutable_read();
+  read->set_is_streaming(true);
+  auto* source = read->mutable_data_source();
+  source->set_format(std::string(format));
+  // Spark reads a struct type's JSON, which is what a Delta schema string is.
+  ARROW_ASSIGN_OR_RAISE(*source->mutable_schema(), delta::SchemaToDelta(schema));
+  source->add_paths(directory);
+  if (format == "csv") (*source->mutable_options())["header"] = "true";
+  return client_->Run(command).status();
+}
+
+arrow::Result<std::unique_ptr<StreamingQueryEngine>> SparkBackend::WriteStream(
+    const plan::FrameOp& frame, const std::string& table,
+    const StreamingWriteOptions& options) {
+  const char* refused = options.output_mode == OutputMode::kUpdate
+                            ? "update mode (Spark's Delta sink appends or completes)"
+                        : options.trigger.max_files_per_epoch > 0 ? "max_files_per_epoch"
+                        : options.compact_every_epochs > 0        ? "compact_every_epochs"
+                        : options.on_progress ? "on_progress (poll RecentProgress)"
+                                              : nullptr;
+  if (refused) {
+    return arrow::Status::NotImplemented("not supported: ", refused,
+                                         " in a streaming write on a Spark session");
+  }
+  sc::Command command;
+  auto* start = command.mutable_write_stream_operation_start();
+  ARROW_ASSIGN_OR_RAISE(*start->mutable_input(), spark::ToRelation(frame));
+  start->set_format("delta");
+  start->set_output_mode(OutputModeName(options.output_mode));
+  start->set_query_name(options.query_id);
+  start->set_table_name(table);
+  auto& settings = *start->mutable_options();
+  if (!options.checkpoint_location.empty()) {
+    settings["checkpointLocation"] = options.checkpoint_location;
+  }
+  if (options.merge_schema) settings["mergeSchema"] = "true";
+  if (options.trigger.kind == Trigger::Kind::kAvailableNow) {
+    start->set_available_now(true);
+  } else {
+    start->set_processing_time_interval(std::to_string(options.trigger.interval.count()) +
+                                        " milliseconds");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto result, client_->Run(command));
+  if (!result.write_stream) {
+    return arrow::Status::IOError("Spark did not start streaming query ",
+                                  options.query_id);
+  }
+  return std::make_unique<SparkStreamingQuery>(client_, options.query_id,
+                                               result.write_stream->query_id());
 }
 
 arrow::Status SparkBackend::RegisterTable(const std::string& name,

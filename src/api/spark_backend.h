@@ -11,12 +11,14 @@
 #include "plan/frame_op.h"
 #include "sluice/exec_options.h"
 #include "sluice/session.h"
+#include "sluice/streaming_write.h"
 
 namespace sluice {
 
 namespace spark {
 class SparkClient;
 }
+class StreamingQueryEngine;
 
 // What a Session does when it is connected to Spark ("sc://..."): SQL is Spark's dialect
 // and runs on the server; DataFrames are lowered to Spark Connect relations; results
@@ -32,6 +34,17 @@ class SparkBackend {
                                       const std::vector<Param>& params);
   // Runs one statement to the end; DML reports Spark's num_affected_rows.
   arrow::Result<ExecResult> Exec(std::string_view sql, const std::vector<Param>& params);
+  // Makes `directory` a streaming temporary view `name`: Spark reads the files that
+  // arrive in it ("parquet" or "csv" with a header line) with `schema`.
+  arrow::Status RegisterDirectoryStream(const std::string& name,
+                                        const std::string& directory,
+                                        std::string_view format,
+                                        const arrow::Schema& schema);
+  // Starts a Spark Structured Streaming query that writes `frame` (which reads a
+  // streaming view) into Delta table `table` of Spark's catalog.
+  arrow::Result<std::unique_ptr<StreamingQueryEngine>> WriteStream(
+      const plan::FrameOp& frame, const std::string& table,
+      const StreamingWriteOptions& options);
   // Uploads `table` and makes it a temporary view `name` of the Spark session.
   arrow::Status RegisterTable(const std::string& name, const arrow::Table& table);
   arrow::Status DropTable(const std::string& name);

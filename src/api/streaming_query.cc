@@ -1,37 +1,41 @@
 #include "sluice/streaming_write.h"
 
-#include "api/streaming_run.h"
+#include "api/streaming_query_engine.h"
 
 namespace sluice {
 
-StreamingQuery::StreamingQuery(std::unique_ptr<StreamingRun> run) : run_(std::move(run)) {
-  thread_ = std::thread([run = run_.get()] { run->Run(); });
+const char* OutputModeName(OutputMode mode) {
+  switch (mode) {
+    case OutputMode::kComplete:
+      return "Complete";
+    case OutputMode::kUpdate:
+      return "Update";
+    case OutputMode::kAppend:
+      break;
+  }
+  return "Append";
 }
 
-StreamingQuery::~StreamingQuery() { Stop(); }
+StreamingQuery::StreamingQuery(std::unique_ptr<StreamingQueryEngine> engine)
+    : engine_(std::move(engine)) {}
 
-const std::string& StreamingQuery::id() const { return run_->id(); }
+StreamingQuery::~StreamingQuery() = default;
 
-void StreamingQuery::Stop() {
-  run_->RequestStop();
-  std::lock_guard<std::mutex> lock(join_mutex_);
-  if (thread_.joinable()) thread_.join();
-}
-
+const std::string& StreamingQuery::id() const { return engine_->id(); }
+void StreamingQuery::Stop() { engine_->Stop(); }
 bool StreamingQuery::AwaitTermination(std::optional<std::chrono::milliseconds> timeout) {
-  return run_->AwaitTermination(timeout);
+  return engine_->AwaitTermination(timeout);
 }
-
-StreamingState StreamingQuery::state() const { return run_->state(); }
-arrow::Status StreamingQuery::status() const { return run_->status(); }
+StreamingState StreamingQuery::state() const { return engine_->state(); }
+arrow::Status StreamingQuery::status() const { return engine_->status(); }
 int64_t StreamingQuery::last_committed_epoch() const {
-  return run_->last_committed_epoch();
+  return engine_->last_committed_epoch();
 }
 std::optional<EpochProgress> StreamingQuery::LastProgress() const {
-  return run_->LastProgress();
+  return engine_->LastProgress();
 }
 std::vector<EpochProgress> StreamingQuery::RecentProgress() const {
-  return run_->RecentProgress();
+  return engine_->RecentProgress();
 }
 
 }  // namespace sluice

@@ -25,18 +25,6 @@ double MillisSince(Clock::time_point start) {
 
 }  // namespace
 
-const char* OutputModeName(OutputMode mode) {
-  switch (mode) {
-    case OutputMode::kComplete:
-      return "Complete";
-    case OutputMode::kUpdate:
-      return "Update";
-    case OutputMode::kAppend:
-      break;
-  }
-  return "Append";
-}
-
 StreamingRun::StreamingRun(DataFrame frame, StreamingSource source,
                            std::shared_ptr<delta::DeltaTable> table,
                            StreamingWriteOptions options)
@@ -47,7 +35,18 @@ StreamingRun::StreamingRun(DataFrame frame, StreamingSource source,
       log_(options_.checkpoint_location) {}
 
 StreamingRun::~StreamingRun() {
+  Stop();
   if (compaction_.joinable()) compaction_.join();
+}
+
+void StreamingRun::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void StreamingRun::Stop() {
+  RequestStop();
+  std::lock_guard<std::mutex> lock(join_mutex_);
+  if (thread_.joinable()) thread_.join();
 }
 
 arrow::Status StreamingRun::Recover() {

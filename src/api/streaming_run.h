@@ -13,6 +13,7 @@
 #include <arrow/util/cancel.h>
 
 #include "api/offset_log.h"
+#include "api/streaming_query_engine.h"
 #include "sluice/data_frame.h"
 #include "sluice/streaming_write.h"
 
@@ -25,9 +26,6 @@ class StreamingTable;
 namespace delta {
 class DeltaTable;
 }
-
-// "Append", "Complete" or "Update", as Spark names output modes.
-const char* OutputModeName(OutputMode mode);
 
 // What a streaming write reads: a directory stream, a streaming table's producer epochs,
 // or neither (a bounded query, written as epoch 0).
@@ -50,28 +48,30 @@ struct StreamingSource {
 // A streaming table's epochs are numbered by its producer, who resends what was not
 // committed after a restart; epochs already committed are read and dropped. A bounded
 // query is epoch 0, run once.
-class StreamingRun {
+class StreamingRun : public StreamingQueryEngine {
  public:
   StreamingRun(DataFrame frame, StreamingSource source,
                std::shared_ptr<delta::DeltaTable> table, StreamingWriteOptions options);
-  ~StreamingRun();
+  ~StreamingRun() override;
 
-  // Reads the table's last committed epoch and the offset log; called before the
-  // thread starts, so a query that cannot resume fails at once.
+  // Reads the table's last committed epoch and the offset log; called before Start, so
+  // a query that cannot resume fails at once.
   arrow::Status Recover();
-  void Run();
+  // Starts the query's thread.
+  void Start();
 
-  void RequestStop();
-  bool AwaitTermination(std::optional<std::chrono::milliseconds> timeout);
-
-  const std::string& id() const { return options_.query_id; }
-  StreamingState state() const;
-  arrow::Status status() const;
-  int64_t last_committed_epoch() const;
-  std::optional<EpochProgress> LastProgress() const;
-  std::vector<EpochProgress> RecentProgress() const;
+  const std::string& id() const override { return options_.query_id; }
+  void Stop() override;
+  bool AwaitTermination(std::optional<std::chrono::milliseconds> timeout) override;
+  StreamingState state() const override;
+  arrow::Status status() const override;
+  int64_t last_committed_epoch() const override;
+  std::optional<EpochProgress> LastProgress() const override;
+  std::vector<EpochProgress> RecentProgress() const override;
 
  private:
+  void Run();
+  void RequestStop();
   void RunDirectory();
   void RunPush();
   void RunBounded();
@@ -103,6 +103,8 @@ class StreamingRun {
   std::vector<std::string> all_files_;  // complete mode: the input so far, in order
   std::vector<std::string> available_;  // available-now: the files at the start, sorted
   size_t next_available_ = 0;           // available_[..next) are processed
+  std::thread thread_;                  // runs Run()
+  std::mutex join_mutex_;               // Stop may be called from several threads
   std::thread compaction_;              // append mode's background OPTIMIZE
   std::atomic<bool> compacting_{false};
 

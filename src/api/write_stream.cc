@@ -1,6 +1,7 @@
 // DataFrame::WriteStream: checks a streaming write and starts its StreamingQuery.
 #include <filesystem>
 
+#include "api/spark_backend.h"
 #include "api/streaming_run.h"
 #include "catalog/catalog.h"
 #include "catalog/directory_stream.h"
@@ -51,10 +52,6 @@ arrow::Status CheckKeys(const StreamingWriteOptions& options,
 arrow::Result<std::unique_ptr<StreamingQuery>> DataFrame::WriteStream(
     const std::string& table, const StreamingWriteOptions& options) const {
   ARROW_RETURN_NOT_OK(status_);
-  if (on_spark()) {
-    return arrow::Status::NotImplemented(
-        "not supported: streaming writes on a Spark session");
-  }
   if (options.query_id.empty()) {
     return arrow::Status::Invalid(
         "a streaming write needs a query id (StreamingWriteOptions::query_id)");
@@ -64,6 +61,11 @@ arrow::Result<std::unique_ptr<StreamingQuery>> DataFrame::WriteStream(
   if (!id_check.ok()) {
     return arrow::Status::Invalid("query id \"", options.query_id,
                                   "\": ", id_check.message());
+  }
+  if (on_spark()) {
+    ARROW_ASSIGN_OR_RAISE(auto engine,
+                          session_->spark_->WriteStream(*op_, table, options));
+    return std::unique_ptr<StreamingQuery>(new StreamingQuery(std::move(engine)));
   }
   ARROW_RETURN_NOT_OK(CheckKeys(options, *schema()));
   std::vector<StreamingSource> streams;
@@ -91,6 +93,7 @@ arrow::Result<std::unique_ptr<StreamingQuery>> DataFrame::WriteStream(
   ARROW_RETURN_NOT_OK(run->Recover());
   if (source.directory) ARROW_RETURN_NOT_OK(source.directory->Claim(options.query_id));
   if (source.push) ARROW_RETURN_NOT_OK(source.push->Claim(options.query_id));
+  run->Start();
   return std::unique_ptr<StreamingQuery>(new StreamingQuery(std::move(run)));
 }
 

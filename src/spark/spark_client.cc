@@ -203,6 +203,12 @@ arrow::Result<CommandResult> SparkClient::Run(const sc::Command& command) {
       if (response.has_sql_command_result()) {
         result.relation =
             std::make_shared<sc::Relation>(response.sql_command_result().relation());
+      } else if (response.has_write_stream_operation_start_result()) {
+        result.write_stream = std::make_shared<sc::WriteStreamOperationStartResult>(
+            response.write_stream_operation_start_result());
+      } else if (response.has_streaming_query_command_result()) {
+        result.streaming_query = std::make_shared<sc::StreamingQueryCommandResult>(
+            response.streaming_query_command_result());
       } else if (response.has_arrow_batch() && handled.ok()) {
         std::unique_ptr<std::string> data(response.mutable_arrow_batch()->release_data());
         auto decoded = DecodeArrowBatch(std::move(data));

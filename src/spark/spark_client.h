@@ -22,6 +22,10 @@ struct CommandResult {
   std::shared_ptr<::spark::connect::Relation> relation;
   // Rows of an eager command's own result (SHOW TABLES, DESCRIBE, INSERT's row count...).
   std::shared_ptr<arrow::Table> rows;
+  // A started streaming query (WriteStreamOperationStart).
+  std::shared_ptr<::spark::connect::WriteStreamOperationStartResult> write_stream;
+  // The answer to a StreamingQueryCommand.
+  std::shared_ptr<::spark::connect::StreamingQueryCommandResult> streaming_query;
 };
 
 // One Spark Connect session: a gRPC channel to the server, the session id every request
