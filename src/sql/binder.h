@@ -85,6 +85,9 @@ class Binder {
                                            const TableVersionSpec& spec,
                                            const Json& alias);
   arrow::Result<Relation> BindTableFunction(const Json& body);
+  arrow::Result<Relation> BindReadStream(const std::vector<arrow::Datum>& args,
+                                         const std::string& qualifier, const Json& alias,
+                                         int location);
   arrow::Result<Relation> BindView(const std::string& name, const std::string& query,
                                    int location, const std::string& qualifier,
                                    const Json& alias);

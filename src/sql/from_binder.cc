@@ -5,6 +5,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/table.h>
 
+#include "catalog/directory_stream.h"
 #include "catalog/file_table.h"
 #include "catalog/memory_table.h"
 #include "catalog/range_table.h"
@@ -310,6 +311,7 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
       return SqlError(source.status().code(), sql_, location, source.status().message());
     return ScanSource(*source, qualifier, alias);
   }
+  if (name == "read_stream") return BindReadStream(args, qualifier, alias, location);
   static const std::pair<const char*, catalog::FileFormatKind> kReaders[] = {
       {"read_parquet", catalog::FileFormatKind::kParquet},
       {"read_csv", catalog::FileFormatKind::kCsv},
@@ -329,6 +331,42 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
   }
   return SqlError(arrow::StatusCode::KeyError, sql_, location,
                   "table function " + name + "() does not exist");
+}
+
+// read_stream('directory' [, 'parquet' | 'csv' | 'arrow']): a directory that files
+// arrive in, the source of a streaming write (read whole by any other query).
+arrow::Result<Binder::Relation> Binder::BindReadStream(
+    const std::vector<arrow::Datum>& args, const std::string& qualifier,
+    const Json& alias, int location) {
+  static constexpr const char* kUsage =
+      "read_stream() takes a directory and optionally a format: 'parquet', 'csv' or "
+      "'arrow'";
+  if (args.empty() || args.size() > 2) return SqlInvalid(sql_, location, kUsage);
+  for (const auto& arg : args) {
+    if (arg.type()->id() != arrow::Type::STRING || !arg.scalar()->is_valid)
+      return SqlInvalid(sql_, location, kUsage);
+  }
+  auto text = [&](size_t i) {
+    return args[i].scalar_as<arrow::StringScalar>().ToString();
+  };
+  const std::string format = args.size() == 2 ? text(1) : std::string("parquet");
+  catalog::FileFormatKind kind;
+  if (format == "parquet") {
+    kind = catalog::FileFormatKind::kParquet;
+  } else if (format == "csv") {
+    kind = catalog::FileFormatKind::kCsv;
+  } else if (format == "arrow" || format == "ipc") {
+    kind = catalog::FileFormatKind::kIpc;
+  } else {
+    return SqlInvalid(sql_, location, kUsage);
+  }
+  const std::string directory = text(0);
+  auto stream =
+      catalog::DirectoryStream::Open("read_stream('" + directory + "')", kind, directory,
+                                     nullptr, catalog_->file_access());
+  if (!stream.ok())
+    return SqlError(stream.status().code(), sql_, location, stream.status().message());
+  return ScanSource(*stream, qualifier, alias);
 }
 
 namespace {

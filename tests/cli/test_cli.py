@@ -196,3 +196,27 @@ def test_table_names_cannot_leave_the_warehouse(tmp_path):
     result = run("--warehouse", str(warehouse), "-c", "DROP TABLE linked")
     assert result.returncode == 1 and b"outside the warehouse" in result.stderr, result.stderr
     assert (victim / "keep.txt").exists()
+
+
+def test_a_streaming_write_from_sql_resumes_in_the_next_run(tmp_path):
+    import pyarrow.parquet as pq
+    warehouse, landing = str(tmp_path / "wh"), tmp_path / "landing"
+    landing.mkdir()
+    for n in range(3):
+        pq.write_table(pa.table({"id": pa.array(range(n * 10, n * 10 + 10), pa.int64())}),
+                       landing / f"f{n}.parquet")
+    start = (f"CREATE STREAMING WRITE ingest INTO t WITH (trigger = 'available now', "
+             f"max_files_per_epoch = 1) AS SELECT id FROM read_stream('{landing}');"
+             f"AWAIT STREAMING WRITE ingest;")
+    result = run("--warehouse", warehouse, "-c", "CREATE TABLE t (id BIGINT); " + start)
+    assert result.returncode == 0, result.stderr
+    assert b"AWAIT STREAMING WRITE: ingest finished, last epoch 2" in result.stdout
+    pq.write_table(pa.table({"id": pa.array([30, 31], pa.int64())}), landing / "f3.parquet")
+    result = run("--warehouse", warehouse, "-c", start + "SELECT count(*) AS n, "
+                 "count(DISTINCT id) AS d FROM t", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().splitlines()[-1] == "32,32"
+    # A continuous write the script never stops ends with the process.
+    result = run("--warehouse", warehouse, "-c",
+                 f"CREATE STREAMING WRITE live INTO t AS SELECT id FROM read_stream('{landing}')")
+    assert result.returncode == 0, result.stderr

@@ -58,15 +58,21 @@ int main(int argc, char** argv) {
   auto format = sluice::output::ParseOutputFormat(format_name);
   sluice::cli::QueryRunner runner(*session, *format, max_buffered_batches);
 
-  if (!command.empty()) return runner.RunScript(command) ? 0 : 1;
-  if (!file.empty()) {
-    std::ifstream in(file);
+  const int code = [&] {
+    if (!command.empty()) return runner.RunScript(command) ? 0 : 1;
+    if (!file.empty()) {
+      std::ifstream in(file);
+      std::stringstream text;
+      text << in.rdbuf();
+      return runner.RunScript(text.str()) ? 0 : 1;
+    }
+    if (isatty(STDIN_FILENO)) return sluice::cli::RunShell(&runner);
     std::stringstream text;
-    text << in.rdbuf();
+    text << std::cin.rdbuf();
     return runner.RunScript(text.str()) ? 0 : 1;
-  }
-  if (isatty(STDIN_FILENO)) return sluice::cli::RunShell(&runner);
-  std::stringstream text;
-  text << std::cin.rdbuf();
-  return runner.RunScript(text.str()) ? 0 : 1;
+  }();
+  // Streaming writes the script started and did not wait for end with the process
+  // (a restart with the same name resumes them).
+  (*session)->StopStreamingWrites();
+  return code;
 }
