@@ -26,6 +26,11 @@ struct Trigger {
   std::chrono::milliseconds interval{0};
   // At most this many new files per epoch (directory sources); 0: no cap.
   int64_t max_files_per_epoch = 0;
+  // Processing time, directory sources: an epoch waits until the new files hold at least
+  // this many bytes (0: any new file starts one), or until the oldest of them has waited
+  // `max_delay` (0: no limit). Stopping abandons what waits; available-now takes it all.
+  int64_t min_bytes_per_epoch = 0;
+  std::chrono::milliseconds max_delay{0};
 
   static Trigger ProcessingTime(std::chrono::milliseconds interval,
                                 int64_t max_files_per_epoch = 0) {
@@ -34,6 +39,14 @@ struct Trigger {
   static Trigger AvailableNow(int64_t max_files_per_epoch = 0) {
     return Trigger{Kind::kAvailableNow, std::chrono::milliseconds(0),
                    max_files_per_epoch};
+  }
+  // An epoch once `min_bytes` of new files have arrived, or `max_delay` after the first.
+  static Trigger AtBytes(int64_t min_bytes, std::chrono::milliseconds max_delay =
+                                                std::chrono::milliseconds(0)) {
+    Trigger trigger;
+    trigger.min_bytes_per_epoch = min_bytes;
+    trigger.max_delay = max_delay;
+    return trigger;
   }
 };
 

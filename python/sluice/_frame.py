@@ -135,6 +135,8 @@ class DataFrame:
         trigger: str = "processing_time",
         interval: float = 0.0,
         max_files_per_epoch: int = 0,
+        min_bytes_per_epoch: int = 0,
+        max_delay: float = 0.0,
         output_mode: str = "append",
         key_columns: Sequence[str] = (),
         merge_schema: bool = False,
@@ -168,6 +170,8 @@ class DataFrame:
         args.available_now = trigger == "available_now"
         args.interval_ms = int(interval * 1000)
         args.max_files = max_files_per_epoch
+        args.min_bytes = min_bytes_per_epoch
+        args.max_delay_ms = int(max_delay * 1000)
         args.output_mode = output_mode
         args.key_columns = list(key_columns)
         args.merge_schema = merge_schema

@@ -112,6 +112,8 @@ struct StreamingArgs {
   bool available_now = false;
   int64_t interval_ms = 0;
   int64_t max_files = 0;
+  int64_t min_bytes = 0;
+  int64_t max_delay_ms = 0;
   std::string output_mode;
   std::vector<std::string> key_columns;
   bool merge_schema = false;
@@ -128,6 +130,8 @@ StreamingWriteOptions ToStreamingOptions(const StreamingArgs& args) {
                                        : Trigger::ProcessingTime(
                                              std::chrono::milliseconds(args.interval_ms),
                                              args.max_files);
+  options.trigger.min_bytes_per_epoch = args.min_bytes;
+  options.trigger.max_delay = std::chrono::milliseconds(args.max_delay_ms);
   options.output_mode = args.output_mode == "complete" ? OutputMode::kComplete
                         : args.output_mode == "update" ? OutputMode::kUpdate
                                                        : OutputMode::kAppend;
@@ -312,6 +316,8 @@ void BindStreamingQuery(nb::module_& m) {
       .def_rw("available_now", &StreamingArgs::available_now)
       .def_rw("interval_ms", &StreamingArgs::interval_ms)
       .def_rw("max_files", &StreamingArgs::max_files)
+      .def_rw("min_bytes", &StreamingArgs::min_bytes)
+      .def_rw("max_delay_ms", &StreamingArgs::max_delay_ms)
       .def_rw("output_mode", &StreamingArgs::output_mode)
       .def_rw("key_columns", &StreamingArgs::key_columns)
       .def_rw("merge_schema", &StreamingArgs::merge_schema)

@@ -91,9 +91,9 @@ arrow::Result<ExecResult> SparkBackend::Exec(std::string_view sql,
 }
 
 arrow::Status SparkBackend::RegisterDirectoryStream(const std::string& name,
-                                                     const std::string& directory,
-                                                     std::string_view format,
-                                                     const arrow::Schema& schema) {
+                                                    const std::string& directory,
+                                                    std::string_view format,
+                                                    const arrow::Schema& schema) {
   if (format != "parquet" && format != "csv") {
     return arrow::Status::NotImplemented("not supported: directory streams of ", format,
                                          " files on a Spark session (parquet or csv)");

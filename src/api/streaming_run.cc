@@ -139,18 +139,38 @@ void StreamingRun::RunDirectory() {
     const auto start = Clock::now();
     auto input = NextInput(epoch);
     if (!input.ok()) return EpochFailed(epoch, input.status());
-    if (input->empty()) {
+    auto ready = input->empty() ? arrow::Result<bool>(false) : ReadyToRun(epoch, *input);
+    if (!ready.ok()) return EpochFailed(epoch, ready.status());
+    if (!*ready) {
       if (available_now) return Finish(StreamingState::kFinished, arrow::Status::OK());
       if (!WaitForTrigger(
               std::max(start + options_.trigger.interval, Clock::now() + kIdlePoll)))
         break;
       continue;
     }
+    pending_since_.reset();
     if (!DirectoryEpoch(epoch, std::move(*input), start)) return;
     ++epoch;
     if (!available_now && !WaitForTrigger(start + options_.trigger.interval)) break;
   }
   Finish(StreamingState::kStopped, arrow::Status::OK());
+}
+
+arrow::Result<bool> StreamingRun::ReadyToRun(int64_t epoch,
+                                             const std::vector<std::string>& input) {
+  const auto& trigger = options_.trigger;
+  if (trigger.kind == Trigger::Kind::kAvailableNow || trigger.min_bytes_per_epoch <= 0) {
+    return true;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto logged, log_.Read(epoch));
+  if (logged) return true;  // planned before a crash: run it as it was
+  if (!pending_since_) pending_since_ = Clock::now();
+  if (trigger.max_delay.count() > 0 &&
+      Clock::now() - *pending_since_ >= trigger.max_delay) {
+    return true;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto bytes, source_.directory->TotalBytes(input));
+  return bytes >= trigger.min_bytes_per_epoch;
 }
 
 bool StreamingRun::DirectoryEpoch(int64_t epoch, std::vector<std::string> input,

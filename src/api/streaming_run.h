@@ -82,6 +82,9 @@ class StreamingRun : public StreamingQueryEngine {
   // The input of `epoch`: the one the log has (planned before a crash), else new files
   // (available-now: only those present at the start), maybe none.
   arrow::Result<std::vector<std::string>> NextInput(int64_t epoch);
+  // Processing time with min_bytes_per_epoch: whether `input` (logged before a crash:
+  // always) is enough to start an epoch now.
+  arrow::Result<bool> ReadyToRun(int64_t epoch, const std::vector<std::string>& input);
   // Runs one directory epoch; false if the query has ended.
   bool DirectoryEpoch(int64_t epoch, std::vector<std::string> input,
                       std::chrono::steady_clock::time_point start);
@@ -103,9 +106,11 @@ class StreamingRun : public StreamingQueryEngine {
   std::vector<std::string> all_files_;  // complete mode: the input so far, in order
   std::vector<std::string> available_;  // available-now: the files at the start, sorted
   size_t next_available_ = 0;           // available_[..next) are processed
-  std::thread thread_;                  // runs Run()
-  std::mutex join_mutex_;               // Stop may be called from several threads
-  std::thread compaction_;              // append mode's background OPTIMIZE
+  // When the files waiting for min_bytes_per_epoch were first seen.
+  std::optional<std::chrono::steady_clock::time_point> pending_since_;
+  std::thread thread_;      // runs Run()
+  std::mutex join_mutex_;   // Stop may be called from several threads
+  std::thread compaction_;  // append mode's background OPTIMIZE
   std::atomic<bool> compacting_{false};
 
   mutable std::mutex mutex_;

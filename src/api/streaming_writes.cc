@@ -32,7 +32,8 @@ arrow::Result<int64_t> Count(const std::string& option, const std::string& text)
 }
 
 // '<n> <unit>' with a unit among milliseconds, seconds, minutes (singular too).
-arrow::Result<std::chrono::milliseconds> Interval(const std::string& text) {
+arrow::Result<std::chrono::milliseconds> Interval(const std::string& option,
+                                                  const std::string& text) {
   double amount = 0;
   const char* begin = text.data();
   const char* end = text.data() + text.size();
@@ -45,9 +46,9 @@ arrow::Result<std::chrono::milliseconds> Interval(const std::string& text) {
                                                                               : -1;
   if (error != std::errc() || rest == begin || scale < 0 || amount < 0) {
     return arrow::Status::Invalid(
-        "streaming write option trigger must be 'available now', 'once', 'continuous' or "
-        "an interval such as '10 seconds', not '",
-        text, "'");
+        "streaming write option ", option, " must be ",
+        option == "trigger" ? "'available now', 'once', 'continuous' or " : "",
+        "an interval such as '10 seconds', not '", text, "'");
   }
   return std::chrono::milliseconds(static_cast<int64_t>(amount * scale));
 }
@@ -60,7 +61,7 @@ arrow::Status SetOption(const std::string& key, const std::string& value,
     } else if (value == "continuous") {
       options->trigger.kind = Trigger::Kind::kProcessingTime;
     } else {
-      ARROW_ASSIGN_OR_RAISE(options->trigger.interval, Interval(value));
+      ARROW_ASSIGN_OR_RAISE(options->trigger.interval, Interval(key, value));
     }
   } else if (key == "output_mode") {
     if (value == "append") {
@@ -74,6 +75,10 @@ arrow::Status SetOption(const std::string& key, const std::string& value,
           "streaming write option output_mode must be append, complete or update, not '",
           value, "'");
     }
+  } else if (key == "min_bytes_per_epoch") {
+    ARROW_ASSIGN_OR_RAISE(options->trigger.min_bytes_per_epoch, Count(key, value));
+  } else if (key == "max_delay") {
+    ARROW_ASSIGN_OR_RAISE(options->trigger.max_delay, Interval(key, value));
   } else if (key == "max_files_per_epoch") {
     ARROW_ASSIGN_OR_RAISE(options->trigger.max_files_per_epoch, Count(key, value));
   } else if (key == "compact_every") {
@@ -87,8 +92,8 @@ arrow::Status SetOption(const std::string& key, const std::string& value,
   } else {
     return arrow::Status::Invalid(
         "unknown streaming write option ", key,
-        " (options: trigger, output_mode, max_files_per_epoch, merge_schema, "
-        "compact_every)");
+        " (options: trigger, output_mode, max_files_per_epoch, min_bytes_per_epoch, "
+        "max_delay, merge_schema, compact_every)");
   }
   return arrow::Status::OK();
 }

@@ -16,9 +16,10 @@ namespace sluice {
 
 // The options of `CREATE STREAMING WRITE ... KEY (keys) WITH (properties)`: trigger
 // ('available now', 'once', '<n> milliseconds|seconds|minutes', 'continuous'),
-// output_mode (append, complete, update), max_files_per_epoch, merge_schema,
-// compact_every. Invalid names the option; unknown options are refused. The checkpoint
-// location is not an option: SQL may come from clients that must not choose paths.
+// output_mode (append, complete, update), max_files_per_epoch, min_bytes_per_epoch,
+// max_delay (an interval), merge_schema, compact_every. Invalid names the option; unknown
+// options are refused. The checkpoint location is not an option: SQL may come from
+// clients that must not choose paths.
 arrow::Result<StreamingWriteOptions> StreamingWriteOptionsFromSql(
     const std::string& name, const std::vector<std::string>& keys,
     const std::map<std::string, std::string>& properties);

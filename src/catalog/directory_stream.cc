@@ -96,6 +96,21 @@ arrow::Status DirectoryStream::ClaimedError() const {
       "\"; register the directory under another name to read it");
 }
 
+arrow::Result<int64_t> DirectoryStream::TotalBytes(
+    const std::vector<std::string>& files) const {
+  int64_t total = 0;
+  for (const auto& name : files) {
+    std::error_code error;
+    const auto size = fs::file_size(fs::path(directory_) / name, error);
+    if (error) {
+      return arrow::Status::IOError("file ", name, " of directory stream ", name_, ": ",
+                                    error.message());
+    }
+    total += static_cast<int64_t>(size);
+  }
+  return total;
+}
+
 arrow::Status DirectoryStream::CheckScannable() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return claimed_by_.empty() ? arrow::Status::OK() : ClaimedError();

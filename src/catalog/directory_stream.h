@@ -43,6 +43,8 @@ class DirectoryStream : public TableSource {
   // `limit` of them (0: all).
   arrow::Result<std::vector<std::string>> ListNew(const std::set<std::string>& seen,
                                                   int64_t limit) const;
+  // The total size of these files (names in the directory).
+  arrow::Result<int64_t> TotalBytes(const std::vector<std::string>& files) const;
   // Takes the stream for streaming query `query_id`; Invalid if another holds it.
   arrow::Status Claim(const std::string& query_id);
   // Gives the stream back: scans read every file present again.

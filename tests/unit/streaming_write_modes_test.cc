@@ -313,6 +313,34 @@ TEST_F(StreamingWriteModesTest, CompactionPacksSmallFilesBesideTheAppends) {
   EXPECT_EQ(TxnVersion("compacted"), 8);
 }
 
+TEST_F(StreamingWriteModesTest, AByteTriggerWaitsForEnoughInputOrItsMaxDelay) {
+  WriteIds(incoming(), "a.parquet", 0, 10);
+  const int64_t one_file = static_cast<int64_t>(fs::file_size(incoming() / "a.parquet"));
+  StreamingWriteOptions options;
+  options.query_id = "batched";
+  options.trigger = Trigger::AtBytes(3 * one_file);
+  auto query = StartWith("SELECT id FROM incoming", options, "t");
+  std::this_thread::sleep_for(milliseconds(400));
+  EXPECT_EQ(query->last_committed_epoch(), -1);  // one file of three: waiting
+  WriteIds(incoming(), "b.parquet", 10, 10);
+  WriteIds(incoming(), "c.parquet", 20, 10);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (query->last_committed_epoch() < 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_EQ(query->last_committed_epoch(), 0);
+  EXPECT_EQ(query->LastProgress()->input_files, 3);  // all three in one epoch
+  query->Stop();
+  // With a max delay, a lone file is taken once it has waited that long.
+  WriteIds(incoming(), "d.parquet", 30, 10);
+  options.trigger = Trigger::AtBytes(1LL << 40, milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  query = StartWith("SELECT id FROM incoming", options, "t");
+  while (query->last_committed_epoch() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_GE(testing::MillisSince(start), 300);
+  EXPECT_EQ(Ids(), Range(40));
+}
+
 TEST_F(StreamingWriteModesTest, TheSqlFormStartsAwaitsShowsAndStops) {
   for (int i = 0; i < 3; ++i)
     WriteIds(incoming(), "f" + std::to_string(i) + ".parquet", i * 10, 10);
