@@ -6,8 +6,10 @@ commit with its txn. delta-rs: the same N batches appended one by one with
 `write_deltalake(..., commit_properties=CommitProperties(app_transactions=[...]))` on one
 DeltaTable object, the same rows and the same txn per commit. Reported per bucket of
 table size: per-epoch commit latency p50/p99 (Sluice's commit alone, and the whole epoch
-for both), sustained rows/s, and the time to start a query again at N files (opening
-the table and finding the query's last epoch). Seed 003's sink, for comparison, needed
+for both), with and without background compaction (an OPTIMIZE every 1,000 epochs beside
+the appends), sustained rows/s, the txn lookup on restart at N files (a new session
+opens the table and reads the query's last epoch) and the time to start the query again
+(that, plus its offset log). Seed 003's sink, for comparison, needed
 two commits per micro-batch with p50 243 ms below 5k fragments and 2.29 s at 21k.
 Writes bench/results/streaming_write.md.
 
@@ -50,16 +52,16 @@ def buckets(latencies, files, count=5):
     return out
 
 
-def run_sluice(tmp, inputs, files, rows):
+def run_sluice(tmp, inputs, files, rows, compact_every=0):
     import sluice
-    warehouse = os.path.join(tmp, "warehouse")
+    warehouse = os.path.join(tmp, f"warehouse{compact_every}")
     session = sluice.connect(f"local:{warehouse}")
     session.execute("CREATE TABLE t (id BIGINT NOT NULL)")
     session.register_directory_stream("incoming", inputs)
     frame = session.sql("SELECT id FROM incoming")
     start = time.perf_counter()
     query = frame.write_stream("t", "bench", trigger="available_now", max_files_per_epoch=1,
-                               progress_history=files)
+                               progress_history=files, compact_every=compact_every)
     query.await_termination()
     seconds = time.perf_counter() - start
     progress = query.recent_progress
@@ -67,6 +69,9 @@ def run_sluice(tmp, inputs, files, rows):
     commit = [p["commit_ms"] for p in progress]
     epoch = [p["plan_ms"] + p["write_ms"] + p["commit_ms"] for p in progress]
     # A restart at N files: a new session opens the table and finds the last epoch.
+    lookup = time.perf_counter()
+    assert sluice.connect(f"local:{warehouse}").last_committed_epoch("t", "bench") == files - 1
+    lookup_s = time.perf_counter() - lookup
     session2 = sluice.connect(f"local:{warehouse}")
     session2.register_directory_stream("incoming", inputs)
     restart = time.perf_counter()
@@ -77,7 +82,9 @@ def run_sluice(tmp, inputs, files, rows):
     assert again.last_committed_epoch == files - 1
     count = session2.sql("SELECT count(*) AS n FROM t").to_arrow()["n"][0].as_py()
     assert count == files * rows, count
-    return {"seconds": seconds, "commit": commit, "epoch": epoch, "restart_s": restart_s}
+    detail = session2.sql("DESCRIBE DETAIL t").to_arrow()
+    return {"seconds": seconds, "commit": commit, "epoch": epoch, "restart_s": restart_s,
+            "lookup_s": lookup_s, "data_files": detail["num_files"][0].as_py()}
 
 
 def run_delta_rs(tmp, files, rows):
@@ -116,11 +123,12 @@ def main():
         inputs = os.path.join(tmp, "incoming")
         make_inputs(inputs, args.files, args.rows)
         sluice_run = run_sluice(tmp, inputs, args.files, args.rows)
+        compacted_run = run_sluice(tmp, inputs, args.files, args.rows, compact_every=1000)
         delta_rs_run = run_delta_rs(tmp, args.delta_rs_files, args.rows)
-    write_table(args, sluice_run, delta_rs_run)
+    write_table(args, sluice_run, compacted_run, delta_rs_run)
 
 
-def write_table(args, sluice_run, delta_rs_run):
+def write_table(args, sluice_run, compacted_run, delta_rs_run):
     rows = args.files * args.rows
     lines = [
         "# Exactly-once streaming writes as the table grows",
@@ -133,13 +141,19 @@ def write_table(args, sluice_run, delta_rs_run):
         f"Command: `.venv/bin/python bench/streaming_write.py --files {args.files} "
         f"--rows {args.rows}`",
         "",
-        "| table files | Sluice commit p50 ms | p99 | Sluice epoch p50 ms | p99 |",
-        "|---|---:|---:|---:|---:|",
+        "Without compaction the table grows by a file an epoch; with it (`compact_every="
+        "1000`), an OPTIMIZE packs the small files in the background every 1,000 epochs.",
+        "",
+        "| epochs | commit p50 ms | p99 | epoch p50 ms | p99 | compacted: commit p50 ms | "
+        "p99 | epoch p50 ms | p99 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    commits = buckets(sluice_run["commit"], args.files, 10)
-    epochs = buckets(sluice_run["epoch"], args.files, 10)
-    for (lo, hi, c50, c99), (_, _, e50, e99) in zip(commits, epochs):
-        lines.append(f"| {lo:,}-{hi:,} | {c50:.2f} | {c99:.2f} | {e50:.2f} | {e99:.2f} |")
+    columns = [buckets(run[key], args.files, 10) for run in (sluice_run, compacted_run)
+               for key in ("commit", "epoch")]
+    for row in zip(*columns):
+        lo, hi = row[0][0], row[0][1]
+        cells = " | ".join(f"{b[2]:.2f} | {b[3]:.2f}" for b in row)
+        lines.append(f"| {lo:,}-{hi:,} | {cells} |")
     lines += ["", f"delta-rs, {args.delta_rs_files:,} appends (its time grows with the table):",
               "", "| table files | delta-rs append p50 ms | p99 | Sluice epoch p50 ms | p99 |",
               "|---|---:|---:|---:|---:|"]
@@ -150,14 +164,20 @@ def write_table(args, sluice_run, delta_rs_run):
     lines += [
         "",
         f"- Sustained: Sluice {rows / sluice_run['seconds']:,.0f} rows/s "
-        f"({args.files / sluice_run['seconds']:,.0f} epochs/s over {args.files:,}); delta-rs "
+        f"({args.files / sluice_run['seconds']:,.0f} epochs/s over {args.files:,}), with "
+        f"compaction {rows / compacted_run['seconds']:,.0f} rows/s; data files at the end: "
+        f"{sluice_run['data_files']:,} and {compacted_run['data_files']:,}; delta-rs "
         f"{args.delta_rs_files * args.rows / delta_rs_run['seconds']:,.0f} rows/s "
         f"({args.delta_rs_files / delta_rs_run['seconds']:,.0f} appends/s over "
         f"{args.delta_rs_files:,}).",
-        f"- Restart at {args.files:,} files (open the table, find the query's last epoch; "
-        f"Sluice also reads its offset log): Sluice {sluice_run['restart_s'] * 1000:.0f} ms, "
-        f"delta-rs at {args.delta_rs_files:,} files (open + transaction_version) "
+        f"- txn lookup on restart at {args.files:,} files (a new session opens the table "
+        f"and reads the query's last epoch): Sluice {sluice_run['lookup_s'] * 1000:.0f} ms "
+        f"({compacted_run['lookup_s'] * 1000:.0f} ms compacted); delta-rs at "
+        f"{args.delta_rs_files:,} files (open + transaction_version) "
         f"{delta_rs_run['restart_s'] * 1000:.0f} ms.",
+        f"- Restarting the query (that, its offset log, and finding no new file): "
+        f"{sluice_run['restart_s'] * 1000:.0f} ms ({compacted_run['restart_s'] * 1000:.0f} "
+        "ms compacted).",
         "- Seed 003's sink: two commits per micro-batch, p50 243 ms below 5k fragments and "
         "2.29 s at 21k.",
         "",

@@ -44,6 +44,9 @@ struct SessionOptions {
   // sluiced confines every client this way. False: the process's own access applies.
   bool confine_file_access = false;
   std::vector<std::string> readable_directories;
+  // Whether SQL may start streaming writes (CREATE STREAMING WRITE), which run beyond
+  // the statement. sluiced refuses them: every request it serves is bounded in time.
+  bool allow_streaming_writes = true;
 };
 
 // A connection to an engine and its catalog of named tables. Create with Connect.
@@ -108,9 +111,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Registers `directory` as a stream of files, the source of a streaming write
   // (DataFrame::WriteStream): files arrive over time and are taken in name order; names
   // starting with "." or "_" are skipped (write such a file, then rename it in). `format`
-  // is "parquet", "csv" or "arrow" (IPC files); `schema` may be null if the directory
-  // already holds a file to read it from. A query that is not a streaming write reads
-  // every file present when it starts.
+  // is "parquet", "csv", "arrow" (IPC files) or "ndjson"; `schema` may be null if the
+  // directory already holds a file to read it from. A query that is not a streaming write
+  // reads every file present when it starts.
   arrow::Status RegisterDirectoryStream(std::string name, std::string directory,
                                         std::string_view format = "parquet",
                                         std::shared_ptr<arrow::Schema> schema = nullptr);

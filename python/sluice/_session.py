@@ -111,7 +111,7 @@ class Session:
         """Registers a directory that files arrive in, the source of
         :meth:`DataFrame.write_stream`. Files are taken in name order; names starting
         with ``.`` or ``_`` are skipped (write such a file, then rename it in).
-        ``format`` is ``"parquet"``, ``"csv"`` or ``"arrow"``; without ``schema`` it is
+        ``format`` is ``"parquet"``, ``"csv"``, ``"arrow"`` or ``"ndjson"``; without ``schema`` it is
         read from the directory's first file."""
         self._session.register_directory_stream(name, directory, format, schema)
 

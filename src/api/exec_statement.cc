@@ -241,6 +241,12 @@ arrow::Result<ExecResult> Session::RunStreamingCommand(
     default:
       break;
   }
+  if (!options_.allow_streaming_writes) {
+    return SqlNotSupported(
+        original, 0,
+        "CREATE STREAMING WRITE here (this server bounds every request "
+        "in time; start streaming writes from the library or the CLI)");
+  }
   ARROW_RETURN_NOT_OK(streaming_writes_->CheckFree(dialect.stream));
   ARROW_ASSIGN_OR_RAISE(
       auto options,

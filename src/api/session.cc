@@ -224,19 +224,13 @@ arrow::Status Session::RegisterReader(std::string name,
 arrow::Status Session::RegisterDirectoryStream(std::string name, std::string directory,
                                                std::string_view format,
                                                std::shared_ptr<arrow::Schema> schema) {
-  catalog::FileFormatKind kind;
-  if (format == "parquet") {
-    kind = catalog::FileFormatKind::kParquet;
-  } else if (format == "csv") {
-    kind = catalog::FileFormatKind::kCsv;
-  } else if (format == "arrow" || format == "ipc") {
-    kind = catalog::FileFormatKind::kIpc;
-  } else {
+  const auto kind = catalog::FileFormatNamed(format);
+  if (!kind) {
     return arrow::Status::NotImplemented("not supported: directory streams of format '",
-                                         format, "' (parquet, csv or arrow)");
+                                         format, "' (parquet, csv, arrow or ndjson)");
   }
   ARROW_ASSIGN_OR_RAISE(auto source, catalog::DirectoryStream::Open(
-                                         name, kind, directory, std::move(schema),
+                                         name, *kind, directory, std::move(schema),
                                          catalog_->file_access()));
   // On Spark the directory is read by Spark; the files' schema is read here.
   if (spark_) {

@@ -94,9 +94,11 @@ arrow::Status SparkBackend::RegisterDirectoryStream(const std::string& name,
                                                     const std::string& directory,
                                                     std::string_view format,
                                                     const arrow::Schema& schema) {
-  if (format != "parquet" && format != "csv") {
-    return arrow::Status::NotImplemented("not supported: directory streams of ", format,
-                                         " files on a Spark session (parquet or csv)");
+  const bool json = format == "ndjson" || format == "json";
+  if (format != "parquet" && format != "csv" && !json) {
+    return arrow::Status::NotImplemented(
+        "not supported: directory streams of ", format,
+        " files on a Spark session (parquet, csv, ndjson)");
   }
   sc::Command command;
   auto* view = command.mutable_create_dataframe_view();
@@ -106,7 +108,7 @@ arrow::Status SparkBackend::RegisterDirectoryStream(const std::string& name,
   auto* read = view->mutable_input()->mutable_read();
   read->set_is_streaming(true);
   auto* source = read->mutable_data_source();
-  source->set_format(std::string(format));
+  source->set_format(json ? "json" : std::string(format));
   // Spark reads a struct type's JSON, which is what a Delta schema string is.
   ARROW_ASSIGN_OR_RAISE(*source->mutable_schema(), delta::SchemaToDelta(schema));
   source->add_paths(directory);

@@ -35,7 +35,7 @@ class SparkBackend {
   // Runs one statement to the end; DML reports Spark's num_affected_rows.
   arrow::Result<ExecResult> Exec(std::string_view sql, const std::vector<Param>& params);
   // Makes `directory` a streaming temporary view `name`: Spark reads the files that
-  // arrive in it ("parquet" or "csv" with a header line) with `schema`.
+  // arrive in it ("parquet", "csv" with a header line, or "ndjson") with `schema`.
   arrow::Status RegisterDirectoryStream(const std::string& name,
                                         const std::string& directory,
                                         std::string_view format,

@@ -46,7 +46,12 @@ void StreamingRun::Start() {
 void StreamingRun::Stop() {
   RequestStop();
   std::lock_guard<std::mutex> lock(join_mutex_);
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  if (thread_.get_id() == std::this_thread::get_id()) {
+    thread_.detach();  // the thread's last act let go of its session, and so of this
+    return;
+  }
+  thread_.join();
 }
 
 arrow::Status StreamingRun::Recover() {
@@ -63,9 +68,18 @@ arrow::Status StreamingRun::Recover() {
 }
 
 void StreamingRun::Run() {
-  if (source_.directory) return RunDirectory();
-  if (source_.push) return RunPush();
-  RunBounded();
+  if (source_.directory) {
+    RunDirectory();
+  } else if (source_.push) {
+    RunPush();
+  } else {
+    RunBounded();
+  }
+  // The frame holds its session, which may hold this query (a write started by SQL in a
+  // session since let go of): letting go of the frame may destroy this object, so it is
+  // the last thing the thread does.
+  std::optional<DataFrame> frame;
+  frame.swap(frame_);
 }
 
 void StreamingRun::RunBounded() {
@@ -311,7 +325,6 @@ void StreamingRun::Finish(StreamingState state, arrow::Status status) {
   if (compaction_.joinable()) compaction_.join();
   if (source_.directory) source_.directory->Release();
   if (source_.push) source_.push->Release();
-  frame_.reset();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     state_ = state;

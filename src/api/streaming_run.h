@@ -96,7 +96,7 @@ class StreamingRun : public StreamingQueryEngine {
   bool WaitForTrigger(std::chrono::steady_clock::time_point deadline);
   void Finish(StreamingState state, arrow::Status status);
 
-  // Reset when the query ends: the frame holds its session, which may hold this query.
+  // Let go of when the query ends (see Run): it holds its session, which may hold this.
   std::optional<DataFrame> frame_;
   StreamingSource source_;
   std::shared_ptr<delta::DeltaTable> table_;

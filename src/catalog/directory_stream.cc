@@ -18,6 +18,8 @@ bool HasExtension(FileFormatKind format, const fs::path& path) {
       return extension == ".csv";
     case FileFormatKind::kIpc:
       return extension == ".arrow" || extension == ".feather" || extension == ".ipc";
+    case FileFormatKind::kNdjson:
+      return extension == ".ndjson" || extension == ".jsonl" || extension == ".json";
   }
   return false;
 }

@@ -19,7 +19,7 @@ namespace sluice::catalog {
 // name them by time or sequence get them processed in that order; names starting with
 // "." or "_" are skipped, so a producer writes a hidden file and renames it in when it is
 // complete. Only files with the format's extensions count (.parquet; .csv; .arrow,
-// .feather, .ipc).
+// .feather, .ipc; .ndjson, .jsonl, .json).
 //
 // A streaming write claims the stream (Claim) and sets the files each epoch reads
 // (SetEpochInput); while it holds the claim no other query may name the stream (another

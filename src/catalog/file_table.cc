@@ -14,6 +14,14 @@
 
 namespace sluice::catalog {
 
+std::optional<FileFormatKind> FileFormatNamed(std::string_view name) {
+  if (name == "parquet") return FileFormatKind::kParquet;
+  if (name == "csv") return FileFormatKind::kCsv;
+  if (name == "arrow" || name == "ipc") return FileFormatKind::kIpc;
+  if (name == "ndjson" || name == "json") return FileFormatKind::kNdjson;
+  return std::nullopt;
+}
+
 namespace {
 
 const char* FunctionName(FileFormatKind kind) {
@@ -24,6 +32,8 @@ const char* FunctionName(FileFormatKind kind) {
       return "read_csv";
     case FileFormatKind::kIpc:
       return "read_ipc";
+    case FileFormatKind::kNdjson:
+      return "read_ndjson";
   }
   return "read_file";
 }
@@ -64,6 +74,8 @@ std::shared_ptr<arrow::dataset::FileFormat> MakeFormat(FileFormatKind kind) {
       return std::make_shared<arrow::dataset::CsvFileFormat>();
     case FileFormatKind::kIpc:
       return std::make_shared<arrow::dataset::IpcFileFormat>();
+    case FileFormatKind::kNdjson:
+      return std::make_shared<arrow::dataset::JsonFileFormat>();
   }
   return nullptr;
 }

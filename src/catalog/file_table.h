@@ -2,7 +2,9 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/file_access.h"
@@ -15,7 +17,10 @@ class FileSystemDataset;
 
 namespace sluice::catalog {
 
-enum class FileFormatKind { kParquet, kCsv, kIpc };
+enum class FileFormatKind { kParquet, kCsv, kIpc, kNdjson };
+
+// "parquet", "csv", "arrow" or "ipc", "ndjson" or "json"; nullopt for anything else.
+std::optional<FileFormatKind> FileFormatNamed(std::string_view name);
 
 // Files on the local filesystem matched by a glob, read through Arrow Datasets. Files are
 // scanned in sorted path order; each file is one unit of partitioning.

@@ -317,6 +317,8 @@ arrow::Result<Binder::Relation> Binder::BindTableFunction(const Json& body) {
       {"read_csv", catalog::FileFormatKind::kCsv},
       {"read_ipc", catalog::FileFormatKind::kIpc},
       {"read_arrow", catalog::FileFormatKind::kIpc},
+      {"read_ndjson", catalog::FileFormatKind::kNdjson},
+      {"read_json", catalog::FileFormatKind::kNdjson},
   };
   for (const auto& [reader, format] : kReaders) {
     if (name != reader) continue;
@@ -339,8 +341,8 @@ arrow::Result<Binder::Relation> Binder::BindReadStream(
     const std::vector<arrow::Datum>& args, const std::string& qualifier,
     const Json& alias, int location) {
   static constexpr const char* kUsage =
-      "read_stream() takes a directory and optionally a format: 'parquet', 'csv' or "
-      "'arrow'";
+      "read_stream() takes a directory and optionally a format: 'parquet', 'csv', "
+      "'arrow' or 'ndjson'";
   if (args.empty() || args.size() > 2) return SqlInvalid(sql_, location, kUsage);
   for (const auto& arg : args) {
     if (arg.type()->id() != arrow::Type::STRING || !arg.scalar()->is_valid)
@@ -349,20 +351,11 @@ arrow::Result<Binder::Relation> Binder::BindReadStream(
   auto text = [&](size_t i) {
     return args[i].scalar_as<arrow::StringScalar>().ToString();
   };
-  const std::string format = args.size() == 2 ? text(1) : std::string("parquet");
-  catalog::FileFormatKind kind;
-  if (format == "parquet") {
-    kind = catalog::FileFormatKind::kParquet;
-  } else if (format == "csv") {
-    kind = catalog::FileFormatKind::kCsv;
-  } else if (format == "arrow" || format == "ipc") {
-    kind = catalog::FileFormatKind::kIpc;
-  } else {
-    return SqlInvalid(sql_, location, kUsage);
-  }
+  const auto kind = catalog::FileFormatNamed(args.size() == 2 ? text(1) : "parquet");
+  if (!kind) return SqlInvalid(sql_, location, kUsage);
   const std::string directory = text(0);
   auto stream =
-      catalog::DirectoryStream::Open("read_stream('" + directory + "')", kind, directory,
+      catalog::DirectoryStream::Open("read_stream('" + directory + "')", *kind, directory,
                                      nullptr, catalog_->file_access());
   if (!stream.ok())
     return SqlError(stream.status().code(), sql_, location, stream.status().message());

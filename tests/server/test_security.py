@@ -270,3 +270,9 @@ def test_clients_have_their_own_statements_and_queries(tmp_path):
         slow.wait(timeout=30)
     finally:
         s.stop()
+
+
+def test_streaming_writes_are_refused(server, tmp_path):
+    # They would outlive the request: a client cannot start work the server does not bound.
+    code, body = post_json(server, "CREATE STREAMING WRITE w INTO t AS SELECT 1 AS id")
+    assert code >= 400 and "not supported" in body and "STREAMING WRITE" in body, body

@@ -1,6 +1,7 @@
 // Streaming writes: update mode, bounded and push-mode sources, schema merging,
 // compaction, backpressure and the SQL form.
 #include <atomic>
+#include <fstream>
 #include <thread>
 #include <utility>
 
@@ -341,6 +342,29 @@ TEST_F(StreamingWriteModesTest, AByteTriggerWaitsForEnoughInputOrItsMaxDelay) {
   EXPECT_EQ(Ids(), Range(40));
 }
 
+TEST_F(StreamingWriteModesTest, NdjsonFilesStreamLikeTheOtherFormats) {
+  const fs::path dir = dir_.path() / "json";
+  fs::create_directories(dir);
+  for (int file = 0; file < 3; ++file) {
+    std::ofstream out(dir / ("f" + std::to_string(file) + ".ndjson"));
+    for (int i = 0; i < 4; ++i) out << "{\"id\": " << file * 4 + i << "}\n";
+  }
+  std::ofstream(dir / "notes.txt") << "not a data file";
+  auto schema = arrow::schema({arrow::field("id", arrow::int64())});
+  ASSERT_TRUE(
+      session_->RegisterDirectoryStream("json", dir.string(), "ndjson", schema).ok());
+  StreamingWriteOptions options;
+  options.query_id = "json";
+  options.trigger = Trigger::AvailableNow(1);
+  AwaitEnd(StartWith("SELECT id FROM json", options, "t").get(),
+           StreamingState::kFinished);
+  EXPECT_EQ(Ids(), Range(12));
+  EXPECT_EQ(TxnVersion("json"), 2);
+  EXPECT_EQ(Collect("SELECT count(*), max(id) FROM read_ndjson('" +
+                    (dir / "*.ndjson").string() + "')"),
+            (Pairs{{12, 11}}));
+}
+
 TEST_F(StreamingWriteModesTest, TheSqlFormStartsAwaitsShowsAndStops) {
   for (int i = 0; i < 3; ++i)
     WriteIds(incoming(), "f" + std::to_string(i) + ".parquet", i * 10, 10);
@@ -368,6 +392,25 @@ TEST_F(StreamingWriteModesTest, TheSqlFormStartsAwaitsShowsAndStops) {
   auto stopped = session_->Exec("STOP STREAMING WRITE live");
   ASSERT_TRUE(stopped.ok()) << stopped.status().ToString();
   EXPECT_NE(stopped->message.find("stopped"), std::string::npos) << stopped->message;
+}
+
+TEST_F(StreamingWriteModesTest, ASessionLetGoOfWhileItsSqlWriteRunsEndsWithIt) {
+  for (int i = 0; i < 5; ++i)
+    WriteIds(incoming(), "f" + std::to_string(i) + ".parquet", i * 10, 10);
+  ASSERT_TRUE(
+      session_
+          ->Exec("CREATE STREAMING WRITE orphan INTO t WITH (trigger = 'available "
+                 "now', max_files_per_epoch = 1) AS SELECT id FROM incoming")
+          .ok());
+  // The write keeps the session alive until it finishes, then lets go of both.
+  std::weak_ptr<Session> weak = session_;
+  session_.reset();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!weak.expired() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_TRUE(weak.expired());
+  Restart();
+  EXPECT_EQ(Ids(), Range(50));
 }
 
 TEST_F(StreamingWriteModesTest, TheSqlFormNamesWhatIsWrong) {

@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
   sluice::SessionOptions session_options;
   session_options.confine_file_access = true;  // clients read only what is allowed
   session_options.readable_directories = allow_read;
+  session_options.allow_streaming_writes = false;  // they outlive the request
   std::vector<sluice::server::Clients::Token> tokens;
   if (!tokens_file.empty()) {
     auto read = sluice::server::ReadTokensFile(tokens_file);
