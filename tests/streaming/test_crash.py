@@ -5,7 +5,8 @@ exactly once. delta-rs reads the table and reports the query's txn version.
 
 SLUICE_CRASH_CYCLES sets the number of kills (50 by default, 1000 in the long run). The
 table is checked after every kill in short runs, every 25 kills in long ones (reading it
-costs more as it grows)."""
+costs more as it grows). At the end VACUUM removes the data files of killed epochs, which
+no version of the table ever referenced."""
 import os
 import pathlib
 import random
@@ -44,7 +45,8 @@ def test_killed_writers_lose_and_duplicate_nothing(tmp_path):
     warehouse, incoming = tmp_path / "warehouse", tmp_path / "incoming"
     incoming.mkdir()
     subprocess.run([SLUICE, "--warehouse", str(warehouse), "-c",
-                    "CREATE TABLE events (id BIGINT NOT NULL)"], check=True,
+                    "CREATE TABLE events (id BIGINT NOT NULL) TBLPROPERTIES "
+                    "('delta.deletedFileRetentionDuration' = 'interval 0 hours')"], check=True,
                    capture_output=True)
     rng = random.Random(20261202)
     files = 0
@@ -78,3 +80,18 @@ def test_killed_writers_lose_and_duplicate_nothing(tmp_path):
     table = deltalake.DeltaTable(str(warehouse / "events"))
     assert table.transaction_version("ingest") is not None
     assert table.transaction_version("ingest") >= 0
+    # Killed epochs left data files no commit names; VACUUM removes exactly those.
+    data_files = {p.relative_to(warehouse / "events").as_posix()
+                  for p in (warehouse / "events").rglob("*.parquet")
+                  if "_delta_log" not in p.parts}
+    root = (warehouse / "events").resolve()
+    live = {pathlib.Path(uri.removeprefix("file://")).resolve().relative_to(root).as_posix()
+            for uri in table.file_uris()}
+    assert live <= data_files
+    vacuum = subprocess.run([SLUICE, "--warehouse", str(warehouse), "-c",
+                             "VACUUM events RETAIN 0 HOURS"], capture_output=True, text=True)
+    assert vacuum.returncode == 0, vacuum.stderr
+    left = {p.relative_to(warehouse / "events").as_posix()
+            for p in (warehouse / "events").rglob("*.parquet") if "_delta_log" not in p.parts}
+    assert left == live, f"{len(data_files - live)} orphans before, {len(left - live)} after"
+    assert sorted(table_ids(warehouse / "events")) == list(range(files * ROWS_PER_FILE))
