@@ -251,7 +251,10 @@ arrow::Status DialectRewriter::Properties(size_t* i, std::string_view clause) {
   do {
     ++k;
     ARROW_ASSIGN_OR_RAISE(auto key, PropertyKey(&k, clause));
-    if (!SymbolAt(k, '=')) return SqlInvalid(sql_, PositionOf(k), usage);
+    if (!SymbolAt(k, '=')) {
+      return SqlInvalid(sql_, PositionOf(k),
+                        std::string(clause) + " expects 'key' = 'value' pairs");
+    }
     ++k;
     ARROW_ASSIGN_OR_RAISE(out_.properties[key], PropertyValue(&k, clause));
   } while (SymbolAt(k, ','));

@@ -110,7 +110,9 @@ def test_metadata_patterns_take_linear_time(server):
     plain = sorted(get_tables("a%")[0] for _ in range(5))[2]
     elapsed, rows = sorted(get_tables("%a" * 40 + "%b") for _ in range(5))[2]
     assert rows == 0
-    assert elapsed < plain + 0.010, f"{elapsed * 1000:.1f} ms vs {plain * 1000:.1f} ms"
+    # A backtracking matcher needs seconds here (40 wildcards over 60 characters); the
+    # margin only absorbs this machine's noise (10 ms was once exceeded by 0.1 ms).
+    assert elapsed < plain + 0.100, f"{elapsed * 1000:.1f} ms vs {plain * 1000:.1f} ms"
     assert get_tables("%a%a%_")[1] == 1
 
 
