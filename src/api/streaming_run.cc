@@ -119,9 +119,7 @@ void StreamingRun::RunPush() {
   Finish(StreamingState::kStopped, arrow::Status::OK());
 }
 
-arrow::Result<std::vector<std::string>> StreamingRun::NextInput(int64_t epoch) {
-  ARROW_ASSIGN_OR_RAISE(auto pending, log_.Read(epoch));
-  if (pending) return std::move(*pending);  // planned before a crash: the same input
+arrow::Result<std::vector<std::string>> StreamingRun::NewInput() {
   const int64_t cap = options_.trigger.max_files_per_epoch;
   if (options_.trigger.kind != Trigger::Kind::kAvailableNow) {
     return source_.directory->ListNew(processed_, cap);
@@ -151,9 +149,15 @@ void StreamingRun::RunDirectory() {
   int64_t epoch = last_committed_epoch() + 1;
   while (!stop_requested()) {
     const auto start = Clock::now();
-    auto input = NextInput(epoch);
+    // An epoch planned before a crash runs again with the same input, at once.
+    auto logged = log_.Read(epoch);
+    if (!logged.ok()) return EpochFailed(epoch, logged.status());
+    auto input = *logged ? arrow::Result<std::vector<std::string>>(std::move(**logged))
+                         : NewInput();
     if (!input.ok()) return EpochFailed(epoch, input.status());
-    auto ready = input->empty() ? arrow::Result<bool>(false) : ReadyToRun(epoch, *input);
+    auto ready = input->empty() ? arrow::Result<bool>(false)
+                 : *logged      ? arrow::Result<bool>(true)
+                                : ReadyToRun(*input);
     if (!ready.ok()) return EpochFailed(epoch, ready.status());
     if (!*ready) {
       if (available_now) return Finish(StreamingState::kFinished, arrow::Status::OK());
@@ -170,14 +174,11 @@ void StreamingRun::RunDirectory() {
   Finish(StreamingState::kStopped, arrow::Status::OK());
 }
 
-arrow::Result<bool> StreamingRun::ReadyToRun(int64_t epoch,
-                                             const std::vector<std::string>& input) {
+arrow::Result<bool> StreamingRun::ReadyToRun(const std::vector<std::string>& input) {
   const auto& trigger = options_.trigger;
   if (trigger.kind == Trigger::Kind::kAvailableNow || trigger.min_bytes_per_epoch <= 0) {
     return true;
   }
-  ARROW_ASSIGN_OR_RAISE(auto logged, log_.Read(epoch));
-  if (logged) return true;  // planned before a crash: run it as it was
   if (!pending_since_) pending_since_ = Clock::now();
   if (trigger.max_delay.count() > 0 &&
       Clock::now() - *pending_since_ >= trigger.max_delay) {

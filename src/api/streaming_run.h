@@ -79,12 +79,12 @@ class StreamingRun : public StreamingQueryEngine {
   arrow::Status RunEpoch(int64_t epoch, EpochProgress* progress);
   // After `epoch` committed: records it, reports it, maybe starts a compaction.
   void Committed(int64_t epoch, EpochProgress progress);
-  // The input of `epoch`: the one the log has (planned before a crash), else new files
-  // (available-now: only those present at the start), maybe none.
-  arrow::Result<std::vector<std::string>> NextInput(int64_t epoch);
-  // Processing time with min_bytes_per_epoch: whether `input` (logged before a crash:
-  // always) is enough to start an epoch now.
-  arrow::Result<bool> ReadyToRun(int64_t epoch, const std::vector<std::string>& input);
+  // New files for the next epoch (available-now: only those present at the start), maybe
+  // none.
+  arrow::Result<std::vector<std::string>> NewInput();
+  // Processing time with min_bytes_per_epoch: whether new `input` is enough to start an
+  // epoch now.
+  arrow::Result<bool> ReadyToRun(const std::vector<std::string>& input);
   // Runs one directory epoch; false if the query has ended.
   bool DirectoryEpoch(int64_t epoch, std::vector<std::string> input,
                       std::chrono::steady_clock::time_point start);
