@@ -152,9 +152,13 @@ class Binder {
     int64_t offset = 0;
   };
   arrow::Result<LimitClause> BindLimitClause(const Json& select);
-  // UNION [ALL] (set_binder.cc); `names` are the internal column names of `node`, `shown`
-  // the ones the user sees.
+  // UNION, INTERSECT and EXCEPT [ALL] (set_binder.cc); `names` are the internal column
+  // names of `node`, `shown` the ones the user sees.
   arrow::Result<plan::NodePtr> BindSetOperation(const Json& select);
+  // INTERSECT (or EXCEPT) [ALL] of two inputs with the columns `names`.
+  arrow::Result<plan::NodePtr> MatchRows(std::vector<plan::NodePtr> sides,
+                                         const std::vector<std::string>& names,
+                                         bool intersect, bool all);
   arrow::Result<plan::NodePtr> FinishSetOperation(const Json& select, plan::NodePtr node,
                                                   const std::vector<std::string>& names,
                                                   const std::vector<std::string>& shown);

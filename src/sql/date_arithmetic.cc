@@ -6,6 +6,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/scalar.h>
 
+#include "common/add_months.h"
 #include "common/ascii.h"
 #include "common/sql_error.h"
 
@@ -66,17 +67,19 @@ BoundExpr Literal(std::shared_ptr<arrow::Scalar> scalar) {
   return {cp::literal(arrow::Datum(std::move(scalar))), std::move(type)};
 }
 
-// The calendar day `months` after `days` (days since 1970-01-01), clamped to the end
-// of the month as PostgreSQL does (Jan 31 + 1 month = Feb 28/29).
-int32_t AddMonths(int32_t days, int32_t months) {
-  using namespace std::chrono;
-  const year_month_day date{sys_days{std::chrono::days{days}}};
-  const year_month moved =
-      year_month{date.year(), date.month()} + std::chrono::months{months};
-  const auto last =
-      year_month_day_last{moved.year(), month_day_last{moved.month()}}.day();
-  const year_month_day result{moved.year(), moved.month(), std::min(date.day(), last)};
-  return static_cast<int32_t>(sys_days{result}.time_since_epoch().count());
+// `when` (a DATE or TIMESTAMP) moved by `months` calendar months (PostgreSQL adds an
+// interval's months before its days and time).
+arrow::Result<BoundExpr> AddMonths(ExpressionBinder* binder, const BoundExpr& when,
+                                   int32_t months, int location) {
+  if (months == 0) return when;
+  if (IsTimestamp(when) &&
+      !static_cast<const arrow::TimestampType&>(*when.type).timezone().empty()) {
+    return SqlNotSupported(binder->sql(), location,
+                           "adding months or years to a TIMESTAMP WITH TIME ZONE");
+  }
+  ARROW_RETURN_NOT_OK(RegisterAddMonths());
+  return binder->Call(kAddMonths, {when, Literal(arrow::MakeScalar(months))}, nullptr,
+                      "operator +", location);
 }
 
 }  // namespace
@@ -157,22 +160,17 @@ arrow::Result<std::optional<BoundExpr>> BindDateArithmetic(ExpressionBinder* bin
   if (IsDate(when) && value.nanoseconds == 0) {
     const arrow::Datum* date = when.expr.literal();
     if (date && date->scalar()->is_valid) {
-      int32_t days = static_cast<const arrow::Date32Scalar&>(*date->scalar()).value;
-      days = AddMonths(days, value.months) + value.days;
-      return Literal(std::make_shared<arrow::Date32Scalar>(days));
+      const int32_t days = static_cast<const arrow::Date32Scalar&>(*date->scalar()).value;
+      ARROW_ASSIGN_OR_RAISE(const int32_t moved, AddMonthsToDays(days, value.months));
+      return Literal(std::make_shared<arrow::Date32Scalar>(moved + value.days));
     }
-    if (value.months != 0) {
-      return SqlNotSupported(
-          sql, location, "adding months or years to a DATE column (only to constants)");
-    }
+    ARROW_ASSIGN_OR_RAISE(auto moved, AddMonths(binder, when, value.months, location));
+    if (value.days == 0) return moved;
     ARROW_ASSIGN_OR_RAISE(
         auto sum, binder->Call("add_checked",
-                               {as_days(when), Literal(arrow::MakeScalar(value.days))},
+                               {as_days(moved), Literal(arrow::MakeScalar(value.days))},
                                nullptr, "operator " + op, location));
     return binder->Cast(std::move(sum), arrow::date32(), location);
-  }
-  if (value.months != 0) {
-    return SqlNotSupported(sql, location, "adding months or years to a TIMESTAMP");
   }
   // A timestamp (a date becomes its midnight) plus days and time as a duration.
   BoundExpr stamp = when;
@@ -180,6 +178,7 @@ arrow::Result<std::optional<BoundExpr>> BindDateArithmetic(ExpressionBinder* bin
     ARROW_ASSIGN_OR_RAISE(
         stamp, binder->Cast(when, arrow::timestamp(arrow::TimeUnit::MICRO), location));
   }
+  ARROW_ASSIGN_OR_RAISE(stamp, AddMonths(binder, stamp, value.months, location));
   const auto unit = static_cast<const arrow::TimestampType&>(*stamp.type).unit();
   const int64_t per_second = unit == arrow::TimeUnit::SECOND  ? 1
                              : unit == arrow::TimeUnit::MILLI ? 1000

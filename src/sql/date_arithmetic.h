@@ -18,9 +18,9 @@ arrow::Result<arrow::MonthDayNanoIntervalType::MonthDayNanos> ParseInterval(
 
 // DATE and TIMESTAMP arithmetic, as in PostgreSQL: DATE ± INTEGER (days), DATE - DATE
 // (days), DATE or TIMESTAMP ± INTERVAL. Months and years move the calendar (the day is
-// clamped to the month's last), which Arrow has no kernel for: they apply to constants,
-// folded here; on a column they are refused as not supported. nullopt if the operands are
-// not dates or intervals.
+// clamped to the month's last): folded here on constants, computed by the
+// "sluice_add_months" kernel on columns. nullopt if the operands are not dates or
+// intervals.
 arrow::Result<std::optional<BoundExpr>> BindDateArithmetic(ExpressionBinder* binder,
                                                            const std::string& op,
                                                            const BoundExpr& left,

@@ -1,5 +1,6 @@
-// UNION [ALL]: each side bound as a query of its own, its columns cast to types both
-// sides share, then one Union node (and, for UNION, a distinct over every column).
+// UNION, INTERSECT and EXCEPT [ALL]: each side bound as a query of its own, its columns
+// cast to types both sides share, then one Union node. UNION adds a distinct over every
+// column; INTERSECT and EXCEPT group the tagged rows of both sides (see MatchRows).
 #include <arrow/compute/api.h>
 #include <arrow/type.h>
 
@@ -54,7 +55,12 @@ std::shared_ptr<arrow::DataType> SharedType(const std::shared_ptr<arrow::DataTyp
 
 arrow::Result<plan::NodePtr> Binder::BindSetOperation(const Json& select) {
   const std::string op = select.value("op", "");
-  if (op != "SETOP_UNION") return SqlNotSupported(sql_, -1, "INTERSECT and EXCEPT");
+  const char* op_name = op == "SETOP_UNION"       ? "UNION"
+                        : op == "SETOP_INTERSECT" ? "INTERSECT"
+                                                  : "EXCEPT";
+  if (op != "SETOP_UNION" && op != "SETOP_INTERSECT" && op != "SETOP_EXCEPT") {
+    return SqlNotSupported(sql_, -1, "set operation " + op);
+  }
   std::vector<Relation> sides;
   for (const char* side : {"larg", "rarg"}) {
     ARROW_ASSIGN_OR_RAISE(auto plan, BindSelect(select.at(side)));
@@ -64,7 +70,9 @@ arrow::Result<plan::NodePtr> Binder::BindSetOperation(const Json& select) {
   const auto& left = sides[0].scope.columns();
   const auto& right = sides[1].scope.columns();
   if (left.size() != right.size()) {
-    return SqlInvalid(sql_, -1, "each UNION query must have the same number of columns");
+    return SqlInvalid(
+        sql_, -1,
+        std::string("each ") + op_name + " query must have the same number of columns");
   }
   std::vector<std::string> names, shown;
   std::vector<std::shared_ptr<arrow::DataType>> types;
@@ -72,7 +80,8 @@ arrow::Result<plan::NodePtr> Binder::BindSetOperation(const Json& select) {
     auto type = SharedType(left[i].type, right[i].type);
     if (!type) {
       return SqlError(arrow::StatusCode::TypeError, sql_, -1,
-                      "type error: UNION types " + SqlTypeName(*left[i].type) + " and " +
+                      std::string("type error: ") + op_name + " types " +
+                          SqlTypeName(*left[i].type) + " and " +
                           SqlTypeName(*right[i].type) + " cannot be matched (column " +
                           std::to_string(i + 1) + ")");
     }
@@ -96,11 +105,65 @@ arrow::Result<plan::NodePtr> Binder::BindSetOperation(const Json& select) {
                           plan::LogicalNode::Project(side.plan, exprs, names));
     inputs.push_back(std::move(projected));
   }
-  ARROW_ASSIGN_OR_RAISE(auto node, plan::LogicalNode::Union(std::move(inputs)));
-  if (!select.value("all", false)) {
-    ARROW_ASSIGN_OR_RAISE(node, plan::LogicalNode::Aggregate(node, names, {}));
+  const bool all = select.value("all", false);
+  plan::NodePtr node;
+  if (op == "SETOP_UNION") {
+    ARROW_ASSIGN_OR_RAISE(node, plan::LogicalNode::Union(std::move(inputs)));
+    if (!all) {
+      ARROW_ASSIGN_OR_RAISE(node, plan::LogicalNode::Aggregate(node, names, {}));
+    }
+  } else {
+    ARROW_ASSIGN_OR_RAISE(
+        node, MatchRows(std::move(inputs), names, op == "SETOP_INTERSECT", all));
   }
   return FinishSetOperation(select, std::move(node), names, shown);
+}
+
+arrow::Result<plan::NodePtr> Binder::MatchRows(std::vector<plan::NodePtr> sides,
+                                               const std::vector<std::string>& names,
+                                               bool intersect, bool all) {
+  // Both sides' rows, tagged with the side they come from, are grouped over every column
+  // (so NULLs match NULLs, as set operations require); a group is kept when it has rows
+  // on both sides (INTERSECT) or on the left only (EXCEPT). With ALL, each side first
+  // numbers the copies of each row 1, 2, ...: the groups (row, n) then keep a row
+  // min(l, r) times (INTERSECT ALL) or max(l - r, 0) times (EXCEPT ALL).
+  std::vector<std::string> keys = names;
+  if (all) {
+    const std::string copy = NewName("copy");
+    std::vector<plan::SortKey> order;
+    for (const auto& name : names) order.push_back({name, true, false});
+    for (auto& side : sides) {
+      ARROW_ASSIGN_OR_RAISE(
+          side, plan::LogicalNode::Window(plan::LogicalNode::Sort(side, order), names, {},
+                                          {{"row_number", "", 1, "", {}, copy}}));
+    }
+    keys.push_back(copy);
+  }
+  const std::string in_left = NewName("in_left"), in_right = NewName("in_right");
+  const std::string left_rows = NewName("left_rows"), right_rows = NewName("right_rows");
+  for (size_t i = 0; i < sides.size(); ++i) {
+    std::vector<cp::Expression> exprs;
+    for (const auto& key : keys) exprs.push_back(cp::field_ref(key));
+    exprs.push_back(cp::literal(int64_t{i == 0 ? 1 : 0}));
+    exprs.push_back(cp::literal(int64_t{i == 0 ? 0 : 1}));
+    std::vector<std::string> columns = keys;
+    columns.push_back(in_left);
+    columns.push_back(in_right);
+    ARROW_ASSIGN_OR_RAISE(sides[i], plan::LogicalNode::Project(sides[i], exprs, columns));
+  }
+  ARROW_ASSIGN_OR_RAISE(auto node, plan::LogicalNode::Union(std::move(sides)));
+  ARROW_ASSIGN_OR_RAISE(
+      node,
+      plan::LogicalNode::Aggregate(
+          node, keys, {{"sum", in_left, left_rows}, {"sum", in_right, right_rows}}));
+  const auto zero = cp::literal(int64_t{0});
+  auto on_right = intersect ? cp::greater(cp::field_ref(right_rows), zero)
+                            : cp::equal(cp::field_ref(right_rows), zero);
+  node = plan::LogicalNode::Filter(
+      node, cp::and_(cp::greater(cp::field_ref(left_rows), zero), std::move(on_right)));
+  std::vector<cp::Expression> exprs;
+  for (const auto& name : names) exprs.push_back(cp::field_ref(name));
+  return plan::LogicalNode::Project(node, std::move(exprs), names);
 }
 
 arrow::Result<plan::NodePtr> Binder::FinishSetOperation(

@@ -3,8 +3,8 @@
 Two small tables with NULLs and duplicate keys are written as Parquet and read by both
 engines through views; queries come from a small grammar (IN / NOT IN / EXISTS / NOT
 EXISTS, correlated or not, as WHERE conditions and as values under OR and NOT or in the
-select list, scalar subqueries, inner/outer/comma joins, UNION [ALL]) with a fixed
-seed, so a failure names a reproducible query.
+select list, scalar subqueries, inner/outer/comma joins, UNION, INTERSECT and EXCEPT
+[ALL]) with a fixed seed, so a failure names a reproducible query.
 """
 
 import os
@@ -95,7 +95,8 @@ def set_operation(rng):
                                                           rng.randint(-3, 3))
     right = rng.choice(["SELECT t2.a, t2.c FROM t2", "SELECT t2.b, t2.a FROM t2",
                         "SELECT t2.a, 1.5 FROM t2 WHERE t2.b > 10"])
-    sql = "%s %s %s" % (left, rng.choice(["UNION", "UNION ALL"]), right)
+    op = rng.choice(["UNION", "INTERSECT", "EXCEPT"]) + rng.choice(["", " ALL"])
+    sql = "%s %s %s" % (left, op, right)
     if rng.random() < 0.3:
         sql = "SELECT a, count(*) AS n FROM (%s) u GROUP BY a" % sql
     return sql
