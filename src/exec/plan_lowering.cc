@@ -59,7 +59,9 @@ arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr
   for (const auto& agg : node->aggregates()) {
     std::shared_ptr<arrow::compute::FunctionOptions> options;
     std::string name = agg.function;
-    if (agg.function == "count" || agg.function == "count_distinct") {
+    if (agg.options) {
+      options = agg.options;
+    } else if (agg.function == "count" || agg.function == "count_distinct") {
       options = std::make_shared<arrow::compute::CountOptions>(
           arrow::compute::CountOptions::ONLY_VALID);
     } else if (agg.function == "stddev" || agg.function == "variance") {
@@ -190,9 +192,9 @@ arrow::Result<Declaration> LowerWindow(Declaration input, const plan::NodePtr& n
     reader_thread = thread.get();
     ctx.reader_threads->push_back(std::move(thread));
   }
-  return Declaration("record_batch_reader_source",
-                     arrow::acero::RecordBatchReaderSourceNodeOptions(std::move(reader),
-                                                                      reader_thread));
+  return Declaration(
+      "record_batch_reader_source",
+      arrow::acero::RecordBatchReaderSourceNodeOptions(std::move(reader), reader_thread));
 }
 
 }  // namespace

@@ -32,6 +32,13 @@ arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(
     return arrow::int64();
   }
   if (function == "min" || function == "max") return input;
+  if (function == "sluice_string_agg") {
+    if (input->id() != arrow::Type::STRING && input->id() != arrow::Type::LARGE_STRING) {
+      return arrow::Status::TypeError(function, " needs a string argument, got ",
+                                      input->ToString());
+    }
+    return arrow::large_utf8();
+  }
   if (function == "all" || function == "any") {
     if (input->id() != arrow::Type::BOOL && input->id() != arrow::Type::NA) {
       return arrow::Status::TypeError(function, " needs a boolean argument, got ",

@@ -54,10 +54,13 @@ struct SortKey {
 struct AggregateCall {
   // Arrow's scalar aggregate name: count, count_all, count_distinct, sum, min, max, mean,
   // all, any, stddev and variance (sample), stddev_pop and variance_pop
-  // (population). Lowering adds the "hash_" prefix when grouping.
+  // (population), sluice_string_agg (common/string_agg.h). Lowering adds the "hash_"
+  // prefix when grouping.
   std::string function;
   std::string input;  // a column of the input; empty for count_all
   std::string output;
+  // The function's options where lowering does not choose them (sluice_string_agg).
+  std::shared_ptr<arrow::compute::FunctionOptions> options = nullptr;
 };
 
 // One node of a logical plan. Nodes are immutable and shared; rewrites build new nodes.

@@ -9,6 +9,7 @@
 #include "common/ascii.h"
 #include "common/checked_bigint.h"
 #include "common/sql_error.h"
+#include "common/string_agg.h"
 #include "sql/window_binder.h"
 
 namespace sluice::sql {
@@ -92,6 +93,61 @@ std::string AggregateFunctionName(const std::string& name) {
     if (name == sql_name) return function;
   }
   return name;
+}
+
+struct StringAggCall {
+  BoundExpr value;
+  std::shared_ptr<StringAggOptions> options;
+};
+
+// string_agg(x, separator [ORDER BY x [ASC | DESC]]): x as text (other types are cast,
+// as DuckDB does, but then cannot be ordered: their text would sort differently), the
+// separator a constant (NULL joins with nothing, as in PostgreSQL).
+arrow::Result<StringAggCall> BindStringAgg(std::string_view sql, const Json& body,
+                                           ExpressionBinder* binder) {
+  const int location = body.value("location", -1);
+  const Json args = body.value("args", Json::array());
+  if (args.size() != 2 || body.value("agg_star", false)) {
+    return SqlInvalid(sql, location, "string_agg() takes a value and a separator");
+  }
+  if (body.value("agg_distinct", false)) {
+    return SqlNotSupported(sql, location, "DISTINCT in string_agg()");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto value, binder->Bind(args[0]));
+  ARROW_ASSIGN_OR_RAISE(auto separator, binder->Bind(args[1]));
+  const arrow::Datum* constant = separator.expr.literal();
+  const auto type = separator.type->id();
+  if (!constant || (type != arrow::Type::STRING && type != arrow::Type::LARGE_STRING &&
+                    type != arrow::Type::NA)) {
+    return SqlNotSupported(sql, NodeLocation(args[1]),
+                           "a string_agg() separator that is not a constant string");
+  }
+  std::string text;
+  if (constant->scalar()->is_valid) {
+    text = std::string(
+        static_cast<const arrow::BaseBinaryScalar&>(*constant->scalar()).view());
+  }
+  auto order = StringAggOptions::Order::kNone;
+  if (body.contains("agg_order")) {
+    const Json& items = body["agg_order"];
+    const Json& sort = items.at(0).at("SortBy");
+    auto key = binder->Bind(sort.at("node"));
+    const bool text = value.type->id() == arrow::Type::STRING ||
+                      value.type->id() == arrow::Type::LARGE_STRING;
+    if (items.size() != 1 || !key.ok() || !(key->expr == value.expr) || !text) {
+      return SqlNotSupported(sql, NodeLocation(sort.at("node")),
+                             "ORDER BY inside string_agg() other than by its text value");
+    }
+    order = ReadSortOrder(sort).ascending ? StringAggOptions::Order::kAscending
+                                          : StringAggOptions::Order::kDescending;
+  }
+  if (value.type->id() != arrow::Type::STRING &&
+      value.type->id() != arrow::Type::LARGE_STRING) {
+    ARROW_ASSIGN_OR_RAISE(value, binder->Cast(std::move(value), arrow::utf8(), location));
+  }
+  ARROW_RETURN_NOT_OK(RegisterStringAgg());
+  return StringAggCall{std::move(value),
+                       std::make_shared<StringAggOptions>(std::move(text), order)};
 }
 
 }  // namespace
@@ -337,6 +393,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     std::string input_name, output_name;
     std::shared_ptr<arrow::DataType> type;
     bool widened = false;  // a BIGINT sum computed as DECIMAL(38, 0)
+    std::shared_ptr<cp::FunctionOptions> options;  // string_agg's
   };
   std::vector<AggInfo> aggs;
   // Inside HAVING, the select list and ORDER BY, aggregate calls and grouped expressions
@@ -355,16 +412,20 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
       if (IsAggregateFunction(name)) {
         if (body.contains("over"))
           return SqlNotSupported(sql_, location, "window functions");
-        if (body.contains("agg_order"))
+        if (body.contains("agg_order") && name != "string_agg")
           return SqlNotSupported(sql_, location, "ORDER BY inside an aggregate");
-        if (name == "string_agg") return SqlNotSupported(sql_, location, "string_agg()");
         const Json args = body.value("args", Json::array());
         if (ContainsAggregate(args)) {
           return SqlInvalid(sql_, location, "aggregate function calls cannot be nested");
         }
         AggInfo info;
         const bool distinct = body.value("agg_distinct", false);
-        if (body.value("agg_star", false)) {
+        if (name == "string_agg") {
+          ARROW_ASSIGN_OR_RAISE(auto call, BindStringAgg(sql_, body, &input_binder));
+          info.function = kStringAgg;
+          info.arg = std::move(call.value);
+          info.options = std::move(call.options);
+        } else if (body.value("agg_star", false)) {
           info.function = "count_all";
         } else {
           if (args.size() != 1) {
@@ -418,7 +479,10 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
         for (const auto& existing : aggs) {
           if (existing.function == info.function &&
               existing.arg.has_value() == info.arg.has_value() &&
-              (!info.arg || existing.arg->expr == info.arg->expr)) {
+              (!info.arg || existing.arg->expr == info.arg->expr) &&
+              (existing.options == info.options ||
+               (existing.options && info.options &&
+                existing.options->Equals(*info.options)))) {
             return NarrowAggregateResult(
                 BoundExpr{cp::field_ref(existing.output_name), existing.type},
                 existing.widened, &input_binder, location);
@@ -504,7 +568,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
       pre_exprs.push_back(agg.arg->expr);
       pre_names.push_back(agg.input_name);
     }
-    calls.push_back({agg.function, agg.input_name, agg.output_name});
+    calls.push_back({agg.function, agg.input_name, agg.output_name, agg.options});
   }
   if (pre_exprs.empty()) {
     // count(*) alone reads no column, but rows must still reach the aggregate.
