@@ -262,7 +262,7 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
       AddRelation(body.value("ctename", ""), plan);
     }
   }
-  for (const char* clause : {"intoClause", "lockingClause", "windowClause"}) {
+  for (const char* clause : {"intoClause", "lockingClause"}) {
     if (select.contains(clause)) return SqlNotSupported(sql_, location, clause);
   }
   if (select.value("op", "SETOP_NONE") != "SETOP_NONE") return BindSetOperation(select);
@@ -302,6 +302,8 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
   ExpressionBinder row_binder(sql_, &from.scope, params_);
   WindowBinder windows(sql_, &row_binder,
                        [this](std::string_view base) { return NewName(base); });
+  ARROW_RETURN_NOT_OK(
+      windows.SetNamedWindows(select.value("windowClause", Json::array())));
   ExpressionBinder binder(
       sql_, &from.scope, params_,
       WithWindows(&windows, ScalarSubqueryHook(&from.scope, &scalars)));
@@ -519,6 +521,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   // select list's other expressions.
   WindowBinder windows(sql_, &agg_binder,
                        [this](std::string_view base) { return NewName(base); });
+  ARROW_RETURN_NOT_OK(
+      windows.SetNamedWindows(select.value("windowClause", Json::array())));
   ExpressionBinder target_binder(sql_, nullptr, params_, WithWindows(&windows, hook));
 
   std::vector<BoundExpr> outputs;

@@ -17,7 +17,7 @@ const std::map<std::string, std::set<std::string>>& KnownFields() {
       {"SelectStmt",
        {"targetList", "fromClause", "whereClause", "groupClause", "havingClause",
         "sortClause", "limitCount", "limitOffset", "limitOption", "op", "distinctClause",
-        "valuesLists", "withClause", "larg", "rarg", "all"}},
+        "valuesLists", "withClause", "larg", "rarg", "all", "windowClause"}},
       {"WithClause", {"ctes", "recursive", "location"}},
       {"CommonTableExpr", {"ctename", "ctequery", "location", "ctematerialized"}},
       {"RangeVar",
@@ -53,7 +53,6 @@ std::string Describe(const std::string& kind, const std::string& field) {
   static const std::map<std::string, std::string> names = {
       {"intoClause", "SELECT INTO"},
       {"lockingClause", "FOR UPDATE / FOR SHARE"},
-      {"windowClause", "WINDOW clauses"},
       {"groupDistinct", "GROUP BY DISTINCT"},
       {"useOp", "ORDER BY ... USING"},
       {"indirection", "subscripts and field selection"},

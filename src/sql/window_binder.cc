@@ -78,10 +78,7 @@ arrow::Result<std::optional<BoundExpr>> WindowBinder::Bind(const Json& node) {
   if (auto it = bound_.find(location); it != bound_.end()) return it->second;
   const auto names = StringList(body.value("funcname", Json::array()));
   const std::string name = names.empty() ? "" : AsciiLower(names.back());
-  const Json& over = body.at("over");
-  if (over.contains("refname") || over.contains("name")) {
-    return SqlNotSupported(sql_, location, "named windows (OVER name)");
-  }
+  ARROW_ASSIGN_OR_RAISE(const Json over, ResolveOver(body.at("over")));
   if (body.value("agg_distinct", false)) {
     return SqlNotSupported(sql_, location, "DISTINCT in a window function");
   }
@@ -111,6 +108,67 @@ arrow::Result<std::optional<BoundExpr>> WindowBinder::Bind(const Json& node) {
   BoundExpr result{cp::field_ref(call.output), *type};
   bound_[location] = result;
   return result;
+}
+
+arrow::Status WindowBinder::SetNamedWindows(const Json& window_clause) {
+  for (const auto& item : window_clause) {
+    const Json& def = item.at("WindowDef");
+    const std::string name = def.value("name", "");
+    const int location = def.value("location", -1);
+    if (named_.contains(name)) {
+      return SqlInvalid(sql_, location, "window \"" + name + "\" is already defined");
+    }
+    Json resolved = def;
+    if (def.contains("refname")) {
+      ARROW_ASSIGN_OR_RAISE(auto base, NamedWindow(def.value("refname", ""), location));
+      ARROW_ASSIGN_OR_RAISE(resolved, Extend(base, def));
+    }
+    resolved.erase("name");
+    named_[name] = std::move(resolved);
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Result<Json> WindowBinder::ResolveOver(const Json& over) const {
+  const int location = over.value("location", -1);
+  if (over.contains("name")) return NamedWindow(over.value("name", ""), location);
+  if (!over.contains("refname")) return over;
+  ARROW_ASSIGN_OR_RAISE(auto base, NamedWindow(over.value("refname", ""), location));
+  return Extend(base, over);
+}
+
+arrow::Result<Json> WindowBinder::NamedWindow(const std::string& name,
+                                              int location) const {
+  auto it = named_.find(name);
+  if (it == named_.end()) {
+    return SqlInvalid(sql_, location, "window \"" + name + "\" does not exist");
+  }
+  return it->second;
+}
+
+arrow::Result<Json> WindowBinder::Extend(const Json& base, const Json& def) const {
+  const std::string name = def.value("refname", "");
+  const int location = def.value("location", -1);
+  if (def.contains("partitionClause")) {
+    return SqlInvalid(sql_, location,
+                      "cannot override PARTITION BY clause of window \"" + name + "\"");
+  }
+  if (base.contains("orderClause") && def.contains("orderClause")) {
+    return SqlInvalid(sql_, location,
+                      "cannot override ORDER BY clause of window \"" + name + "\"");
+  }
+  if (base.value("frameOptions", 0) & kFrameNonDefault) {
+    return SqlInvalid(
+        sql_, location,
+        "cannot copy window \"" + name + "\" because it has a frame clause");
+  }
+  Json extended = base;
+  if (def.contains("orderClause")) extended["orderClause"] = def["orderClause"];
+  for (const char* field : {"frameOptions", "startOffset", "endOffset", "location"}) {
+    extended.erase(field);
+    if (def.contains(field)) extended[field] = def[field];
+  }
+  return extended;
 }
 
 arrow::Result<WindowBinder::Window*> WindowBinder::FindWindow(const Json& over) {

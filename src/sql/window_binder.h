@@ -28,6 +28,10 @@ class WindowBinder {
   // one each time that call is bound); any other node nullopt.
   arrow::Result<std::optional<BoundExpr>> Bind(const Json& node);
 
+  // The query's WINDOW clause (`WINDOW w AS (...)`), which OVER w and OVER (w ...) name.
+  // Invalid for a name defined twice or a reference PostgreSQL refuses.
+  arrow::Status SetNamedWindows(const Json& window_clause);
+
   bool empty() const { return windows_.empty(); }
 
   // `input` with every window's columns added.
@@ -48,6 +52,14 @@ class WindowBinder {
     std::vector<plan::WindowCall> calls;
   };
 
+  // The window definition an OVER clause stands for: a named window's (OVER w), one
+  // based on it (OVER (w ORDER BY ...)), or itself.
+  arrow::Result<Json> ResolveOver(const Json& over) const;
+  // The named window `name`, or Invalid at `location`.
+  arrow::Result<Json> NamedWindow(const std::string& name, int location) const;
+  // `def` on top of the named window `base` (which `def` names as its refname), as
+  // PostgreSQL allows: ORDER BY and the frame may be added, nothing overridden.
+  arrow::Result<Json> Extend(const Json& base, const Json& def) const;
   arrow::Result<Window*> FindWindow(const Json& over);
   arrow::Result<plan::WindowFrame> BindFrame(const Json& over);
   // A constant integer argument of at least `minimum`, named `what` in errors.
@@ -63,7 +75,8 @@ class WindowBinder {
   ExpressionBinder* rows_;
   Namer namer_;
   std::vector<Window> windows_;
-  std::map<int, BoundExpr> bound_;  // by the call's position in the SQL
+  std::map<int, BoundExpr> bound_;     // by the call's position in the SQL
+  std::map<std::string, Json> named_;  // the WINDOW clause's definitions, resolved
 };
 
 // Whether a parse tree holds a window function call (a call with OVER).
