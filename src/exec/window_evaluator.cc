@@ -7,6 +7,8 @@
 #include <arrow/api.h>
 #include <arrow/compute/api.h>
 
+#include "exec/window_frames.h"
+
 namespace sluice::exec {
 
 namespace cp = arrow::compute;
@@ -14,13 +16,6 @@ using plan::WindowCall;
 using plan::WindowFrame;
 
 namespace {
-
-// Where each row's partition and peer group (rows with equal ORDER BY values) begin and
-// end, as row indices of the chunk.
-struct Layout {
-  int64_t rows = 0;
-  std::vector<int64_t> part_start, part_end, peer_start, peer_end;
-};
 
 // Ranges [start, end) from the rows where a new range begins.
 void Spans(const std::vector<uint8_t>& begins, std::vector<int64_t>* start,
@@ -34,10 +29,10 @@ void Spans(const std::vector<uint8_t>& begins, std::vector<int64_t>* start,
   }
 }
 
-arrow::Result<Layout> MakeLayout(const arrow::RecordBatch& chunk,
-                                 const std::vector<int64_t>& partition_starts,
-                                 const std::vector<std::string>& order) {
-  Layout layout;
+arrow::Result<WindowLayout> MakeLayout(const arrow::RecordBatch& chunk,
+                                       const std::vector<int64_t>& partition_starts,
+                                       const std::vector<std::string>& order) {
+  WindowLayout layout;
   layout.rows = chunk.num_rows();
   std::vector<uint8_t> begins(static_cast<size_t>(layout.rows), 0);
   for (int64_t start : partition_starts) begins[static_cast<size_t>(start)] = 1;
@@ -47,64 +42,6 @@ arrow::Result<Layout> MakeLayout(const arrow::RecordBatch& chunk,
   }
   Spans(begins, &layout.peer_start, &layout.peer_end);
   return layout;
-}
-
-// Each row's frame as rows [lo, hi) of the chunk, within its partition.
-struct Frames {
-  std::vector<int64_t> lo, hi;
-};
-
-int64_t Clamp(int64_t value, int64_t low, int64_t high) {
-  return std::max(low, std::min(value, high));
-}
-
-Frames FrameBounds(const WindowFrame& frame, const Layout& layout) {
-  using Bound = WindowFrame::Bound;
-  const bool rows = frame.unit == WindowFrame::Unit::kRows;
-  Frames out;
-  out.lo.resize(static_cast<size_t>(layout.rows));
-  out.hi.resize(static_cast<size_t>(layout.rows));
-  for (int64_t i = 0; i < layout.rows; ++i) {
-    const int64_t ps = layout.part_start[i], pe = layout.part_end[i];
-    int64_t lo = ps, hi = pe;
-    switch (frame.start) {
-      case Bound::kUnboundedPreceding:
-        lo = ps;
-        break;
-      case Bound::kPreceding:
-        lo = Clamp(i - frame.start_offset, ps, pe);
-        break;
-      case Bound::kCurrentRow:
-        lo = rows ? i : layout.peer_start[i];
-        break;
-      case Bound::kFollowing:
-        lo = Clamp(i + frame.start_offset, ps, pe);
-        break;
-      case Bound::kUnboundedFollowing:
-        lo = pe;
-        break;
-    }
-    switch (frame.end) {
-      case Bound::kUnboundedPreceding:
-        hi = ps;
-        break;
-      case Bound::kPreceding:
-        hi = Clamp(i - frame.end_offset + 1, ps, pe);
-        break;
-      case Bound::kCurrentRow:
-        hi = rows ? i + 1 : layout.peer_end[i];
-        break;
-      case Bound::kFollowing:
-        hi = Clamp(i + frame.end_offset + 1, ps, pe);
-        break;
-      case Bound::kUnboundedFollowing:
-        hi = pe;
-        break;
-    }
-    out.lo[i] = lo;
-    out.hi[i] = std::max(lo, hi);
-  }
-  return out;
 }
 
 arrow::Result<std::shared_ptr<arrow::Array>> Int64Array(
@@ -145,7 +82,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> TakeAt(
 
 // row_number, rank, dense_rank, percent_rank, cume_dist and ntile.
 arrow::Result<std::shared_ptr<arrow::Array>> Ranking(const WindowCall& call,
-                                                     const Layout& layout) {
+                                                     const WindowLayout& layout) {
   const auto n = static_cast<size_t>(layout.rows);
   std::vector<int64_t> ints(n);
   std::vector<double> reals(n);
@@ -185,7 +122,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> Ranking(const WindowCall& call,
 // fallback column (or NULL).
 arrow::Result<std::shared_ptr<arrow::Array>> Shifted(const WindowCall& call,
                                                      const arrow::RecordBatch& chunk,
-                                                     const Layout& layout) {
+                                                     const WindowLayout& layout) {
   const int64_t step = call.function == "lag" ? -call.offset : call.offset;
   std::vector<int64_t> indices(static_cast<size_t>(layout.rows));
   arrow::BooleanBuilder found;
@@ -208,7 +145,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> Shifted(const WindowCall& call,
 // first_value, last_value and nth_value: a row of the frame.
 arrow::Result<std::shared_ptr<arrow::Array>> FrameValue(const WindowCall& call,
                                                         const arrow::RecordBatch& chunk,
-                                                        const Frames& frames) {
+                                                        const WindowFrames& frames) {
   std::vector<int64_t> indices(frames.lo.size());
   for (size_t i = 0; i < indices.size(); ++i) {
     const int64_t lo = frames.lo[i], hi = frames.hi[i];
@@ -229,7 +166,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> FrameValue(const WindowCall& call,
 // remove(j) for rows leaving, then emit(i). Frames of one partition only move forward;
 // a new partition starts an empty window (reset()).
 template <typename Add, typename Remove, typename Reset, typename Emit>
-arrow::Status Slide(const Frames& frames, Add&& add, Remove&& remove, Reset&& reset,
+arrow::Status Slide(const WindowFrames& frames, Add&& add, Remove&& remove, Reset&& reset,
                     Emit&& emit) {
   int64_t lo = 0, hi = 0;
   for (size_t i = 0; i < frames.lo.size(); ++i) {
@@ -247,7 +184,7 @@ arrow::Status Slide(const Frames& frames, Add&& add, Remove&& remove, Reset&& re
 // count(*) and count(x).
 arrow::Result<std::shared_ptr<arrow::Array>> Count(const WindowCall& call,
                                                    const arrow::RecordBatch& chunk,
-                                                   const Frames& frames) {
+                                                   const WindowFrames& frames) {
   std::vector<int64_t> counts(frames.lo.size());
   if (call.function == "count_all") {
     for (size_t i = 0; i < counts.size(); ++i) counts[i] = frames.hi[i] - frames.lo[i];
@@ -268,7 +205,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> Count(const WindowCall& call,
 arrow::Result<std::shared_ptr<arrow::Array>> ExactSum(const WindowCall& call,
                                                       const arrow::Array& values,
                                                       const arrow::DataType& result,
-                                                      const Frames& frames) {
+                                                      const WindowFrames& frames) {
   const bool decimal = values.type_id() == arrow::Type::DECIMAL128;
   std::shared_ptr<arrow::Array> ints;
   if (!decimal) {
@@ -351,8 +288,8 @@ arrow::Result<std::shared_ptr<arrow::Array>> ExactSum(const WindowCall& call,
 // rounding error from subtraction creeps in.
 arrow::Result<std::shared_ptr<arrow::Array>> FloatSum(const WindowCall& call,
                                                       const arrow::Array& values,
-                                                      const Frames& frames,
-                                                      const Layout& layout) {
+                                                      const WindowFrames& frames,
+                                                      const WindowLayout& layout) {
   ARROW_ASSIGN_OR_RAISE(auto cast, cp::Cast(values, arrow::float64()));
   const auto& doubles = static_cast<const arrow::DoubleArray&>(*cast);
   const auto n = frames.lo.size();
@@ -407,7 +344,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> FloatSum(const WindowCall& call,
 // ranks finds each frame's extreme row.
 arrow::Result<std::shared_ptr<arrow::Array>> Extreme(const WindowCall& call,
                                                      const arrow::RecordBatch& chunk,
-                                                     const Frames& frames) {
+                                                     const WindowFrames& frames) {
   const auto& values = chunk.GetColumnByName(call.input);
   cp::RankOptions options(cp::SortOrder::Ascending, cp::NullPlacement::AtEnd,
                           cp::RankOptions::Dense);
@@ -438,11 +375,14 @@ arrow::Result<std::shared_ptr<arrow::Array>> Extreme(const WindowCall& call,
   return TakeAt(values, chosen);
 }
 
-arrow::Result<std::shared_ptr<arrow::Array>> Aggregate(const WindowCall& call,
-                                                       const arrow::RecordBatch& chunk,
-                                                       const arrow::DataType& result,
-                                                       const Layout& layout) {
-  const Frames frames = FrameBounds(call.frame, layout);
+arrow::Result<std::shared_ptr<arrow::Array>> Aggregate(
+    const WindowCall& call, const arrow::RecordBatch& chunk,
+    const arrow::DataType& result, const WindowLayout& layout,
+    const std::vector<std::string>& order) {
+  const arrow::Array* key =
+      order.empty() ? nullptr : chunk.GetColumnByName(order.front()).get();
+  ARROW_ASSIGN_OR_RAISE(const WindowFrames frames,
+                        ComputeFrames(call.frame, layout, key));
   if (call.function == "count" || call.function == "count_all") {
     return Count(call, chunk, frames);
   }
@@ -494,7 +434,7 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> WindowEvaluator::Evaluate(
     } else if (call.function == "lag" || call.function == "lead") {
       ARROW_ASSIGN_OR_RAISE(column, Shifted(call, *chunk, layout));
     } else {
-      ARROW_ASSIGN_OR_RAISE(column, Aggregate(call, *chunk, type, layout));
+      ARROW_ASSIGN_OR_RAISE(column, Aggregate(call, *chunk, type, layout, order_));
     }
     columns.push_back(std::move(column));
   }

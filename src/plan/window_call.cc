@@ -25,8 +25,11 @@ std::string BoundText(WindowFrame::Bound bound, int64_t offset) {
 }  // namespace
 
 std::string WindowFrame::ToString() const {
-  return std::string(unit == Unit::kRows ? "ROWS" : "RANGE") + " BETWEEN " +
-         BoundText(start, start_offset) + " AND " + BoundText(end, end_offset);
+  const char* name = unit == Unit::kRows     ? "ROWS"
+                     : unit == Unit::kGroups ? "GROUPS"
+                                             : "RANGE";
+  return std::string(name) + " BETWEEN " + BoundText(start, start_offset) + " AND " +
+         BoundText(end, end_offset);
 }
 
 arrow::Result<std::shared_ptr<arrow::DataType>> WindowResultType(

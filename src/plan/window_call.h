@@ -11,10 +11,12 @@ namespace sluice::plan {
 
 // Which rows of its partition a window function sees from each row: SQL's frame clause.
 // Rows are counted in ROWS frames; in RANGE frames (the default) a row's peers, the rows
-// with equal ORDER BY values, are all in or all out. Offsets are used by the kPreceding
-// and kFollowing bounds of ROWS frames only.
+// with equal ORDER BY values, are all in or all out. Offsets (of the kPreceding and
+// kFollowing bounds) count rows in ROWS frames, peer groups in GROUPS frames, and in
+// RANGE frames are distances along the one ORDER BY key (an integer; days for a DATE,
+// the TIMESTAMP's unit for a TIMESTAMP), measured in the key's sort direction.
 struct WindowFrame {
-  enum class Unit { kRows, kRange };
+  enum class Unit { kRows, kRange, kGroups };
   enum class Bound {
     kUnboundedPreceding,
     kPreceding,
@@ -27,6 +29,7 @@ struct WindowFrame {
   int64_t start_offset = 0;
   Bound end = Bound::kCurrentRow;
   int64_t end_offset = 0;
+  bool descending = false;  // RANGE offsets: the ORDER BY key sorts descending
 
   // "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW", for EXPLAIN.
   std::string ToString() const;

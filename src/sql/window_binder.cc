@@ -29,6 +29,21 @@ constexpr int kFrameStartOffsetFollowing = 0x2000;
 constexpr int kFrameEndOffsetFollowing = 0x4000;
 constexpr int kFrameExclude = 0x8000 | 0x10000 | 0x20000;
 
+// Nanoseconds per unit of a TIMESTAMP type.
+int64_t NanosPerUnit(const arrow::DataType& timestamp) {
+  switch (static_cast<const arrow::TimestampType&>(timestamp).unit()) {
+    case arrow::TimeUnit::SECOND:
+      return 1'000'000'000;
+    case arrow::TimeUnit::MILLI:
+      return 1'000'000;
+    case arrow::TimeUnit::MICRO:
+      return 1'000;
+    case arrow::TimeUnit::NANO:
+      return 1;
+  }
+  return 1;
+}
+
 bool IsRanking(const std::string& name) {
   return name == "row_number" || name == "rank" || name == "dense_rank" ||
          name == "percent_rank" || name == "cume_dist";
@@ -90,7 +105,7 @@ arrow::Result<std::optional<BoundExpr>> WindowBinder::Bind(const Json& node) {
   }
   ARROW_ASSIGN_OR_RAISE(Window * window, FindWindow(over));
   plan::WindowCall call;
-  ARROW_ASSIGN_OR_RAISE(call.frame, BindFrame(over));
+  ARROW_ASSIGN_OR_RAISE(call.frame, BindFrame(over, *window));
   ARROW_RETURN_NOT_OK(BindCall(name, body, location, window, &call));
   std::shared_ptr<arrow::DataType> input_type;
   for (const auto& [column, value] : window->inputs) {
@@ -220,20 +235,24 @@ arrow::Result<int64_t> WindowBinder::ConstantArgument(const Json& node, int64_t 
   return n;
 }
 
-arrow::Result<WindowFrame> WindowBinder::BindFrame(const Json& over) {
+arrow::Result<WindowFrame> WindowBinder::BindFrame(const Json& over,
+                                                   const Window& window) {
   const int options = over.value("frameOptions", 0);
   const int location = over.value("location", -1);
   WindowFrame frame;
   if (!(options & kFrameNonDefault)) return frame;
-  if (options & kFrameGroups) return SqlNotSupported(sql_, location, "GROUPS frames");
   if (options & kFrameExclude)
     return SqlNotSupported(sql_, location, "EXCLUDE in frames");
   if ((options & kFrameStartUnboundedFollowing) ||
       (options & kFrameEndUnboundedPreceding)) {
     return SqlInvalid(sql_, location, "frame cannot start after its end");
   }
-  frame.unit =
-      (options & kFrameRows) ? WindowFrame::Unit::kRows : WindowFrame::Unit::kRange;
+  frame.unit = (options & kFrameRows)     ? WindowFrame::Unit::kRows
+               : (options & kFrameGroups) ? WindowFrame::Unit::kGroups
+                                          : WindowFrame::Unit::kRange;
+  if (frame.unit == WindowFrame::Unit::kGroups && window.order.empty()) {
+    return SqlInvalid(sql_, location, "GROUPS mode requires an ORDER BY clause");
+  }
   using Bound = WindowFrame::Bound;
   if (options & kFrameStartUnboundedPreceding) frame.start = Bound::kUnboundedPreceding;
   if (options & kFrameStartCurrentRow) frame.start = Bound::kCurrentRow;
@@ -243,21 +262,67 @@ arrow::Result<WindowFrame> WindowBinder::BindFrame(const Json& over) {
   if (options & kFrameEndUnboundedFollowing) frame.end = Bound::kUnboundedFollowing;
   if (options & kFrameEndOffsetPreceding) frame.end = Bound::kPreceding;
   if (options & kFrameEndOffsetFollowing) frame.end = Bound::kFollowing;
-  const bool offsets =
-      (options & (kFrameStartOffsetPreceding | kFrameStartOffsetFollowing |
-                  kFrameEndOffsetPreceding | kFrameEndOffsetFollowing)) != 0;
-  if (offsets && frame.unit == WindowFrame::Unit::kRange) {
-    return SqlNotSupported(sql_, location, "RANGE frames with an offset (use ROWS)");
+  const bool range_offsets = frame.unit == WindowFrame::Unit::kRange &&
+                             (over.contains("startOffset") || over.contains("endOffset"));
+  if (range_offsets) {
+    if (window.order.size() != 1) {
+      return SqlInvalid(
+          sql_, location,
+          "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column");
+    }
+    frame.descending = !window.order.front().ascending;
   }
-  if (over.contains("startOffset")) {
-    ARROW_ASSIGN_OR_RAISE(frame.start_offset,
-                          ConstantArgument(over["startOffset"], 0, "a frame offset"));
-  }
-  if (over.contains("endOffset")) {
-    ARROW_ASSIGN_OR_RAISE(frame.end_offset,
-                          ConstantArgument(over["endOffset"], 0, "a frame offset"));
+  for (const char* field : {"startOffset", "endOffset"}) {
+    if (!over.contains(field)) continue;
+    int64_t offset = 0;
+    if (range_offsets) {
+      ARROW_ASSIGN_OR_RAISE(offset,
+                            RangeOffset(over[field], *window.order.front().value.type));
+    } else {
+      ARROW_ASSIGN_OR_RAISE(offset, ConstantArgument(over[field], 0, "a frame offset"));
+    }
+    (field == std::string("startOffset") ? frame.start_offset : frame.end_offset) =
+        offset;
   }
   return frame;
+}
+
+arrow::Result<int64_t> WindowBinder::RangeOffset(const Json& node,
+                                                 const arrow::DataType& key) {
+  const int location = NodeLocation(node);
+  if (arrow::is_integer(key.id())) return ConstantArgument(node, 0, "a frame offset");
+  const bool date = key.id() == arrow::Type::DATE32;
+  if (!date && key.id() != arrow::Type::TIMESTAMP) {
+    return SqlNotSupported(sql_, location,
+                           "RANGE offsets over a " + SqlTypeName(key) + " ORDER BY key");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto bound, rows_->Bind(node));
+  const arrow::Datum* literal = bound.expr.literal();
+  if (!literal || bound.type->id() != arrow::Type::INTERVAL_MONTH_DAY_NANO ||
+      !literal->scalar()->is_valid) {
+    return SqlInvalid(sql_, location,
+                      "a RANGE offset over a " + SqlTypeName(key) +
+                          " ORDER BY key must be a constant INTERVAL");
+  }
+  const auto interval =
+      static_cast<const arrow::MonthDayNanoIntervalScalar&>(*literal->scalar()).value;
+  constexpr int64_t kNanosPerDay = 86400LL * 1000 * 1000 * 1000;
+  if (interval.months != 0 || (date && interval.nanoseconds % kNanosPerDay != 0)) {
+    return SqlNotSupported(
+        sql_, location,
+        date ? "RANGE offsets in months or in parts of a day over a DATE"
+             : "RANGE offsets in months");
+  }
+  const __int128 nanos =
+      static_cast<__int128>(interval.days) * kNanosPerDay + interval.nanoseconds;
+  if (nanos < 0) return SqlInvalid(sql_, location, "a frame offset must not be negative");
+  if (date) return static_cast<int64_t>(nanos / kNanosPerDay);
+  const int64_t unit = NanosPerUnit(key);
+  if (nanos % unit != 0) {
+    return SqlNotSupported(sql_, location,
+                           "a RANGE offset finer than its TIMESTAMP's unit");
+  }
+  return static_cast<int64_t>(nanos / unit);
 }
 
 std::string WindowBinder::AddInput(Window* window, const BoundExpr& value) {

@@ -61,7 +61,11 @@ class WindowBinder {
   // PostgreSQL allows: ORDER BY and the frame may be added, nothing overridden.
   arrow::Result<Json> Extend(const Json& base, const Json& def) const;
   arrow::Result<Window*> FindWindow(const Json& over);
-  arrow::Result<plan::WindowFrame> BindFrame(const Json& over);
+  arrow::Result<plan::WindowFrame> BindFrame(const Json& over, const Window& window);
+  // A RANGE frame's offset in the units of its ORDER BY key of type `key`: an integer
+  // constant for an integer key, a constant INTERVAL for a DATE (whole days) or a
+  // TIMESTAMP.
+  arrow::Result<int64_t> RangeOffset(const Json& node, const arrow::DataType& key);
   // A constant integer argument of at least `minimum`, named `what` in errors.
   arrow::Result<int64_t> ConstantArgument(const Json& node, int64_t minimum,
                                           const char* what);

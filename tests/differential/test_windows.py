@@ -3,8 +3,8 @@
 One table with NULLs, duplicate keys, strings, doubles and DECIMALs is written as Parquet
 and read by both engines through a view. Queries come from a small grammar (every window
 function Sluice has, PARTITION BY none/one/two keys, ORDER BY with directions and NULL
-placement, ROWS and RANGE frames, windows over GROUP BY results, several windows in one
-query) with a fixed seed, so a failure names a reproducible query. Functions whose answer
+placement, ROWS, RANGE and GROUPS frames with and without offsets, windows over GROUP BY
+results, several windows in one query) with a fixed seed, so a failure names a reproducible query. Functions whose answer
 depends on the order of peers get a total order (the unique id last).
 """
 
@@ -62,6 +62,28 @@ FRAMES = [
 ]
 
 
+# Frames with offsets over one ORDER BY key; their peers are all in or all out, so any
+# aggregate that does not depend on the order of its input gives one answer.
+OFFSET_FRAMES = [
+    "RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING",
+    "RANGE BETWEEN 1 FOLLOWING AND 3 FOLLOWING",
+    "RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING",
+    "RANGE BETWEEN 0 PRECEDING AND UNBOUNDED FOLLOWING",
+    "GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING",
+    "GROUPS BETWEEN CURRENT ROW AND 2 FOLLOWING",
+    "GROUPS BETWEEN 2 PRECEDING AND 1 PRECEDING",
+]
+
+
+def offset_frame_call(rng):
+    fn = rng.choice(["sum(b)", "sum(m)", "count(*)", "count(s)", "min(b)", "max(s)",
+                     "avg(b)"])
+    partition = rng.choice(["", "PARTITION BY a", "PARTITION BY s"])
+    order = rng.choice(["ORDER BY b", "ORDER BY b DESC NULLS FIRST",
+                        "ORDER BY b NULLS FIRST", "ORDER BY a DESC NULLS LAST"])
+    return "%s OVER (%s %s %s)" % (fn, partition, order, rng.choice(OFFSET_FRAMES))
+
+
 def over(rng, total):
     partition = rng.choice(["", "PARTITION BY a", "PARTITION BY a, b % 2",
                             "PARTITION BY s"])
@@ -81,7 +103,9 @@ def window_call(rng):
                          "cume_dist()", "ntile(3)"])
         partition, order = over(rng, fn in ("row_number()", "ntile(3)"))
         return "%s OVER (%s %s)" % (fn, partition, order)
-    if kind < 0.4:
+    if kind < 0.35:
+        return offset_frame_call(rng)
+    if kind < 0.45:
         fn = rng.choice(["lag(b)", "lead(b)", "lag(s, 2)", "lead(d, 1, 0)",
                          "lag(m, 1, 7)", "lead(b, 3, -1)"])
         partition, order = over(rng, True)
