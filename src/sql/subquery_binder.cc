@@ -2,6 +2,7 @@
 // become semi and anti joins; scalar subqueries become a join with their (one-row, or
 // grouped by the correlation keys) result. Nothing is evaluated row by row.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <arrow/compute/api.h>
@@ -53,6 +54,27 @@ bool AllIn(const cp::Expression& expr, const std::set<std::string>& names) {
     if (names.count(name) == 0) return false;
   }
   return true;
+}
+
+// A correlation condition `outer = inner` split into its sides (the outer query's
+// expression first), whichever way it is written; nullopt for any other condition.
+std::optional<std::pair<cp::Expression, cp::Expression>> CorrelatedEquality(
+    const cp::Expression& condition, const std::set<std::string>& inner) {
+  const auto* call = condition.call();
+  if (!call || call->function_name != "equal") return std::nullopt;
+  // 1: only inner columns, 2: only outer ones, 0: both or none.
+  const auto side = [&](const cp::Expression& expr) {
+    bool any_inner = false, any_outer = false;
+    for (const auto& name : plan::ReferencedColumns(expr)) {
+      (inner.count(name) ? any_inner : any_outer) = true;
+    }
+    return any_inner == any_outer ? 0 : any_inner ? 1 : 2;
+  };
+  const auto& a = call->arguments[0];
+  const auto& b = call->arguments[1];
+  if (side(a) == 2 && side(b) == 1) return std::make_pair(a, b);
+  if (side(a) == 1 && side(b) == 2) return std::make_pair(b, a);
+  return std::nullopt;
 }
 
 // The one type two join keys meet in; nullptr if they cannot.
@@ -541,41 +563,81 @@ arrow::Result<BoundExpr> Binder::InValue(const Json& link, const Scope* outer,
   ExpressionBinder binder(sql_, outer, params_);
   ARROW_ASSIGN_OR_RAISE(auto value, binder.Bind(link.at("testexpr")));
   ARROW_ASSIGN_OR_RAISE(auto sub, BindSubquery(link, outer, SubqueryMode::kIn));
+  // Correlated: the correlation keys (the subquery's sides of its equalities) group
+  // the values, and both joins are keyed on them as well.
+  std::vector<std::pair<cp::Expression, std::string>> correlation;
+  plan::NodePtr values = sub.plan;
   if (!sub.correlated.empty()) {
-    return SqlNotSupported(sql_, location,
-                           "a correlated IN subquery other than as a condition of WHERE "
-                           "joined by AND");
+    const auto inner = ColumnNames(sub.plan);
+    std::vector<cp::Expression> exprs;
+    std::vector<std::string> names;
+    for (const auto& condition : sub.correlated) {
+      auto sides = CorrelatedEquality(condition, inner);
+      if (!sides) {
+        return SqlNotSupported(
+            sql_, location,
+            "a correlated IN subquery whose correlation is not an "
+            "equality, other than as a condition of WHERE joined by AND");
+      }
+      names.push_back(NewName("correlation"));
+      exprs.push_back(sides->second);
+      correlation.emplace_back(sides->first, names.back());
+    }
+    exprs.push_back(cp::field_ref(sub.value));
+    names.push_back(sub.value);
+    ARROW_ASSIGN_OR_RAISE(values, plan::LogicalNode::Project(sub.plan, exprs, names));
   }
+  std::vector<std::string> keys;
+  for (const auto& [outer_expr, column] : correlation) keys.push_back(column);
   // Matches: the distinct values, marked, joined on x = value. The NULL rules: the count
-  // of values and of non-NULL values.
+  // of values and of non-NULL values (none at all where a correlation group is missing).
   const std::string match = NewName("in_match"), rows = NewName("in_rows"),
                     valid = NewName("in_valid");
+  std::vector<std::string> distinct_keys = keys;
+  distinct_keys.push_back(sub.value);
   ARROW_ASSIGN_OR_RAISE(auto distinct,
-                        plan::LogicalNode::Aggregate(sub.plan, {sub.value}, {}));
+                        plan::LogicalNode::Aggregate(values, distinct_keys, {}));
+  std::vector<cp::Expression> marked_exprs;
+  for (const auto& key : distinct_keys) marked_exprs.push_back(cp::field_ref(key));
+  marked_exprs.push_back(cp::literal(true));
+  distinct_keys.push_back(match);
   ARROW_ASSIGN_OR_RAISE(
-      auto marked,
-      plan::LogicalNode::Project(distinct, {cp::field_ref(sub.value), cp::literal(true)},
-                                 {sub.value, match}));
+      auto marked, plan::LogicalNode::Project(distinct, marked_exprs, distinct_keys));
   ARROW_ASSIGN_OR_RAISE(
       auto counts,
       plan::LogicalNode::Aggregate(
-          sub.plan, {}, {{"count_all", "", rows}, {"count", sub.value, valid}}));
+          values, keys, {{"count_all", "", rows}, {"count", sub.value, valid}}));
   Subquery matches;
   matches.plan = marked;
   matches.value = match;
-  matches.pairs = {{value.expr, sub.value}};
+  matches.pairs = correlation;
+  matches.pairs.emplace_back(value.expr, sub.value);
+  // The counts' keys get names of their own: both joins land in one row.
+  std::vector<cp::Expression> count_exprs;
+  std::vector<std::string> count_names;
   Subquery totals;
-  totals.plan = counts;
+  for (const auto& [outer_expr, column] : correlation) {
+    count_exprs.push_back(cp::field_ref(column));
+    count_names.push_back(NewName("correlation"));
+    totals.pairs.emplace_back(outer_expr, count_names.back());
+  }
+  for (const auto& column : {rows, valid}) {
+    count_exprs.push_back(cp::field_ref(column));
+    count_names.push_back(column);
+  }
+  ARROW_ASSIGN_OR_RAISE(totals.plan,
+                        plan::LogicalNode::Project(counts, count_exprs, count_names));
   totals.value = rows;
   found->push_back(std::move(matches));
   found->push_back(std::move(totals));
   const cp::Expression null_bool = cp::literal(arrow::MakeNullScalar(arrow::boolean()));
   auto unknown = cp::or_(cp::is_null(value.expr),
                          cp::less(cp::field_ref(valid), cp::field_ref(rows)));
+  auto none = cp::or_(cp::is_null(cp::field_ref(rows)),
+                      cp::equal(cp::field_ref(rows), cp::literal(int64_t{0})));
   auto otherwise = cp::call(
-      "if_else",
-      {cp::equal(cp::field_ref(rows), cp::literal(int64_t{0})), cp::literal(false),
-       cp::call("if_else", {unknown, null_bool, cp::literal(false)})});
+      "if_else", {none, cp::literal(false),
+                  cp::call("if_else", {unknown, null_bool, cp::literal(false)})});
   return BoundExpr{cp::call("if_else", {cp::is_valid(cp::field_ref(match)),
                                         cp::literal(true), otherwise}),
                    arrow::boolean()};

@@ -76,12 +76,15 @@ def condition(rng):
 
 
 def value_condition(rng):
-    """IN (uncorrelated) and EXISTS as values: under OR and NOT, or in the select list."""
+    """IN and EXISTS (correlated or not) as values: under OR and NOT, or in the select
+    list."""
     kind = rng.choice(["in", "not in", "exists", "not exists", "compare"])
     if kind in ("in", "not in"):
-        return "t1.%s %s (SELECT t2.%s FROM t2 WHERE t2.c > %d)" % (
-            rng.choice(["a", "b", "c"]), kind.upper(), rng.choice(["a", "b", "c"]),
-            rng.randint(-6, 3))
+        where = "t2.c > %d" % rng.randint(-6, 3)
+        if rng.random() < 0.5:
+            where += " AND t2.%s = t1.%s" % (rng.choice(["a", "b"]), rng.choice(["a", "c"]))
+        return "t1.%s %s (SELECT t2.%s FROM t2 WHERE %s)" % (
+            rng.choice(["a", "b", "c"]), kind.upper(), rng.choice(["a", "b", "c"]), where)
     if kind in ("exists", "not exists"):
         where = "t2.a = t1.a" if rng.random() < 0.7 else "t2.b > %d" % rng.randint(0, 25)
         if rng.random() < 0.4:
