@@ -104,35 +104,6 @@ bool Covers(const std::set<std::string>& columns, const std::vector<std::string>
   return true;
 }
 
-// The node rebuilt over new inputs (already ordered).
-arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inputs) {
-  std::vector<std::string> names;
-  for (const auto& field : node->schema()->fields()) names.push_back(field->name());
-  switch (node->kind()) {
-    case NodeKind::kScan:
-      return node;
-    case NodeKind::kProject:
-      return LogicalNode::Project(inputs[0], node->exprs(), names);
-    case NodeKind::kFilter:
-      return LogicalNode::Filter(inputs[0], node->predicate());
-    case NodeKind::kAggregate:
-      return LogicalNode::Aggregate(inputs[0], node->group_keys(), node->aggregates());
-    case NodeKind::kSort:
-      return LogicalNode::Sort(inputs[0], node->sort_keys());
-    case NodeKind::kWindow:
-      return LogicalNode::Window(inputs[0], node->partition_keys(), node->sort_keys(),
-                                 node->window_calls());
-    case NodeKind::kUnion:
-      return LogicalNode::Union(std::move(inputs));
-    case NodeKind::kLimit:
-      return LogicalNode::Limit(inputs[0], node->offset(), node->count());
-    case NodeKind::kJoin:
-      return LogicalNode::Join(inputs[0], inputs[1], node->join_kind(), node->left_keys(),
-                               node->right_keys(), node->predicate());
-  }
-  return node;
-}
-
 // (a AND x) OR (a AND y) implies a: the conditions every branch of an OR has, so that a
 // join key hidden in each branch is found.
 std::vector<Expression> CommonToAllBranches(const Expression& condition) {

@@ -146,6 +146,9 @@ class LogicalNode {
   JoinKind join_kind_ = JoinKind::kInner;
 };
 
+// `node` rebuilt over new inputs with the same columns (a scan is returned as it is).
+arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inputs);
+
 // The Arrow type an aggregate function returns for an input type; fails for an input the
 // function cannot take (sum of a string).
 arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(

@@ -5,6 +5,7 @@
 
 #include <arrow/type.h>
 
+#include "plan/common_subexpressions.h"
 #include "plan/join_order.h"
 
 namespace sluice::plan {
@@ -305,7 +306,8 @@ arrow::Result<NodePtr> Optimize(const NodePtr& root) {
   ARROW_ASSIGN_OR_RAISE(auto pushed, PushDownFilters(ordered, {}));
   std::set<std::string> all;
   for (const auto& field : root->schema()->fields()) all.insert(field->name());
-  return Prune(pushed, std::move(all), /*is_root=*/true);
+  ARROW_ASSIGN_OR_RAISE(auto pruned, Prune(pushed, std::move(all), /*is_root=*/true));
+  return ShareCommonSubexpressions(pruned);
 }
 
 }  // namespace sluice::plan

@@ -13,7 +13,8 @@ namespace sluice::plan {
 //  - filter pushdown: predicates move below projections, sorts and into the sides of
 //  joins,
 //    and reach scans as a skipping hint (files, row groups);
-//  - projection pushdown: every node produces only columns that something above reads.
+//  - projection pushdown: every node produces only columns that something above reads;
+//  - common subexpressions: computed once per projection (common_subexpressions.h).
 // The root's columns, their order and names never change. Limit pushdown happens in the
 // stream driver, which stops the plan as soon as a top-level LIMIT is satisfied.
 arrow::Result<NodePtr> Optimize(const NodePtr& root);

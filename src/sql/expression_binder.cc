@@ -7,6 +7,7 @@
 #include <arrow/type.h>
 #include <arrow/util/decimal.h>
 
+#include "common/decimal_multiply.h"
 #include "common/sql_error.h"
 #include "sql/date_arithmetic.h"
 #include "sql/decimal_rules.h"
@@ -334,6 +335,23 @@ arrow::Result<BoundExpr> ExpressionBinder::DecimalCall(
   // Arrow's kernels compute exactly the unbounded type; beyond 38 digits they compute in
   // 256 bits and the result is rounded and checked back into 128.
   const bool wide = exact.precision > kMaxDecimalPrecision;
+  if (wide && multiply) {
+    // Our own kernel: 128-bit arithmetic while the exact product fits (it nearly always
+    // does), rounded and checked into the bounded type.
+    for (size_t i = 0; i < args.size(); ++i) {
+      ARROW_ASSIGN_OR_RAISE(
+          args[i],
+          ToDecimal(std::move(args[i]),
+                    arrow::decimal128(specs[i].precision, specs[i].scale), location));
+    }
+    ARROW_RETURN_NOT_OK(RegisterDecimalMultiply());
+    auto type = arrow::decimal128(result.precision, result.scale);
+    return BoundExpr{
+        cp::call(
+            kDecimalMultiply, {std::move(args[0].expr), std::move(args[1].expr)},
+            std::make_shared<DecimalMultiplyOptions>(result.precision, result.scale)),
+        std::move(type)};
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     auto type = wide ? arrow::decimal256(specs[i].precision, specs[i].scale)
                      : arrow::decimal128(specs[i].precision, specs[i].scale);

@@ -168,6 +168,31 @@ TEST(DataFrame, ExplainShowsPushdown) {
   EXPECT_GE(rows->num_rows(), 2);
 }
 
+size_t Occurrences(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(DataFrame, RepeatedSubexpressionsAreComputedOnce) {
+  auto session = Connect().ValueOrDie();
+  ASSERT_TRUE(session->RegisterTable("ids", testing::MakeIdTable(100)).ok());
+  const std::string sql =
+      "SELECT sum((id * 3) - 1), sum(((id * 3) - 1) * 2), max((id * 3) - 1 + id % 7), "
+      "min(id % 7) FROM ids";
+  auto plan = session->Sql(sql)->Explain().ValueOrDie();
+  EXPECT_EQ(Occurrences(plan, "multiply_checked(id"), 1u) << plan;
+  EXPECT_EQ(Occurrences(plan, "divide_checked(id"), 1u) << plan;  // id % 7
+  auto table = session->Sql(sql)->Collect().ValueOrDie();
+  // ids 0..99: sum(3i - 1) = 14750, twice that, max(3i - 1 + i % 7) = 296 + 1, min 0.
+  EXPECT_EQ(Int(table, 0, 0), 14750);
+  EXPECT_EQ(Int(table, 1, 0), 29500);
+  EXPECT_EQ(Int(table, 2, 0), 297);
+  EXPECT_EQ(Int(table, 3, 0), 0);
+}
+
 TEST(DataFrame, RegisteredNamesAreCaseInsensitiveAndUnique) {
   auto session = Connect().ValueOrDie();
   ASSERT_TRUE(session->RegisterTable("Trades", testing::MakeIdTable(10)).ok());

@@ -98,7 +98,7 @@ TEST_F(StreamingWriteModesTest, ConcurrentUpsertsOfOneKeyNeverDuplicateIt) {
   auto schema = arrow::schema(
       {arrow::field("k", arrow::int64()), arrow::field("v", arrow::int64())});
   std::atomic<int> conflicts{0};
-  auto upsert = [&](int64_t v) {
+  auto upsert = [&](delta::DeltaTable* handle, int64_t v) {
     for (int round = 0; round < 20; ++round) {
       arrow::Int64Builder ks, vs;
       for (int64_t k = 0; k < 3; ++k) {
@@ -108,7 +108,7 @@ TEST_F(StreamingWriteModesTest, ConcurrentUpsertsOfOneKeyNeverDuplicateIt) {
       auto batch = arrow::RecordBatch::Make(
           schema, 3, {ks.Finish().ValueOrDie(), vs.Finish().ValueOrDie()});
       auto reader = arrow::RecordBatchReader::Make({batch}).ValueOrDie();
-      auto written = table->Upsert(reader.get(), {"k"}, delta::WriteOptions());
+      auto written = handle->Upsert(reader.get(), {"k"}, delta::WriteOptions());
       if (!written.ok()) {
         EXPECT_NE(written.status().message().find("commit conflict"), std::string::npos)
             << written.status().ToString();
@@ -119,11 +119,8 @@ TEST_F(StreamingWriteModesTest, ConcurrentUpsertsOfOneKeyNeverDuplicateIt) {
   // A second handle, as another process would have.
   auto other =
       delta::DeltaTable::Open((dir_.path() / "warehouse" / "kv").string()).ValueOrDie();
-  std::thread first(upsert, 1);
-  std::thread second([&] {
-    std::swap(table, other);
-    upsert(2);
-  });
+  std::thread first(upsert, table.get(), 1);
+  std::thread second(upsert, other.get(), 2);
   first.join();
   second.join();
   const auto rows = Collect("SELECT k, count(*) FROM kv GROUP BY k ORDER BY k");
