@@ -7,6 +7,7 @@
 
 #include "plan/common_subexpressions.h"
 #include "plan/join_order.h"
+#include "plan/semi_join_pushdown.h"
 
 namespace sluice::plan {
 
@@ -302,6 +303,7 @@ arrow::Result<NodePtr> Optimize(const NodePtr& root) {
   // region has its conditions right above it; then the regions are planned and the
   // filters on single tables move on into the scans.
   ARROW_ASSIGN_OR_RAISE(auto placed, PushDownFilters(root, {}));
+  ARROW_ASSIGN_OR_RAISE(placed, PushDownSemiJoins(placed));
   ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(placed));
   ARROW_ASSIGN_OR_RAISE(auto pushed, PushDownFilters(ordered, {}));
   std::set<std::string> all;

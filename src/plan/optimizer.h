@@ -9,6 +9,8 @@
 namespace sluice::plan {
 
 // Rewrites a bound plan into an equivalent cheaper one:
+//  - semi and anti joins moved down to the input whose columns they test
+//  (semi_join_pushdown.h);
 //  - join order: inner joins planned by region (join_order.h);
 //  - filter pushdown: predicates move below projections, sorts and into the sides of
 //  joins,

@@ -193,6 +193,25 @@ TEST(DataFrame, RepeatedSubexpressionsAreComputedOnce) {
   EXPECT_EQ(Int(table, 3, 0), 0);
 }
 
+TEST(DataFrame, SemiJoinsFilterTheInputTheyTestBeforeItIsJoined) {
+  auto session = Connect().ValueOrDie();
+  const std::string sql =
+      "SELECT count(*), sum(b.id) FROM range(1000) a, range(1000) b "
+      "WHERE a.id = b.id AND a.id IN (SELECT id * 10 FROM range(5)) "
+      "AND NOT EXISTS (SELECT 1 FROM range(15) c WHERE c.id = b.id)";
+  auto plan = session->Sql(sql)->Explain().ValueOrDie();
+  // Both tests sit below the inner join, each on its own side.
+  const auto inner = plan.find("InnerJoin");
+  ASSERT_NE(inner, std::string::npos) << plan;
+  for (const char* test : {"SemiJoin", "AntiJoin"}) {
+    const auto at = plan.find(test);
+    EXPECT_TRUE(at != std::string::npos && at > inner) << test << " in\n" << plan;
+  }
+  auto table = session->Sql(sql)->Collect().ValueOrDie();
+  EXPECT_EQ(Int(table, 0, 0), 3);  // 20, 30, 40 (0 and 10 are below 15)
+  EXPECT_EQ(Int(table, 1, 0), 90);
+}
+
 TEST(DataFrame, RegisteredNamesAreCaseInsensitiveAndUnique) {
   auto session = Connect().ValueOrDie();
   ASSERT_TRUE(session->RegisterTable("Trades", testing::MakeIdTable(10)).ok());
