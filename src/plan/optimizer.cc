@@ -51,12 +51,32 @@ arrow::Result<NodePtr> PushIntoJoin(const NodePtr& node,
       above.push_back(std::move(conjunct));
     }
   }
+  // The join's own condition: a conjunct over one input's columns filters that input
+  // first where that drops only rows that could never match (never rows the join keeps
+  // unmatched: the preserved side of an outer join, the tested side of an anti join).
+  const bool residual_left = kind == JoinKind::kInner || kind == JoinKind::kRight ||
+                             kind == JoinKind::kSemi || kind == JoinKind::kRightSemi ||
+                             kind == JoinKind::kRightAnti;
+  const bool residual_right = kind == JoinKind::kInner || kind == JoinKind::kLeft ||
+                              kind == JoinKind::kSemi || kind == JoinKind::kAnti ||
+                              kind == JoinKind::kRightSemi;
+  std::vector<Expression> residual;
+  for (auto& conjunct : SplitConjunction(node->predicate())) {
+    if (residual_left && AllIn(conjunct, left_schema)) {
+      left.push_back(std::move(conjunct));
+    } else if (residual_right && AllIn(conjunct, right_schema)) {
+      right.push_back(std::move(conjunct));
+    } else {
+      residual.push_back(std::move(conjunct));
+    }
+  }
   ARROW_ASSIGN_OR_RAISE(auto new_left,
                         PushDownFilters(node->inputs()[0], std::move(left)));
   ARROW_ASSIGN_OR_RAISE(auto new_right,
                         PushDownFilters(node->inputs()[1], std::move(right)));
-  auto join = LogicalNode::Join(new_left, new_right, node->join_kind(), node->left_keys(),
-                                node->right_keys(), node->predicate());
+  auto join = LogicalNode::Join(
+      new_left, new_right, node->join_kind(), node->left_keys(), node->right_keys(),
+      residual.empty() ? arrow::compute::literal(true) : and_(residual));
   return WrapFilter(join, above);
 }
 

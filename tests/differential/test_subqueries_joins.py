@@ -125,7 +125,8 @@ def query(rng):
         return "SELECT t1.a, t1.b, t1.c FROM t1 WHERE " + " AND ".join(conds)
     if shape < 0.8:
         join = rng.choice(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"])
-        extra = rng.choice(["", " AND t1.b < t2.b", " AND t2.c > 0"])
+        extra = rng.choice(["", " AND t1.b < t2.b", " AND t2.c > 0", " AND t1.c > 0",
+                            " AND t1.c < 2 AND t2.b > 5"])
         return ("SELECT t1.a, t1.b, t2.b, t2.c FROM t1 %s t2 ON t1.a = t2.a%s"
                 % (join, extra))
     extra = rng.choice(["", " AND t1.b < t2.b", " AND (t1.c = t2.c OR t1.b = t2.b)"])
