@@ -30,52 +30,55 @@ NodePtr WrapFilter(NodePtr node, const std::vector<Expression>& conjuncts) {
 arrow::Result<NodePtr> PushDownFilters(const NodePtr& node,
                                        std::vector<Expression> conjuncts);
 
-arrow::Result<NodePtr> PushIntoJoin(const NodePtr& node,
-                                    std::vector<Expression> conjuncts) {
-  std::vector<Expression> left, right, above;
-  const auto& left_schema = *node->inputs()[0]->schema();
-  const auto& right_schema = *node->inputs()[1]->schema();
-  // Below an outer join, a filter on the side whose rows may be padded with NULLs would
-  // turn unmatched rows into matches; it must stay above.
-  const JoinKind kind = node->join_kind();
-  const bool into_left = kind == JoinKind::kInner || kind == JoinKind::kLeft ||
-                         kind == JoinKind::kSemi || kind == JoinKind::kAnti;
-  const bool into_right = kind == JoinKind::kInner || kind == JoinKind::kRight ||
-                          kind == JoinKind::kRightSemi || kind == JoinKind::kRightAnti;
-  for (auto& conjunct : conjuncts) {
-    if (into_left && AllIn(conjunct, left_schema)) {
-      left.push_back(std::move(conjunct));
-    } else if (into_right && AllIn(conjunct, right_schema)) {
-      right.push_back(std::move(conjunct));
-    } else {
-      above.push_back(std::move(conjunct));
+// Where the conjuncts of a join's filters go: into an input whose columns they use
+// (where `to_left` / `to_right` allow it), else to `stay`.
+struct Routed {
+  std::vector<Expression> left, right;
+
+  void Route(std::vector<Expression> conjuncts, const NodePtr& join, bool to_left,
+             bool to_right, std::vector<Expression>* stay) {
+    for (auto& conjunct : conjuncts) {
+      if (to_left && AllIn(conjunct, *join->inputs()[0]->schema())) {
+        left.push_back(std::move(conjunct));
+      } else if (to_right && AllIn(conjunct, *join->inputs()[1]->schema())) {
+        right.push_back(std::move(conjunct));
+      } else {
+        stay->push_back(std::move(conjunct));
+      }
     }
   }
+};
+
+arrow::Result<NodePtr> PushIntoJoin(const NodePtr& node,
+                                    std::vector<Expression> conjuncts) {
+  const JoinKind kind = node->join_kind();
+  Routed routed;
+  // Filters above: below an outer join, a filter on the side whose rows may be padded
+  // with NULLs would turn unmatched rows into matches; it must stay above.
+  std::vector<Expression> above;
+  routed.Route(std::move(conjuncts), node,
+               kind == JoinKind::kInner || kind == JoinKind::kLeft ||
+                   kind == JoinKind::kSemi || kind == JoinKind::kAnti,
+               kind == JoinKind::kInner || kind == JoinKind::kRight ||
+                   kind == JoinKind::kRightSemi || kind == JoinKind::kRightAnti,
+               &above);
   // The join's own condition: a conjunct over one input's columns filters that input
   // first where that drops only rows that could never match (never rows the join keeps
   // unmatched: the preserved side of an outer join, the tested side of an anti join).
-  const bool residual_left = kind == JoinKind::kInner || kind == JoinKind::kRight ||
-                             kind == JoinKind::kSemi || kind == JoinKind::kRightSemi ||
-                             kind == JoinKind::kRightAnti;
-  const bool residual_right = kind == JoinKind::kInner || kind == JoinKind::kLeft ||
-                              kind == JoinKind::kSemi || kind == JoinKind::kAnti ||
-                              kind == JoinKind::kRightSemi;
   std::vector<Expression> residual;
-  for (auto& conjunct : SplitConjunction(node->predicate())) {
-    if (residual_left && AllIn(conjunct, left_schema)) {
-      left.push_back(std::move(conjunct));
-    } else if (residual_right && AllIn(conjunct, right_schema)) {
-      right.push_back(std::move(conjunct));
-    } else {
-      residual.push_back(std::move(conjunct));
-    }
-  }
+  routed.Route(
+      SplitConjunction(node->predicate()), node,
+      kind == JoinKind::kInner || kind == JoinKind::kRight || kind == JoinKind::kSemi ||
+          kind == JoinKind::kRightSemi || kind == JoinKind::kRightAnti,
+      kind == JoinKind::kInner || kind == JoinKind::kLeft || kind == JoinKind::kSemi ||
+          kind == JoinKind::kAnti || kind == JoinKind::kRightSemi,
+      &residual);
   ARROW_ASSIGN_OR_RAISE(auto new_left,
-                        PushDownFilters(node->inputs()[0], std::move(left)));
+                        PushDownFilters(node->inputs()[0], std::move(routed.left)));
   ARROW_ASSIGN_OR_RAISE(auto new_right,
-                        PushDownFilters(node->inputs()[1], std::move(right)));
+                        PushDownFilters(node->inputs()[1], std::move(routed.right)));
   auto join = LogicalNode::Join(
-      new_left, new_right, node->join_kind(), node->left_keys(), node->right_keys(),
+      new_left, new_right, kind, node->left_keys(), node->right_keys(),
       residual.empty() ? arrow::compute::literal(true) : and_(residual));
   return WrapFilter(join, above);
 }
