@@ -8,6 +8,7 @@
 
 #include <arrow/compute/api.h>
 
+#include "plan/join_order.h"
 #include "plan/optimizer.h"
 
 namespace sluice::plan {
@@ -67,18 +68,28 @@ std::optional<SemiTest> BelowProjection(const NodePtr& project, const SemiTest& 
   return below;
 }
 
-// The test pushed into `node` as far as it goes.
-arrow::Result<NodePtr> Push(const NodePtr& node, const SemiTest& test) {
+NodePtr Apply(const NodePtr& node, const SemiTest& test) {
+  return LogicalNode::Join(node, test.subquery, test.kind, test.keys, test.subquery_keys,
+                           test.residual);
+}
+
+// `node` with the test inside it, as far down as it goes; nullopt where it should not
+// go into `node` at all (a join input it would reach is smaller than the subquery, or
+// the way down is blocked): applied above a join region's member instead, it would
+// split the region in two.
+arrow::Result<std::optional<NodePtr>> Push(const NodePtr& node, const SemiTest& test) {
   switch (node->kind()) {
     case NodeKind::kFilter: {
       ARROW_ASSIGN_OR_RAISE(auto input, Push(node->input(), test));
-      return LogicalNode::Filter(std::move(input), node->predicate());
+      if (!input) return std::nullopt;
+      return LogicalNode::Filter(std::move(*input), node->predicate());
     }
     case NodeKind::kProject: {
       auto below = BelowProjection(node, test);
-      if (!below) break;
+      if (!below) return std::nullopt;
       ARROW_ASSIGN_OR_RAISE(auto input, Push(node->input(), *below));
-      return WithInputs(node, {std::move(input)});
+      if (!input) return std::nullopt;
+      return WithInputs(node, {std::move(*input)});
     }
     case NodeKind::kJoin: {
       const auto reads = test.Reads();
@@ -87,21 +98,23 @@ arrow::Result<NodePtr> Push(const NodePtr& node, const SemiTest& test) {
       const bool left = kind == JoinKind::kInner || kind == JoinKind::kLeft ||
                         kind == JoinKind::kSemi || kind == JoinKind::kAnti;
       const bool right = kind == JoinKind::kInner || kind == JoinKind::kRight;
-      if (left && Has(inputs[0], reads)) {
-        ARROW_ASSIGN_OR_RAISE(inputs[0], Push(inputs[0], test));
+      for (size_t side = 0; side < 2; ++side) {
+        if (!(side == 0 ? left : right) || !Has(inputs[side], reads)) continue;
+        // Below, the test meets every row of that input: worth it where the subquery is
+        // the smaller (a short list of keys), not where it is as large a table, whose
+        // test is cheaper after the join has dropped most rows (TPC-H Q21).
+        if (EstimateRows(test.subquery) >= EstimateRows(inputs[side]))
+          return std::nullopt;
+        ARROW_ASSIGN_OR_RAISE(auto pushed, Push(inputs[side], test));
+        if (!pushed) return std::nullopt;
+        inputs[side] = std::move(*pushed);
         return WithInputs(node, std::move(inputs));
       }
-      if (right && Has(inputs[1], reads)) {
-        ARROW_ASSIGN_OR_RAISE(inputs[1], Push(inputs[1], test));
-        return WithInputs(node, std::move(inputs));
-      }
-      break;
+      return std::nullopt;
     }
     default:
-      break;
+      return Apply(node, test);
   }
-  return LogicalNode::Join(node, test.subquery, test.kind, test.keys, test.subquery_keys,
-                           test.residual);
 }
 
 arrow::Result<NodePtr> Rewrite(const NodePtr& node) {
@@ -113,7 +126,8 @@ arrow::Result<NodePtr> Rewrite(const NodePtr& node) {
   if (!IsSemi(node)) return WithInputs(node, std::move(inputs));
   SemiTest test{inputs[1], node->join_kind(), node->left_keys(), node->right_keys(),
                 node->predicate()};
-  return Push(inputs[0], test);
+  ARROW_ASSIGN_OR_RAISE(auto pushed, Push(inputs[0], test));
+  return pushed ? *pushed : Apply(inputs[0], test);
 }
 
 }  // namespace
