@@ -44,6 +44,8 @@ bool IsValidAt(const cp::ExecValue& value, int64_t i) {
   return value.is_scalar() ? value.scalar->is_valid : value.array.IsValid(i);
 }
 
+arrow::Status OutOfRange() { return arrow::Status::Invalid("date out of range"); }
+
 // Days (DATE) or time units since the epoch, moved by months where both are valid.
 template <typename T>
 arrow::Status Move(const cp::ExecSpan& batch, int64_t units_per_day, T* out) {
@@ -53,9 +55,16 @@ arrow::Status Move(const cp::ExecSpan& batch, int64_t units_per_day, T* out) {
     if (!when.IsValid(i) || !IsValidAt(batch[1], i)) continue;
     const int64_t value = values[i];
     const int64_t day = FloorDiv(value, units_per_day);
+    if (day != static_cast<int32_t>(day)) return OutOfRange();
     ARROW_ASSIGN_OR_RAISE(
         auto moved, AddMonthsToDays(static_cast<int32_t>(day), MonthsAt(batch[1], i)));
-    out[i] = static_cast<T>(moved * units_per_day + (value - day * units_per_day));
+    int64_t result;
+    if (__builtin_mul_overflow(int64_t{moved}, units_per_day, &result) ||
+        __builtin_add_overflow(result, value - day * units_per_day, &result) ||
+        result != static_cast<T>(result)) {
+      return OutOfRange();
+    }
+    out[i] = static_cast<T>(result);
   }
   return arrow::Status::OK();
 }
