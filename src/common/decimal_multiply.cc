@@ -132,6 +132,10 @@ arrow::Status Exec(cp::KernelContext* ctx, const cp::ExecSpan& batch,
   const auto& options = static_cast<const OptionsState*>(ctx->state())->options;
   Plan plan;
   plan.drop = ScaleOf(batch[0]) + ScaleOf(batch[1]) - options.scale;
+  if (plan.drop < 0) {
+    return arrow::Status::Invalid(kDecimalMultiply, ": scale ", options.scale,
+                                  " is above the exact product's");
+  }
   plan.precision = options.precision;
   plan.limit = PowerOfTen(options.precision);
   if (plan.drop <= 38) plan.divisor = PowerOfTen(plan.drop);
