@@ -56,9 +56,14 @@ void ExpectServerBusy() {
   EXPECT_GT(used, 0.5) << "the long job did not start on the server";
 }
 
-void ExpectServerIdleWithinOneSecond() {
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  const double used = SparkServer::Get().CpuOver(1.0);
+// The job runs for minutes unless interrupted; a loaded machine (a parallel test run)
+// can take a few seconds to stop it, so the server must fall quiet within 5 s.
+void ExpectServerIdleSoon() {
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  double used = 0;
+  do {
+    used = SparkServer::Get().CpuOver(1.0);
+  } while (used >= 0.4 && Clock::now() < deadline);
   EXPECT_LT(used, 0.4) << "the server still computes: the operation was not interrupted";
 }
 
@@ -134,7 +139,7 @@ TEST(SparkStream, AStopRequestInterruptsTheSparkJob) {
   EXPECT_LT(Clock::now() - asked, std::chrono::seconds(1));
   ASSERT_FALSE(reader.ok());
   EXPECT_TRUE(reader.status().IsCancelled()) << reader.status();
-  ExpectServerIdleWithinOneSecond();
+  ExpectServerIdleSoon();
 }
 
 TEST(SparkStream, ClosingAStreamInterruptsTheSparkJob) {
@@ -153,7 +158,7 @@ TEST(SparkStream, ClosingAStreamInterruptsTheSparkJob) {
   const auto asked = Clock::now();
   ASSERT_TRUE((*reader)->Close().ok());
   EXPECT_LT(Clock::now() - asked, std::chrono::seconds(1));
-  ExpectServerIdleWithinOneSecond();
+  ExpectServerIdleSoon();
 }
 
 TEST(SparkStream, ADroppedConnectionIsResumedWithEveryRowOnce) {
