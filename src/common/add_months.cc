@@ -7,6 +7,8 @@
 #include <arrow/compute/registry.h>
 #include <arrow/type.h>
 
+#include "common/exec_value.h"
+
 namespace sluice {
 
 namespace cp = arrow::compute;
@@ -38,10 +40,6 @@ int32_t MonthsAt(const cp::ExecValue& months, int64_t i) {
     return static_cast<const arrow::Int32Scalar&>(*months.scalar).value;
   }
   return months.array.GetValues<int32_t>(1)[i];
-}
-
-bool IsValidAt(const cp::ExecValue& value, int64_t i) {
-  return value.is_scalar() ? value.scalar->is_valid : value.array.IsValid(i);
 }
 
 arrow::Status OutOfRange() { return arrow::Status::Invalid("date out of range"); }

@@ -9,6 +9,8 @@
 #include <arrow/type.h>
 #include <arrow/util/decimal.h>
 
+#include "common/exec_value.h"
+
 namespace sluice {
 
 namespace cp = arrow::compute;
@@ -117,10 +119,6 @@ int128 ValueAt(const cp::ExecValue& value, int64_t i) {
   std::memcpy(&out, value.array.buffers[1].data + (value.array.offset + i) * 16,
               sizeof(out));
   return out;
-}
-
-bool IsValidAt(const cp::ExecValue& value, int64_t i) {
-  return value.is_scalar() ? value.scalar->is_valid : value.array.IsValid(i);
 }
 
 int32_t ScaleOf(const cp::ExecValue& value) {
