@@ -253,7 +253,7 @@ arrow::Result<ExecResult> Session::RunStreamingCommand(
       StreamingWriteOptionsFromSql(dialect.stream, dialect.keys, dialect.properties));
   // The query sits where the user wrote it, after blanks: error positions hold.
   const std::string_view sql =
-      dialect.renumbered ? std::string_view(dialect.sql) : original;
+      dialect.lengthened ? std::string_view(dialect.sql) : original;
   ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {sql, 0}));
   if (statements.size() != 1 || statements[0].kind != "SelectStmt") {
     return SqlInvalid(sql, -1, "CREATE STREAMING WRITE ... AS expects one query");
@@ -349,9 +349,9 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
     return ExecResult{message, static_cast<int64_t>(result.deleted.size()), -1};
   }
   // Positions in the rewrite are positions in the user's text (errors show the latter),
-  // unless `?` placeholders were numbered.
+  // unless the rewrite lengthened the text.
   const std::string_view sql =
-      dialect.renumbered ? std::string_view(dialect.sql) : original;
+      dialect.lengthened ? std::string_view(dialect.sql) : original;
   ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {sql, 0}));
   if (statements.size() != 1) {
     return arrow::Status::Invalid("expected one statement, got ", statements.size());

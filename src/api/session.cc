@@ -95,9 +95,9 @@ arrow::Result<DataFrame> Session::BindQuery(std::string_view original,
     return arrow::Status::Invalid("Sql runs queries; run DDL and DML with Exec");
   }
   // Positions in the rewrite are positions in the user's text (errors show the latter),
-  // unless `?` placeholders were numbered.
+  // unless the rewrite lengthened the text.
   const std::string_view sql =
-      dialect.renumbered ? std::string_view(dialect.sql) : original;
+      dialect.lengthened ? std::string_view(dialect.sql) : original;
   ARROW_ASSIGN_OR_RAISE(auto statements, sql::Parse(dialect.sql, {sql, 0}));
   if (statements.empty()) return arrow::Status::Invalid("no SQL statement given");
   if (statements.size() > 1) {

@@ -18,7 +18,11 @@ arrow::Status SqlError(arrow::StatusCode code, std::string_view sql, int offset,
     }
     size_t line_end = sql.find('\n', line_start);
     if (line_end == std::string_view::npos) line_end = sql.size();
-    const size_t column = static_cast<size_t>(offset) - line_start + 1;
+    // Columns count characters: UTF-8 continuation bytes (10xxxxxx) are not counted.
+    size_t column = 1;
+    for (size_t i = line_start; i < static_cast<size_t>(offset); ++i) {
+      if ((static_cast<unsigned char>(sql[i]) & 0xC0) != 0x80) ++column;
+    }
     text += " (line " + std::to_string(line) + ", column " + std::to_string(column) + ")";
     std::string_view line_text = sql.substr(line_start, line_end - line_start);
     text += "\n  ";

@@ -8,7 +8,7 @@
 namespace sluice {
 
 // Errors that point into SQL text. `offset` is a 0-based byte offset into `sql`
-// (libpg_query locations), or -1 when unknown. The message reads
+// (libpg_query locations), or -1 when unknown. The message reads (C counts characters)
 //   "<message> (line L, column C)\n  <that line of SQL>\n  <caret under column C>".
 arrow::Status SqlError(arrow::StatusCode code, std::string_view sql, int offset,
                        std::string_view message);

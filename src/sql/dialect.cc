@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/sql_error.h"
+#include "sql/subquery_names.h"
 #include "sql/tokens.h"
 
 namespace sluice::sql {
@@ -36,9 +37,7 @@ class DialectRewriter {
       if (tokens_[0].IsWord("create")) ARROW_RETURN_NOT_OK(CreateTable());
       if (tokens_[0].IsWord("insert")) InsertOverwrite();
     }
-    ARROW_RETURN_NOT_OK(TableVersions());
-    ARROW_RETURN_NOT_OK(NumberPlaceholders());
-    return std::move(out_);
+    return Finish();
   }
 
  private:
@@ -88,6 +87,7 @@ class DialectRewriter {
   void InsertOverwrite();
   arrow::Status TableVersions();
   arrow::Status NumberPlaceholders();
+  arrow::Result<DialectStatement> Finish();
   arrow::Status VersionClause(size_t i);
   void Describe(size_t i);
 
@@ -159,9 +159,7 @@ arrow::Result<DialectStatement> DialectRewriter::CreateStreamingWrite() {
   }
   if (!WordAt(i, "as") || EndsAt(i + 1)) return SqlInvalid(sql_, PositionOf(i), kUsage);
   Blank(0, i);
-  ARROW_RETURN_NOT_OK(TableVersions());
-  ARROW_RETURN_NOT_OK(NumberPlaceholders());
-  return std::move(out_);
+  return Finish();
 }
 
 // `STOP STREAMING WRITE q` and `AWAIT STREAMING WRITE q [TIMEOUT n SECONDS]`.
@@ -369,6 +367,16 @@ arrow::Status DialectRewriter::VersionClause(size_t i) {
   return arrow::Status::OK();
 }
 
+// The rewrites every query gets: time travel, placeholders, names for subqueries.
+arrow::Result<DialectStatement> DialectRewriter::Finish() {
+  ARROW_RETURN_NOT_OK(TableVersions());
+  ARROW_RETURN_NOT_OK(NumberPlaceholders());
+  ARROW_ASSIGN_OR_RAISE(const bool named,
+                        NameUnaliasedSubqueries(&out_.sql, &out_.versions));
+  out_.lengthened = out_.lengthened || named;
+  return std::move(out_);
+}
+
 // `?` placeholders become `$1`, `$2`, ... in order; positions after each move by the
 // digits it gained.
 arrow::Status DialectRewriter::NumberPlaceholders() {
@@ -405,7 +413,7 @@ arrow::Status DialectRewriter::NumberPlaceholders() {
   numbered.append(out_.sql, done);
   out_.sql = std::move(numbered);
   out_.versions = std::move(versions);
-  out_.renumbered = true;
+  out_.lengthened = true;
   return arrow::Status::OK();
 }
 

@@ -42,10 +42,11 @@ struct TableVersionSpec {
 //   recognised whole.
 // `USING DELTA` is left to PostgreSQL's grammar (a table access method).
 //
-// `?` placeholders (what JDBC, ODBC and Flight SQL clients send) become `$1`, `$2`, ...
-// in order. That is the one rewrite that changes the text's length: then `renumbered` is
-// set, positions (and `versions`) refer to `sql`, and errors show it. A statement that
-// mixes `?` with `$n` is an error.
+// Two rewrites change the text's length; then `lengthened` is set, positions (and
+// `versions`) refer to `sql`, and errors show it:
+// - `?` placeholders (what JDBC, ODBC and Flight SQL clients send) become `$1`, `$2`, ...
+//   in order. A statement that mixes `?` with `$n` is an error.
+// - a subquery in FROM without an alias gets one (`NameUnaliasedSubqueries`).
 struct DialectStatement {
   enum class Command {
     kNone,
@@ -58,7 +59,7 @@ struct DialectStatement {
   };
 
   std::string sql;
-  bool renumbered = false;  // `?` became `$n`: `sql` is longer than the original
+  bool lengthened = false;  // `?` became `$n` or an alias was added: `sql` is longer
   bool or_replace = false;
   bool overwrite = false;
   std::vector<std::string> partitioned_by;

@@ -17,7 +17,7 @@ arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql, ShownTex
   PgQueryParseResult result = pg_query_parse(text.c_str());
   if (result.error) {
     std::string message = result.error->message;
-    const int offset = result.error->cursorpos > 0 ? result.error->cursorpos - 1 : -1;
+    const int offset = ErrorByteOffset(sql, result.error->cursorpos);
     pg_query_free_parse_result(result);
     if (shown.text.empty()) return SqlInvalid(sql, offset, message);
     return SqlInvalid(shown.text, offset < 0 ? -1 : offset + shown.shift, message);
@@ -39,6 +39,17 @@ arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql, ShownTex
     statements.push_back(std::move(statement));
   }
   return statements;
+}
+
+int ErrorByteOffset(std::string_view sql, int cursorpos) {
+  if (cursorpos <= 0) return -1;
+  int characters = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    // UTF-8 continuation bytes (10xxxxxx) do not start a character.
+    if ((static_cast<unsigned char>(sql[i]) & 0xC0) == 0x80) continue;
+    if (++characters == cursorpos) return static_cast<int>(i);
+  }
+  return static_cast<int>(sql.size());
 }
 
 arrow::Result<std::vector<std::string>> Split(std::string_view script) {

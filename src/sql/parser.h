@@ -33,6 +33,10 @@ struct ShownText {
 arrow::Result<std::vector<ParsedStatement>> Parse(std::string_view sql,
                                                   ShownText shown = {});
 
+// The byte offset in `sql` of a libpg_query error's `cursorpos`, which counts
+// characters from 1 (0: no position); -1 for none.
+int ErrorByteOffset(std::string_view sql, int cursorpos);
+
 // The statements of a script as text, split by the lexer; empty statements dropped.
 arrow::Result<std::vector<std::string>> Split(std::string_view script);
 

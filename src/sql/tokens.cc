@@ -8,6 +8,7 @@
 
 #include "common/ascii.h"
 #include "common/sql_error.h"
+#include "sql/parser.h"
 
 namespace sluice::sql {
 
@@ -81,8 +82,8 @@ arrow::Result<std::vector<Token>> Scan(std::string_view sql) {
   std::unique_ptr<PgQueryScanResult, void (*)(PgQueryScanResult*)> owned(
       &result, [](PgQueryScanResult* r) { pg_query_free_scan_result(*r); });
   if (result.error) {
-    const int offset = result.error->cursorpos > 0 ? result.error->cursorpos - 1 : -1;
-    return SqlInvalid(sql, offset, result.error->message);
+    return SqlInvalid(sql, ErrorByteOffset(sql, result.error->cursorpos),
+                      result.error->message);
   }
   PgQuery__ScanResult* scanned = pg_query__scan_result__unpack(
       nullptr, result.pbuf.len, reinterpret_cast<const uint8_t*>(result.pbuf.data));
