@@ -91,6 +91,21 @@ void DeltaSource::Estimate() const {
   estimated_rows_ = rows;
 }
 
+std::optional<int64_t> DeltaSource::ExactRows() const {
+  // Files with deletion vectors are refused when the log is read, so `numRecords`
+  // counts every row a file holds.
+  int64_t rows = 0;
+  for (const auto& add : snapshot_->files()) {
+    auto stats = nlohmann::json::parse(add.stats, nullptr, /*allow_exceptions=*/false);
+    if (!stats.is_object() || !stats.contains("numRecords") ||
+        !stats["numRecords"].is_number_integer()) {
+      return std::nullopt;
+    }
+    rows += stats["numRecords"].get<int64_t>();
+  }
+  return rows;
+}
+
 std::optional<int64_t> DeltaSource::EstimatedRows() const {
   std::call_once(estimate_once_, [this] { Estimate(); });
   return estimated_rows_;

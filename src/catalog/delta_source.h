@@ -26,6 +26,7 @@ class DeltaSource : public TableSource {
   int MaxPartitions() const override;
   // numRecords from the files' statistics (their sizes where a file has none).
   std::optional<int64_t> EstimatedRows() const override;
+  std::optional<int64_t> ExactRows() const override;
   // Integer columns: at most max - min + 1, from the files' statistics.
   std::optional<int64_t> EstimatedDistinct(const std::string& column) const override;
   arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;

@@ -134,6 +134,19 @@ std::optional<int64_t> FileTable::EstimatedRows() const {
   return estimated_rows_;
 }
 
+std::optional<int64_t> FileTable::ExactRows() const {
+  if (kind_ != FileFormatKind::kParquet) return std::nullopt;
+  int64_t rows = 0;
+  for (const auto& path : paths_) {
+    try {
+      rows += parquet::ParquetFileReader::OpenFile(path, false)->metadata()->num_rows();
+    } catch (const std::exception&) {
+      return std::nullopt;  // the scan reports what is wrong with the file
+    }
+  }
+  return rows;
+}
+
 int64_t FileTable::CountRows() const {
   // At most this many files are looked at; the rest are assumed alike.
   constexpr size_t kSampled = 64;

@@ -45,6 +45,9 @@ class FileTable : public TableSource {
   int MaxPartitions() const override;
   // Parquet: the row counts in the footers; other formats: from the files' sizes.
   std::optional<int64_t> EstimatedRows() const override;
+  // Parquet: the sum of every footer's row count (each read when asked); other
+  // formats: unknown.
+  std::optional<int64_t> ExactRows() const override;
   arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   const std::vector<std::string>& paths() const { return paths_; }

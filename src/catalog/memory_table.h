@@ -15,6 +15,7 @@ class MemoryTable : public TableSource {
   std::string Describe() const override;
   int MaxPartitions() const override;
   std::optional<int64_t> EstimatedRows() const override;
+  std::optional<int64_t> ExactRows() const override { return EstimatedRows(); }
   arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
  private:

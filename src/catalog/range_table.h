@@ -22,6 +22,7 @@ class RangeTable : public TableSource {
   // Number of values in the range.
   int64_t length() const { return length_; }
   std::optional<int64_t> EstimatedRows() const override { return length_; }
+  std::optional<int64_t> ExactRows() const override { return length_; }
 
  private:
   RangeTable(int64_t start, int64_t stop, int64_t step, int64_t length);

@@ -70,6 +70,10 @@ class TableSource {
   // About how many rows the table has, for planning (join order, build sides); nullopt
   // when the source cannot tell cheaply.
   virtual std::optional<int64_t> EstimatedRows() const { return std::nullopt; }
+  // Exactly how many rows the table has, when metadata says so without reading data
+  // (Delta `numRecords` of every file, Parquet footers); nullopt otherwise. Answers
+  // `SELECT count(*) FROM t`.
+  virtual std::optional<int64_t> ExactRows() const { return std::nullopt; }
   // About how many distinct values a column has (nullopt: unknown), for estimating the
   // size of joins: a key with few values multiplies rows.
   virtual std::optional<int64_t> EstimatedDistinct(const std::string& column) const {

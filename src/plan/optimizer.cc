@@ -6,6 +6,7 @@
 #include <arrow/type.h>
 
 #include "plan/common_subexpressions.h"
+#include "plan/count_from_metadata.h"
 #include "plan/join_order.h"
 #include "plan/semi_join_pushdown.h"
 
@@ -332,7 +333,8 @@ arrow::Result<NodePtr> Optimize(const NodePtr& root) {
   std::set<std::string> all;
   for (const auto& field : root->schema()->fields()) all.insert(field->name());
   ARROW_ASSIGN_OR_RAISE(auto pruned, Prune(pushed, std::move(all), /*is_root=*/true));
-  return ShareCommonSubexpressions(pruned);
+  ARROW_ASSIGN_OR_RAISE(auto counted, CountFromMetadata(pruned));
+  return ShareCommonSubexpressions(counted);
 }
 
 }  // namespace sluice::plan

@@ -193,6 +193,34 @@ TEST(DataFrame, RepeatedSubexpressionsAreComputedOnce) {
   EXPECT_EQ(Int(table, 3, 0), 0);
 }
 
+TEST(DataFrame, CountOfAWholeTableComesFromMetadata) {
+  testing::TempDir dir;
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  for (const char* sql :
+       {"CREATE TABLE t AS SELECT id FROM range(1000)",
+        "INSERT INTO t SELECT id FROM range(500)", "DELETE FROM t WHERE id < 100"}) {
+    ASSERT_TRUE(session->Exec(sql).ok()) << sql;
+  }
+  const std::string whole = "SELECT count(*), count(*) AS again FROM t";
+  auto plan = session->Sql(whole)->Explain().ValueOrDie();
+  EXPECT_NE(plan.find("from metadata"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Aggregate"), std::string::npos) << plan;
+  auto table = session->Sql(whole)->Collect().ValueOrDie();
+  EXPECT_EQ(Int(table, 0, 0), 1300);  // ids 100..999, and 100..499 again
+  EXPECT_EQ(Int(table, 1, 0), 1300);
+  // A filter, a key or another aggregate needs the rows.
+  for (const char* sql : {"SELECT count(*) FROM t WHERE id > 10",
+                          "SELECT count(*) FILTER (WHERE id > 10) FROM t",
+                          "SELECT count(*), count(id) FROM t",
+                          "SELECT id % 2, count(*) FROM t GROUP BY 1"}) {
+    auto explained = session->Sql(sql)->Explain().ValueOrDie();
+    EXPECT_EQ(explained.find("from metadata"), std::string::npos) << sql << "\n"
+                                                                  << explained;
+  }
+  table = session->Sql("SELECT count(*) FROM t WHERE id >= 500")->Collect().ValueOrDie();
+  EXPECT_EQ(Int(table, 0, 0), 500);
+}
+
 TEST(DataFrame, SemiJoinsFilterTheInputTheyTestBeforeItIsJoined) {
   auto session = Connect().ValueOrDie();
   const std::string sql =
