@@ -10,6 +10,7 @@
 #include "common/checked_bigint.h"
 #include "common/sql_error.h"
 #include "common/string_agg.h"
+#include "sql/grouping_sets.h"
 #include "sql/window_binder.h"
 
 namespace sluice::sql {
@@ -172,6 +173,7 @@ std::string DefaultColumnName(const Json& expr) {
     if (!names.empty()) return names.back();
   }
   if (kind == "CaseExpr") return "case";
+  if (kind == "GroupingFunc") return "grouping";
   if (kind == "CoalesceExpr") return "coalesce";
   return "?column?";
 }
@@ -352,7 +354,19 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   // GROUP BY items: expressions over the input, an output ordinal, or an output alias.
   std::vector<BoundExpr> keys;
   std::vector<std::string> key_names;
-  for (const auto& item : select.value("groupClause", Json::array())) {
+  // A key written twice (also in two grouping sets) is one column.
+  auto add_key = [&](BoundExpr key, std::string_view name) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i].expr == key.expr) return i;
+    }
+    keys.push_back(std::move(key));
+    key_names.push_back(NewName(name));
+    return keys.size() - 1;
+  };
+  ARROW_ASSIGN_OR_RAISE(auto group_by, ExpandGroupBy(select, sql_));
+  std::vector<size_t> item_keys;  // the key of each of group_by.items
+  for (const Json* item_node : group_by.items) {
+    const Json& item = *item_node;
     const Json* expr = &item;
     if (auto ordinal = IntegerConstant(item, sql_)) {
       if (*ordinal < 1 || static_cast<size_t>(*ordinal) > targets.size()) {
@@ -362,8 +376,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
       }
       const auto& target = targets[*ordinal - 1];
       if (!target.expr) {
-        keys.push_back(target.star_column);
-        key_names.push_back(NewName(target.name));
+        item_keys.push_back(add_key(target.star_column, target.name));
         continue;
       }
       expr = target.expr;
@@ -373,17 +386,15 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
         if (target.expr && AsciiLower(target.name) == AsciiLower(name))
           expr = target.expr;
       }
-    } else if (NodeKind(item) == "GroupingSet") {
-      return SqlNotSupported(sql_, NodeLocation(item), "GROUPING SETS, ROLLUP and CUBE");
     }
     if (ContainsAggregate(*expr)) {
       return SqlInvalid(sql_, NodeLocation(item),
                         "aggregate functions are not allowed in GROUP BY");
     }
     ARROW_ASSIGN_OR_RAISE(auto key, input_binder.Bind(*expr));
-    keys.push_back(std::move(key));
-    key_names.push_back(NewName(DefaultColumnName(*expr)));
+    item_keys.push_back(add_key(std::move(key), DefaultColumnName(*expr)));
   }
+  const size_t grouped_keys = keys.size();
   for (const auto& key : correlation_keys_) {
     keys.push_back(key);
     key_names.push_back(NewName("correlation"));
@@ -398,6 +409,7 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     std::shared_ptr<cp::FunctionOptions> options;  // string_agg's
   };
   std::vector<AggInfo> aggs;
+  std::vector<GroupingCall> groupings;
   // Inside HAVING, the select list and ORDER BY, aggregate calls and grouped expressions
   // become columns of the aggregate's output; any other column reference is an error.
   std::vector<Subquery> scalars;
@@ -408,6 +420,11 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
     if (kind == "SubLink") return scalar_hook(node);
     const Json& body = NodeBody(node);
     const int location = NodeLocation(node);
+    if (kind == "GroupingFunc") {
+      ARROW_ASSIGN_OR_RAISE(auto call, BindGroupingCall(body, &input_binder, keys,
+                                                        grouped_keys, &groupings));
+      return BoundExpr{cp::field_ref(call), arrow::int32()};
+    }
     if (kind == "FuncCall") {
       auto names = StringList(body.value("funcname", Json::array()));
       const std::string name = names.empty() ? "" : names.back();
@@ -581,8 +598,20 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
   }
   ARROW_ASSIGN_OR_RAISE(auto pre,
                         plan::LogicalNode::Project(from.plan, pre_exprs, pre_names));
+  GroupedBy grouped_by{key_names, {}, grouped_keys, {}};
+  for (const auto& key : keys) grouped_by.key_types.push_back(key.type);
+  if (group_by.has_grouping_sets || !groupings.empty()) {
+    std::vector<size_t> all(grouped_keys);
+    for (size_t k = 0; k < grouped_keys; ++k) all[k] = k;
+    if (!group_by.has_grouping_sets) grouped_by.sets.push_back(std::move(all));
+    for (const auto& set : group_by.sets) {
+      std::vector<size_t> keys_of_set;
+      for (size_t item : set) keys_of_set.push_back(item_keys[item]);
+      grouped_by.sets.push_back(std::move(keys_of_set));
+    }
+  }
   ARROW_ASSIGN_OR_RAISE(auto aggregated,
-                        plan::LogicalNode::Aggregate(pre, key_names, calls));
+                        AggregateGroupingSets(pre, grouped_by, calls, groupings));
   ARROW_ASSIGN_OR_RAISE(plan::NodePtr node,
                         JoinScalarSubqueries(aggregated, std::move(scalars)));
   if (having) node = plan::LogicalNode::Filter(node, having->expr);

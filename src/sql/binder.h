@@ -12,6 +12,7 @@
 #include "sluice/param.h"
 #include "sql/dialect.h"
 #include "sql/expression_binder.h"
+#include "sql/grouping_sets.h"
 #include "sql/parser.h"
 #include "sql/scope.h"
 
@@ -140,6 +141,13 @@ class Binder {
                                                    const Scope& scope);
   arrow::Result<plan::NodePtr> BindAggregateQuery(
       const Json& select, Relation from, const std::vector<Target>& given_targets);
+  // GROUPING(args) (grouping_sets.cc): each argument must be one of the first
+  // `grouped_keys` keys; the call is added to `*calls` (once) and its column returned.
+  arrow::Result<std::string> BindGroupingCall(const Json& body,
+                                              ExpressionBinder* input_binder,
+                                              const std::vector<BoundExpr>& keys,
+                                              size_t grouped_keys,
+                                              std::vector<GroupingCall>* calls);
   // A correlated scalar subquery: its correlated equalities become grouping keys.
   arrow::Status UseCorrelationKeys(const Json& select);
   arrow::Result<plan::NodePtr> Finish(const Json& select, plan::NodePtr plan,

@@ -124,6 +124,7 @@ bool ContainsAggregate(const Json& node) {
   if (node.is_object()) {
     for (const auto& [key, value] : node.items()) {
       if (key == "SubLink" || key == "RangeSubselect") continue;
+      if (key == "GroupingFunc") return true;  // GROUPING() belongs to the aggregate
       if (key == "FuncCall" && !value.contains("over")) {  // a window call is not one
         auto names = StringList(value.value("funcname", Json::array()));
         if (!names.empty() && IsAggregateFunction(names.back())) return true;

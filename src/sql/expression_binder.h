@@ -106,7 +106,8 @@ arrow::Result<std::shared_ptr<arrow::DataType>> ArrowTypeFromSql(const Json& typ
 std::string SqlTypeName(const arrow::DataType& type);
 
 bool IsAggregateFunction(const std::string& name);
-// True if the expression tree calls an aggregate (not looking into subqueries).
+// True if the expression tree calls an aggregate or GROUPING() (not looking into
+// subqueries).
 bool ContainsAggregate(const Json& node);
 
 // Non-aggregate functions by SQL name (functions.cc).

@@ -4,7 +4,7 @@ Two small tables with NULLs and duplicate keys are written as Parquet and read b
 engines through views; queries come from a small grammar (IN / NOT IN / EXISTS / NOT
 EXISTS, correlated or not, as WHERE conditions and as values under OR and NOT or in the
 select list, scalar subqueries, inner/outer/comma joins, UNION, INTERSECT and EXCEPT
-[ALL]) with a fixed seed, so a failure names a reproducible query.
+[ALL], GROUPING SETS, ROLLUP and CUBE with GROUPING()) with a fixed seed, so a failure names a reproducible query.
 """
 
 import os
@@ -105,9 +105,24 @@ def set_operation(rng):
     return sql
 
 
+def grouping_sets(rng):
+    clause, keys = rng.choice([
+        ("ROLLUP (t1.a, t1.b)", ["t1.a", "t1.b"]),
+        ("CUBE (t1.a, t1.c)", ["t1.a", "t1.c"]),
+        ("GROUPING SETS ((t1.a), (t1.b, t1.c), ())", ["t1.a", "t1.b", "t1.c"]),
+        ("t1.a, ROLLUP (t1.b)", ["t1.a", "t1.b"]),
+        ("ROLLUP (t1.a, (t1.b, t1.c))", ["t1.a", "t1.b", "t1.c"]),
+    ])
+    where = " WHERE t1.c > %d" % rng.randint(-3, 3) if rng.random() < 0.5 else ""
+    return ("SELECT %s, count(*) AS n, sum(t1.b) AS s, grouping(%s) AS g FROM t1%s "
+            "GROUP BY %s" % (", ".join(keys), ", ".join(keys), where, clause))
+
+
 def query(rng):
     if rng.random() < 0.1:
         return set_operation(rng)
+    if rng.random() < 0.08:
+        return grouping_sets(rng)
     if rng.random() < 0.25:
         if rng.random() < 0.5:
             conds = [value_condition(rng) for _ in range(rng.randint(2, 3))]
