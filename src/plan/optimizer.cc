@@ -5,6 +5,7 @@
 
 #include <arrow/type.h>
 
+#include "plan/aggregate_key_filter.h"
 #include "plan/common_subexpressions.h"
 #include "plan/count_from_metadata.h"
 #include "plan/join_order.h"
@@ -330,6 +331,7 @@ arrow::Result<NodePtr> Optimize(const NodePtr& root) {
   ARROW_ASSIGN_OR_RAISE(placed, PushDownSemiJoins(placed));
   ARROW_ASSIGN_OR_RAISE(auto ordered, OrderJoins(placed));
   ARROW_ASSIGN_OR_RAISE(auto pushed, PushDownFilters(ordered, {}));
+  ARROW_ASSIGN_OR_RAISE(pushed, FilterAggregatesByJoinKeys(pushed));
   std::set<std::string> all;
   for (const auto& field : root->schema()->fields()) all.insert(field->name());
   ARROW_ASSIGN_OR_RAISE(auto pruned, Prune(pushed, std::move(all), /*is_root=*/true));

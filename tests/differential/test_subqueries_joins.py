@@ -4,7 +4,8 @@ Two small tables with NULLs and duplicate keys are written as Parquet and read b
 engines through views; queries come from a small grammar (IN / NOT IN / EXISTS / NOT
 EXISTS, correlated or not, as WHERE conditions and as values under OR and NOT or in the
 select list, scalar subqueries, inner/outer/comma joins, UNION, INTERSECT and EXCEPT
-[ALL], GROUPING SETS, ROLLUP and CUBE with GROUPING()) with a fixed seed, so a failure names a reproducible query.
+[ALL], GROUPING SETS, ROLLUP and CUBE with GROUPING(), correlated aggregates over a
+larger table) with a fixed seed, so a failure names a reproducible query.
 """
 
 import os
@@ -20,11 +21,11 @@ SEED = int(os.environ.get("SLUICE_DIFF_SEED", "20261123"))
 QUERIES = int(os.environ.get("SLUICE_DIFF_QUERIES", "150"))
 
 
-def random_table(rng, rows, null_share):
+def random_table(rng, rows, null_share, keys=9):
     def column(low, high):
         return [None if rng.random() < null_share else rng.randint(low, high)
                 for _ in range(rows)]
-    return pa.table({"a": pa.array(column(0, 9), pa.int64()),
+    return pa.table({"a": pa.array(column(0, keys), pa.int64()),
                      "b": pa.array(column(0, 20), pa.int32()),
                      "c": pa.array(column(-5, 5), pa.int64())})
 
@@ -33,14 +34,16 @@ def random_table(rng, rows, null_share):
 def data(tmp_path_factory):
     rng = random.Random(SEED)
     root = tmp_path_factory.mktemp("diff")
-    for name, rows in (("t1", 60), ("t2", 40)):
-        pq.write_table(random_table(rng, rows, 0.1), root / (name + ".parquet"))
+    # t3 is larger, with many keys: correlated aggregates over it are filtered by the
+    # outer query's keys before grouping (plan/aggregate_key_filter.h).
+    for name, rows, keys in (("t1", 60, 9), ("t2", 40, 9), ("t3", 3000, 150)):
+        pq.write_table(random_table(rng, rows, 0.1, keys), root / (name + ".parquet"))
     warehouse = root / "warehouse"
     views = "".join("CREATE VIEW %s AS SELECT * FROM read_parquet('%s');"
-                    % (t, root / (t + ".parquet")) for t in ("t1", "t2"))
+                    % (t, root / (t + ".parquet")) for t in ("t1", "t2", "t3"))
     run_sluice(warehouse, views, "csv")
     con = duckdb.connect()
-    for t in ("t1", "t2"):
+    for t in ("t1", "t2", "t3"):
         con.sql("CREATE VIEW %s AS SELECT * FROM read_parquet('%s')"
                 % (t, root / (t + ".parquet")))
     return warehouse, con
@@ -118,9 +121,24 @@ def grouping_sets(rng):
             "GROUP BY %s" % (", ".join(keys), ", ".join(keys), where, clause))
 
 
+def correlated_aggregate(rng):
+    """A scalar subquery grouping the large t3 by a key the few outer rows give."""
+    agg = rng.choice(["min", "max", "sum", "count", "avg"])
+    key = rng.choice(["t1.a", "t1.b", "t1.a * 10 + t1.c"])
+    extra = " AND t3.c > %d" % rng.randint(-3, 3) if rng.random() < 0.4 else ""
+    subquery = "(SELECT %s(t3.b) FROM t3 WHERE t3.a = %s%s)" % (agg, key, extra)
+    where = "t1.c %s %d" % (rng.choice(["<", ">"]), rng.randint(-3, 3))
+    if rng.random() < 0.5:
+        return "SELECT t1.a, t1.b, %s AS s FROM t1 WHERE %s" % (subquery, where)
+    return "SELECT t1.a, t1.b, t1.c FROM t1 WHERE %s AND t1.b * 20 %s %s" % (
+        where, rng.choice(["<", ">", ">="]), subquery)
+
+
 def query(rng):
     if rng.random() < 0.1:
         return set_operation(rng)
+    if rng.random() < 0.08:
+        return correlated_aggregate(rng)
     if rng.random() < 0.08:
         return grouping_sets(rng)
     if rng.random() < 0.25:

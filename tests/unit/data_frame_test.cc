@@ -221,6 +221,36 @@ TEST(DataFrame, CountOfAWholeTableComesFromMetadata) {
   EXPECT_EQ(Int(table, 0, 0), 500);
 }
 
+TEST(DataFrame, CorrelatedAggregatesGroupOnlyTheKeysTheOuterQueryHas) {
+  auto session = Connect().ValueOrDie();
+  // Ten outer rows (7, 107, ..., 907); the subquery groups 200k rows by id % 1000, 200
+  // rows a key. Each outer row's count is 200, or 0 where its key is shifted past 999.
+  const std::string sql =
+      "SELECT sum(n), count(*), count(*) FILTER (WHERE n = 0) FROM (SELECT a.id, "
+      "(SELECT count(*) FROM range(200000) l WHERE l.id % 1000 = a.id + "
+      "CASE WHEN a.id > 500 THEN 995 ELSE 0 END) AS n "
+      "FROM range(1000) a WHERE a.id % 100 = 7) t";
+  auto plan = session->Sql(sql)->Explain().ValueOrDie();
+  // The semi join filters the 200k rows below the aggregate, not the outer rows.
+  const auto aggregate = plan.find("Aggregate keys=[correlation");
+  ASSERT_NE(aggregate, std::string::npos) << plan;
+  EXPECT_NE(plan.find("SemiJoin", aggregate), std::string::npos) << plan;
+  auto table = session->Sql(sql)->Collect().ValueOrDie();
+  EXPECT_EQ(Int(table, 0, 0), 5 * 200);  // 7..407 match; 507..907 shift past 999
+  EXPECT_EQ(Int(table, 1, 0), 10);
+  EXPECT_EQ(Int(table, 2, 0), 5);
+  // In WHERE (TPC-H Q17's shape): 7 and 107 are below their count of 200.
+  table = session
+              ->Sql(
+                  "SELECT count(*), sum(a.id) FROM range(1000) a WHERE a.id % 100 = 7 "
+                  "AND a.id < (SELECT count(*) FROM range(200000) l "
+                  "WHERE l.id % 1000 = a.id)")
+              ->Collect()
+              .ValueOrDie();
+  EXPECT_EQ(Int(table, 0, 0), 2);
+  EXPECT_EQ(Int(table, 1, 0), 114);
+}
+
 TEST(DataFrame, SemiJoinsFilterTheInputTheyTestBeforeItIsJoined) {
   auto session = Connect().ValueOrDie();
   const std::string sql =
