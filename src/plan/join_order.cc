@@ -421,6 +421,25 @@ arrow::Result<NodePtr> OrderJoins(const NodePtr& node) {
                                                                   : JoinKind::kRightAnti,
                              node->right_keys(), node->left_keys(), node->predicate());
   }
+  // An outer join builds its hash table from its right input: the smaller input goes
+  // there, the preserved side changing with it, and the columns keep their order.
+  const bool outer =
+      node->kind() == NodeKind::kJoin &&
+      (node->join_kind() == JoinKind::kLeft || node->join_kind() == JoinKind::kRight);
+  if (outer && !node->left_keys().empty() &&
+      EstimateRows(inputs[1]) > EstimateRows(inputs[0])) {
+    auto swapped = LogicalNode::Join(
+        inputs[1], inputs[0],
+        node->join_kind() == JoinKind::kLeft ? JoinKind::kRight : JoinKind::kLeft,
+        node->right_keys(), node->left_keys(), node->predicate());
+    std::vector<Expression> exprs;
+    std::vector<std::string> names;
+    for (const auto& field : node->schema()->fields()) {
+      exprs.push_back(arrow::compute::field_ref(field->name()));
+      names.push_back(field->name());
+    }
+    return LogicalNode::Project(std::move(swapped), std::move(exprs), std::move(names));
+  }
   return WithInputs(node, std::move(inputs));
 }
 

@@ -160,8 +160,11 @@ def query(rng):
         join = rng.choice(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"])
         extra = rng.choice(["", " AND t1.b < t2.b", " AND t2.c > 0", " AND t1.c > 0",
                             " AND t1.c < 2 AND t2.b > 5"])
-        return ("SELECT t1.a, t1.b, t2.b, t2.c FROM t1 %s t2 ON t1.a = t2.a%s"
-                % (join, extra))
+        # Either table first: the planner puts the smaller input of an outer join in
+        # the hash table, swapping LEFT and RIGHT.
+        first, second = rng.choice([("t1", "t2"), ("t2", "t1")])
+        return ("SELECT t1.a, t1.b, t2.b, t2.c FROM %s %s %s ON t1.a = t2.a%s"
+                % (first, join, second, extra))
     extra = rng.choice(["", " AND t1.b < t2.b", " AND (t1.c = t2.c OR t1.b = t2.b)"])
     return ("SELECT t1.a, t2.b, count(*) AS n FROM t1, t2 WHERE t1.a = t2.a%s "
             "GROUP BY t1.a, t2.b" % extra)

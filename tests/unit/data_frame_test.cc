@@ -251,6 +251,24 @@ TEST(DataFrame, CorrelatedAggregatesGroupOnlyTheKeysTheOuterQueryHas) {
   EXPECT_EQ(Int(table, 1, 0), 114);
 }
 
+TEST(DataFrame, OuterJoinsBuildTheirHashTableFromTheSmallerInput) {
+  auto session = Connect().ValueOrDie();
+  // The preserved side has 10 rows, the other 100k: the join is planned as a RIGHT JOIN
+  // with the 10 rows on the right, in the hash table. a.id meets an even b.id for
+  // a.id = 0, 2, 4, 6, 8; the other five rows are kept with NULLs.
+  const std::string sql =
+      "SELECT count(*), count(b.id), sum(a.id), sum(b.id) FROM range(10) a "
+      "LEFT JOIN range(100000) b ON a.id = b.id AND b.id % 2 = 0";
+  auto plan = session->Sql(sql)->Explain().ValueOrDie();
+  EXPECT_NE(plan.find("RightJoin"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("LeftJoin"), std::string::npos) << plan;
+  auto table = session->Sql(sql)->Collect().ValueOrDie();
+  EXPECT_EQ(Int(table, 0, 0), 10);
+  EXPECT_EQ(Int(table, 1, 0), 5);
+  EXPECT_EQ(Int(table, 2, 0), 45);
+  EXPECT_EQ(Int(table, 3, 0), 0 + 2 + 4 + 6 + 8);
+}
+
 TEST(DataFrame, SemiJoinsFilterTheInputTheyTestBeforeItIsJoined) {
   auto session = Connect().ValueOrDie();
   const std::string sql =
