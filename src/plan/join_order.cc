@@ -339,6 +339,54 @@ class RegionPlanner {
   int counter_ = 0;
 };
 
+// The leaf whose columns cover every column `expr` reads (and it reads some), or -1.
+int LeafOf(const std::vector<NodePtr>& nodes, const Expression& expr) {
+  const auto refs = ReferencedColumns(expr);
+  if (refs.empty()) return -1;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (Covers(ColumnsOf(nodes[i]), refs)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The column of `*node` that holds `expr`: a column it is, or one added to the node.
+arrow::Result<std::string> KeyColumn(NodePtr* node, const Expression& expr,
+                                     int* counter) {
+  if (const auto* ref = expr.field_ref(); ref && ref->name()) return *ref->name();
+  std::vector<Expression> exprs;
+  std::vector<std::string> names;
+  for (const auto& field : (*node)->schema()->fields()) {
+    exprs.push_back(cp::field_ref(field->name()));
+    names.push_back(field->name());
+  }
+  exprs.push_back(expr);
+  names.push_back(ReferencedColumns(expr).front() + "#expr" +
+                  std::to_string((*counter)++));
+  ARROW_ASSIGN_OR_RAISE(*node, LogicalNode::Project(*node, exprs, names));
+  return names.back();
+}
+
+// Equalities between an expression of one leaf and one of another (`a.x + 1 = b.y`)
+// become equalities of columns, each expression computed in its leaf, so that they are
+// hash keys rather than the condition of a cross join.
+arrow::Status ExpressionKeysAsColumns(std::vector<NodePtr>* nodes,
+                                      std::vector<Expression>* shared) {
+  int counter = 0;
+  for (auto& condition : *shared) {
+    const auto* call = condition.call();
+    if (call == nullptr || call->function_name != "equal") continue;
+    const Expression& x = call->arguments[0];
+    const Expression& y = call->arguments[1];
+    if (x.field_ref() && y.field_ref()) continue;
+    const int i = LeafOf(*nodes, x), j = LeafOf(*nodes, y);
+    if (i < 0 || j < 0 || i == j) continue;
+    ARROW_ASSIGN_OR_RAISE(auto left, KeyColumn(&(*nodes)[i], x, &counter));
+    ARROW_ASSIGN_OR_RAISE(auto right, KeyColumn(&(*nodes)[j], y, &counter));
+    condition = cp::equal(cp::field_ref(left), cp::field_ref(right));
+  }
+  return arrow::Status::OK();
+}
+
 arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
   std::vector<NodePtr> nodes;
   std::vector<Expression> conditions;
@@ -361,6 +409,7 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
     }
     if (!placed) shared.push_back(std::move(condition));
   }
+  ARROW_RETURN_NOT_OK(ExpressionKeysAsColumns(&nodes, &shared));
   // Implied conditions shrink the smaller inputs (hash tables, lookups); on the largest,
   // which streams, evaluating them on every row costs more than the join saves (Acero's
   // filters do not short-circuit).

@@ -512,25 +512,54 @@ arrow::Result<Binder::Relation> Binder::BindJoin(const Json& body) {
     conjuncts = plan::SplitConjunction(condition.expr);
   }
 
+  // An equality between an expression of each side is a hash key; an expression that is
+  // not a column is computed as one on its side first (`a.x + 1 = b.y`).
+  auto side_of = [&](const cp::Expression& expr) {
+    const auto refs = plan::ReferencedColumns(expr);
+    if (refs.empty()) return -1;
+    for (int side = 0; side < 2; ++side) {
+      const auto& schema = *(side == 0 ? left : right).plan->schema();
+      bool all = true;
+      for (const auto& name : refs) all = all && schema.GetFieldIndex(name) >= 0;
+      if (all) return side;
+    }
+    return -1;
+  };
+  auto key_column = [&](Relation* side,
+                        const cp::Expression& expr) -> arrow::Result<std::string> {
+    if (const auto* ref = expr.field_ref(); ref && ref->name()) return *ref->name();
+    std::vector<cp::Expression> exprs;
+    std::vector<std::string> names;
+    for (const auto& field : side->plan->schema()->fields()) {
+      exprs.push_back(cp::field_ref(field->name()));
+      names.push_back(field->name());
+    }
+    exprs.push_back(expr);
+    names.push_back(NewName("key"));
+    ARROW_ASSIGN_OR_RAISE(side->plan,
+                          plan::LogicalNode::Project(side->plan, exprs, names));
+    return names.back();
+  };
   std::vector<std::string> left_keys, right_keys;
   std::vector<cp::Expression> residual;
-  const auto& lschema = *left.plan->schema();
-  const auto& rschema = *right.plan->schema();
   for (auto& conjunct : conjuncts) {
     const auto* call = conjunct.call();
-    if (call && call->function_name == "equal" && call->arguments[0].field_ref() &&
-        call->arguments[1].field_ref()) {
-      std::string a = *call->arguments[0].field_ref()->name();
-      std::string b = *call->arguments[1].field_ref()->name();
-      if (rschema.GetFieldIndex(a) >= 0 && lschema.GetFieldIndex(b) >= 0) std::swap(a, b);
-      if (lschema.GetFieldIndex(a) >= 0 && rschema.GetFieldIndex(b) >= 0) {
-        left_keys.push_back(a);
-        right_keys.push_back(b);
+    if (call && call->function_name == "equal") {
+      cp::Expression a = call->arguments[0], b = call->arguments[1];
+      if (side_of(a) == 1 && side_of(b) == 0) std::swap(a, b);
+      if (side_of(a) == 0 && side_of(b) == 1) {
+        ARROW_ASSIGN_OR_RAISE(auto left_key, key_column(&left, a));
+        ARROW_ASSIGN_OR_RAISE(auto right_key, key_column(&right, b));
+        left_keys.push_back(std::move(left_key));
+        right_keys.push_back(std::move(right_key));
         continue;
       }
     }
     residual.push_back(std::move(conjunct));
   }
+  // The sides' schemas once key columns were added.
+  const auto& lschema = *left.plan->schema();
+  const auto& rschema = *right.plan->schema();
   if (left_keys.empty() && kind == plan::JoinKind::kFull) {
     return SqlNotSupported(sql_, location,
                            "FULL JOIN without an equality between the two sides");

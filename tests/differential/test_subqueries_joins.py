@@ -163,8 +163,11 @@ def query(rng):
         # Either table first: the planner puts the smaller input of an outer join in
         # the hash table, swapping LEFT and RIGHT.
         first, second = rng.choice([("t1", "t2"), ("t2", "t1")])
-        return ("SELECT t1.a, t1.b, t2.b, t2.c FROM %s %s %s ON t1.a = t2.a%s"
-                % (first, join, second, extra))
+        # Equalities of expressions are hash keys too.
+        on = rng.choice(["t1.a = t2.a", "t1.a = t2.a", "t1.a + 1 = t2.a",
+                         "t1.b = t2.b * 2 - t2.a"])
+        return ("SELECT t1.a, t1.b, t2.b, t2.c FROM %s %s %s ON %s%s"
+                % (first, join, second, on, extra))
     extra = rng.choice(["", " AND t1.b < t2.b", " AND (t1.c = t2.c OR t1.b = t2.b)"])
     return ("SELECT t1.a, t2.b, count(*) AS n FROM t1, t2 WHERE t1.a = t2.a%s "
             "GROUP BY t1.a, t2.b" % extra)

@@ -269,6 +269,24 @@ TEST(DataFrame, OuterJoinsBuildTheirHashTableFromTheSmallerInput) {
   EXPECT_EQ(Int(table, 3, 0), 0 + 2 + 4 + 6 + 8);
 }
 
+TEST(DataFrame, EqualitiesOfExpressionsAreHashKeys) {
+  auto session = Connect().ValueOrDie();
+  // a.id * 3 = b.id + 1 holds for a.id = 1..6 (b.id = 2, 5, ..., 17), in every join kind;
+  // each side computes its expression as a key column instead of a cross join's filter.
+  const std::vector<std::pair<std::string, std::vector<int64_t>>> cases = {
+      {"JOIN", {6, 6, 6}}, {"LEFT JOIN", {10, 10, 6}}, {"FULL JOIN", {24, 10, 20}}};
+  for (const auto& [join, counts] : cases) {
+    const std::string sql =
+        "SELECT count(*), count(a.id), count(b.id) FROM range(10) a " + join +
+        " range(20) b ON a.id * 3 = b.id + 1";
+    auto plan = session->Sql(sql)->Explain().ValueOrDie();
+    EXPECT_EQ(plan.find("on []"), std::string::npos) << sql << "\n" << plan;
+    auto table = session->Sql(sql)->Collect().ValueOrDie();
+    for (int column = 0; column < 3; ++column)
+      EXPECT_EQ(Int(table, column, 0), counts[column]) << sql << " column " << column;
+  }
+}
+
 TEST(DataFrame, SemiJoinsFilterTheInputTheyTestBeforeItIsJoined) {
   auto session = Connect().ValueOrDie();
   const std::string sql =
