@@ -99,7 +99,8 @@ class UpsertKeys {
                           }()));
     ARROW_ASSIGN_OR_RAISE(auto batch, rows.CombineChunksToBatch());
     ARROW_ASSIGN_OR_RAISE(auto ids, grouper->Consume(cp::ExecSpan(KeysOf(*batch))));
-    const auto& id_array = static_cast<const arrow::UInt32Array&>(*ids.make_array());
+    const auto group_ids = ids.make_array();  // kept alive: id_array refers into it
+    const auto& id_array = static_cast<const arrow::UInt32Array&>(*group_ids);
     std::vector<bool> seen(grouper->num_groups(), false);
     for (int64_t row = 0; row < id_array.length(); ++row) {
       if (!seen[id_array.Value(row)]) {
