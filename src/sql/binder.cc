@@ -600,10 +600,8 @@ arrow::Result<plan::NodePtr> Binder::BindAggregateQuery(
                         plan::LogicalNode::Project(from.plan, pre_exprs, pre_names));
   GroupedBy grouped_by{key_names, {}, grouped_keys, {}};
   for (const auto& key : keys) grouped_by.key_types.push_back(key.type);
+  // Without GROUPING SETS, GROUPING() still needs the one set, every key, to count from.
   if (group_by.has_grouping_sets || !groupings.empty()) {
-    std::vector<size_t> all(grouped_keys);
-    for (size_t k = 0; k < grouped_keys; ++k) all[k] = k;
-    if (!group_by.has_grouping_sets) grouped_by.sets.push_back(std::move(all));
     for (const auto& set : group_by.sets) {
       std::vector<size_t> keys_of_set;
       for (size_t item : set) keys_of_set.push_back(item_keys[item]);

@@ -21,8 +21,8 @@ namespace sluice::sql {
 struct GroupByExpansion {
   std::vector<const Json*> items;
   std::vector<std::vector<size_t>> sets;
-  // True if the clause used GROUPING SETS, ROLLUP, CUBE or (): then it has `sets`;
-  // otherwise it is one set of every item.
+  // True if the clause used GROUPING SETS, ROLLUP, CUBE or (); otherwise `sets` is the
+  // one set of every item.
   bool has_grouping_sets = false;
 };
 
