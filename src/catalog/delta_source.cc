@@ -55,6 +55,7 @@ std::string DeltaSource::Describe() const {
 void DeltaSource::Estimate() const {
   constexpr int64_t kBytesPerRow = 32;  // for a file without statistics
   int64_t rows = 0;
+  bool exact = true;
   std::map<std::string, std::pair<int64_t, int64_t>> ranges;
   std::map<std::string, size_t> files_with_range;
   for (const auto& add : snapshot_->files()) {
@@ -64,6 +65,7 @@ void DeltaSource::Estimate() const {
       rows += stats["numRecords"].get<int64_t>();
     } else {
       rows += add.size / kBytesPerRow;
+      exact = false;
     }
     if (!stats.is_object() || !stats.contains("minValues") ||
         !stats.contains("maxValues"))
@@ -89,21 +91,14 @@ void DeltaSource::Estimate() const {
     if (count == snapshot_->files().size()) integer_ranges_[name] = ranges[name];
   }
   estimated_rows_ = rows;
+  // Files with deletion vectors are refused when the log is read, so `numRecords`
+  // counts every row a file holds.
+  if (exact) exact_rows_ = rows;
 }
 
 std::optional<int64_t> DeltaSource::ExactRows() const {
-  // Files with deletion vectors are refused when the log is read, so `numRecords`
-  // counts every row a file holds.
-  int64_t rows = 0;
-  for (const auto& add : snapshot_->files()) {
-    auto stats = nlohmann::json::parse(add.stats, nullptr, /*allow_exceptions=*/false);
-    if (!stats.is_object() || !stats.contains("numRecords") ||
-        !stats["numRecords"].is_number_integer()) {
-      return std::nullopt;
-    }
-    rows += stats["numRecords"].get<int64_t>();
-  }
-  return rows;
+  std::call_once(estimate_once_, [this] { Estimate(); });
+  return exact_rows_;
 }
 
 std::optional<int64_t> DeltaSource::EstimatedRows() const {

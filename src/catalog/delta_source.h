@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "catalog/table_source.h"
@@ -39,6 +40,7 @@ class DeltaSource : public TableSource {
   void Estimate() const;
   mutable std::once_flag estimate_once_;
   mutable int64_t estimated_rows_ = 0;
+  mutable std::optional<int64_t> exact_rows_;  // every file has numRecords
   // Integer columns whose every file has statistics: the smallest and largest value.
   mutable std::map<std::string, std::pair<int64_t, int64_t>> integer_ranges_;
 };

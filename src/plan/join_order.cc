@@ -188,18 +188,13 @@ std::optional<KeyPair> AsKeyPair(const Expression& condition,
 // meet (the equality then stays a residual condition).
 std::string CastKey(NodePtr* side, const std::string& column,
                     const std::shared_ptr<arrow::DataType>& type, int* counter) {
-  std::vector<Expression> exprs;
-  std::vector<std::string> names;
-  for (const auto& field : (*side)->schema()->fields()) {
-    exprs.push_back(cp::field_ref(field->name()));
-    names.push_back(field->name());
-  }
-  exprs.push_back(cp::call("cast", {cp::field_ref(column)}, cp::CastOptions::Safe(type)));
-  names.push_back(column + "#key" + std::to_string((*counter)++));
-  auto projected = LogicalNode::Project(*side, exprs, names);
+  std::string name = column + "#key" + std::to_string((*counter)++);
+  auto projected = WithColumn(
+      *side, cp::call("cast", {cp::field_ref(column)}, cp::CastOptions::Safe(type)),
+      name);
   if (!projected.ok()) return "";
   *side = *projected;
-  return names.back();
+  return name;
 }
 
 std::shared_ptr<arrow::DataType> KeyType(const arrow::DataType& a,
@@ -353,17 +348,10 @@ int LeafOf(const std::vector<NodePtr>& nodes, const Expression& expr) {
 arrow::Result<std::string> KeyColumn(NodePtr* node, const Expression& expr,
                                      int* counter) {
   if (const auto* ref = expr.field_ref(); ref && ref->name()) return *ref->name();
-  std::vector<Expression> exprs;
-  std::vector<std::string> names;
-  for (const auto& field : (*node)->schema()->fields()) {
-    exprs.push_back(cp::field_ref(field->name()));
-    names.push_back(field->name());
-  }
-  exprs.push_back(expr);
-  names.push_back(ReferencedColumns(expr).front() + "#expr" +
-                  std::to_string((*counter)++));
-  ARROW_ASSIGN_OR_RAISE(*node, LogicalNode::Project(*node, exprs, names));
-  return names.back();
+  std::string name =
+      ReferencedColumns(expr).front() + "#expr" + std::to_string((*counter)++);
+  ARROW_ASSIGN_OR_RAISE(*node, WithColumn(*node, expr, name));
+  return name;
 }
 
 // Equalities between an expression of one leaf and one of another (`a.x + 1 = b.y`)

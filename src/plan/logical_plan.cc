@@ -26,6 +26,19 @@ std::string SortKeysText(const std::vector<SortKey>& keys) {
 
 }  // namespace
 
+arrow::Result<NodePtr> WithColumn(const NodePtr& node, Expression expr,
+                                  std::string name) {
+  std::vector<Expression> exprs;
+  std::vector<std::string> names;
+  for (const auto& field : node->schema()->fields()) {
+    exprs.push_back(arrow::compute::field_ref(field->name()));
+    names.push_back(field->name());
+  }
+  exprs.push_back(std::move(expr));
+  names.push_back(std::move(name));
+  return LogicalNode::Project(node, std::move(exprs), std::move(names));
+}
+
 arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inputs) {
   std::vector<std::string> names;
   for (const auto& field : node->schema()->fields()) names.push_back(field->name());

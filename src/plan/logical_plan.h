@@ -149,6 +149,9 @@ class LogicalNode {
 // `node` rebuilt over new inputs with the same columns (a scan is returned as it is).
 arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inputs);
 
+// `node`'s columns and one more, `expr` named `name` (a projection above `node`).
+arrow::Result<NodePtr> WithColumn(const NodePtr& node, Expression expr, std::string name);
+
 // The Arrow type an aggregate function returns for an input type; fails for an input the
 // function cannot take (sum of a string).
 arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(

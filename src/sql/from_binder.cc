@@ -528,17 +528,9 @@ arrow::Result<Binder::Relation> Binder::BindJoin(const Json& body) {
   auto key_column = [&](Relation* side,
                         const cp::Expression& expr) -> arrow::Result<std::string> {
     if (const auto* ref = expr.field_ref(); ref && ref->name()) return *ref->name();
-    std::vector<cp::Expression> exprs;
-    std::vector<std::string> names;
-    for (const auto& field : side->plan->schema()->fields()) {
-      exprs.push_back(cp::field_ref(field->name()));
-      names.push_back(field->name());
-    }
-    exprs.push_back(expr);
-    names.push_back(NewName("key"));
-    ARROW_ASSIGN_OR_RAISE(side->plan,
-                          plan::LogicalNode::Project(side->plan, exprs, names));
-    return names.back();
+    std::string name = NewName("key");
+    ARROW_ASSIGN_OR_RAISE(side->plan, plan::WithColumn(side->plan, expr, name));
+    return name;
   };
   std::vector<std::string> left_keys, right_keys;
   std::vector<cp::Expression> residual;
@@ -582,18 +574,9 @@ arrow::Result<Binder::Relation> Binder::BindJoin(const Json& body) {
     }
     for (auto* side : {&left, &right}) {
       auto& key = side == &left ? left_keys[i] : right_keys[i];
-      std::vector<cp::Expression> exprs;
-      std::vector<std::string> names;
-      for (const auto& field : side->plan->schema()->fields()) {
-        exprs.push_back(cp::field_ref(field->name()));
-        names.push_back(field->name());
-      }
-      exprs.push_back(
-          cp::call("cast", {cp::field_ref(key)}, cp::CastOptions::Safe(common)));
-      names.push_back(NewName("key"));
-      key = names.back();
-      ARROW_ASSIGN_OR_RAISE(side->plan,
-                            plan::LogicalNode::Project(side->plan, exprs, names));
+      auto cast = cp::call("cast", {cp::field_ref(key)}, cp::CastOptions::Safe(common));
+      key = NewName("key");
+      ARROW_ASSIGN_OR_RAISE(side->plan, plan::WithColumn(side->plan, cast, key));
     }
   }
   auto join =
