@@ -1,5 +1,7 @@
 #include "catalog/file_batch_generator.h"
 
+#include "catalog/parquet_page_scan.h"
+
 #include <arrow/dataset/api.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
@@ -29,7 +31,7 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
     }
     if (!current_) {
       if (index_ == files_.size()) return Batch();
-      auto batches = files_[index_].fragment->ScanBatchesAsync(files_[index_].options);
+      auto batches = OpenFile(files_[index_]);
       if (!batches.ok()) return WithPath(batches.status());
       current_ = std::move(*batches);
     }
@@ -49,6 +51,17 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
   }
 
  private:
+  // A filtered Parquet file is read by the page-pruning reader; other files (and
+  // unfiltered Parquet ones) by their format's reader.
+  static arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>>
+  OpenFile(const FileToScan& file) {
+    if (file.fragment->type_name() == "parquet" &&
+        file.options->filter != arrow::compute::literal(true)) {
+      return ScanParquetFile(file.path, *file.options);
+    }
+    return file.fragment->ScanBatchesAsync(file.options);
+  }
+
   arrow::Status WithPath(const arrow::Status& status) const {
     return status.WithMessage("reading ", files_[index_].path, ": ", status.message());
   }

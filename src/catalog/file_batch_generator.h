@@ -28,8 +28,9 @@ struct FileToScan {
 };
 
 // A source reading `files` one after another, each through its format's async batch
-// reader (which reads ahead a bounded number of batches), producing the columns of
-// `output` (by name; a column neither stored nor constant is NULL). Errors name the file.
+// reader, or through `ScanParquetFile` for a filtered Parquet file (both read ahead a
+// bounded number of batches), producing the columns of `output` (by name; a column
+// neither stored nor constant is NULL). Errors name the file.
 ScanStream MakeFileSource(std::vector<FileToScan> files,
                           std::shared_ptr<arrow::Schema> output,
                           const ScanRequest& request);

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "delta/delta_table.h"
-#include "exec/query_stream.h"
 #include "sluice/session.h"
 #include "test_util.h"
 
@@ -18,6 +17,7 @@ namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::RowsScanned;
 
 std::shared_ptr<arrow::Schema> KvSchema() {
   return arrow::schema(
@@ -181,16 +181,6 @@ TEST(DeltaTable, ATransactionVersionIsCommittedOnce) {
   EXPECT_EQ(snapshot->version(), 1);
 }
 
-// Rows read by a query's scans (skipped files are never read).
-int64_t RowsScanned(Session& session, const std::string& sql) {
-  auto reader = session.Sql(sql)->Stream().ValueOrDie();
-  auto* stream = dynamic_cast<exec::QueryStream*>(reader.get());
-  std::shared_ptr<arrow::RecordBatch> batch;
-  while (reader->ReadNext(&batch).ok() && batch) {
-  }
-  return stream->rows_scanned();
-}
-
 TEST(DeltaTable, FilesAreSkippedByPartitionValuesAndStatistics) {
   testing::TempDir dir;
   auto session = Connect("local:" + dir.path().string()).ValueOrDie();
@@ -216,6 +206,48 @@ TEST(DeltaTable, FilesAreSkippedByPartitionValuesAndStatistics) {
   // Skipping never changes the answer.
   EXPECT_EQ(Count(*session, "SELECT count(*) FROM ranges WHERE k >= 2500"), 1500);
   EXPECT_EQ(Count(*session, "SELECT count(*) FROM parts WHERE p = 'p2' AND k > 2990"), 9);
+}
+
+// One file, one row group of 100k rows (under the 128Ki-row limit), written in pages of
+// 20000 rows: Arrow's default page row limit, so every column's pages start at the same
+// rows. k, d and v rise with the row; v is NULL on every seventh row.
+void CreateSortedTable(Session& session) {
+  ASSERT_TRUE(session
+                  .Exec("CREATE TABLE t AS SELECT id AS k, DATE '2020-01-01' + "
+                        "CAST(id / 1000 AS INTEGER) AS d, CASE WHEN id % 7 = 0 THEN NULL "
+                        "ELSE id * 0.5 END AS v, 'name' || CAST(id AS VARCHAR) AS s "
+                        "FROM range(0, 100000) ORDER BY id")
+                  .ok());
+}
+
+TEST(DeltaTable, PagesAreSkippedByTheirIndex) {
+  testing::TempDir dir;
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  CreateSortedTable(*session);
+  ASSERT_EQ(DataFiles(dir.path() / "t"), 1);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k, s FROM t WHERE k >= 90000"), 20000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT s FROM t WHERE k = 12345"), 20000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT s FROM t WHERE k BETWEEN 19990 AND 20010"),
+            40000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k FROM t WHERE k < 100 OR k > 99900"), 40000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k FROM t WHERE d = DATE '2020-02-10'"), 20000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k FROM t WHERE v > 45000"), 20000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT s FROM t WHERE s = 'name1'"), 20000)
+      << "strings compare bytewise, so 'name1' can only be in the first page";
+  EXPECT_EQ(RowsScanned(*session, "SELECT k FROM t WHERE k < 0"), 0);
+  // Nothing to learn from the index: every page is read.
+  EXPECT_EQ(RowsScanned(*session, "SELECT k FROM t WHERE k % 2 = 0"), 100000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k FROM t WHERE v IS NULL"), 100000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k FROM t WHERE k < 100 OR v > 49000"), 40000)
+      << "the middle pages rule out both, whether v is NULL or not";
+  // Skipping never changes the answer.
+  EXPECT_EQ(Count(*session, "SELECT count(s) FROM t WHERE k BETWEEN 19990 AND 20010"),
+            21);
+  EXPECT_EQ(Count(*session, "SELECT sum(k) FROM t WHERE k >= 99998"), 99998 + 99999);
+  EXPECT_EQ(Count(*session, "SELECT count(*) FROM t WHERE v IS NULL AND k >= 80000"),
+            2857);
+  EXPECT_EQ(Count(*session, "SELECT count(*) FROM t WHERE d = DATE '2020-02-10'"), 1000);
+  EXPECT_EQ(Count(*session, "SELECT count(*) FROM t WHERE k < 100 OR k > 99900"), 199);
 }
 
 // The paths of the live files of a table's newest version.

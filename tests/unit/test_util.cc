@@ -10,6 +10,9 @@
 
 #include <arrow/builder.h>
 
+#include "exec/query_stream.h"
+#include "sluice/session.h"
+
 namespace sluice::testing {
 
 namespace {
@@ -80,6 +83,15 @@ std::shared_ptr<arrow::Table> MakeIdTable(int64_t rows, int64_t chunk_rows) {
   return arrow::Table::Make(
       schema, {std::make_shared<arrow::ChunkedArray>(ids, arrow::int64()),
                std::make_shared<arrow::ChunkedArray>(strings, arrow::utf8())});
+}
+
+int64_t RowsScanned(Session& session, const std::string& sql) {
+  auto reader = session.Sql(sql)->Stream().ValueOrDie();
+  auto* stream = dynamic_cast<exec::QueryStream*>(reader.get());
+  std::shared_ptr<arrow::RecordBatch> batch;
+  while (reader->ReadNext(&batch).ok() && batch) {
+  }
+  return stream->rows_scanned();
 }
 
 }  // namespace sluice::testing

@@ -8,6 +8,10 @@
 
 #include <arrow/table.h>
 
+namespace sluice {
+class Session;
+}  // namespace sluice
+
 namespace sluice::testing {
 
 // Resident set size now and at its peak, from /proc/self/status, in bytes.
@@ -43,5 +47,9 @@ class TempDir {
 
 // (id BIGINT, s VARCHAR) with ids [0, rows) and s = decimal text of id.
 std::shared_ptr<arrow::Table> MakeIdTable(int64_t rows, int64_t chunk_rows = 65536);
+
+// Runs `sql` to the end and returns the rows its scans read (skipped files, row groups
+// and pages are never read).
+int64_t RowsScanned(Session& session, const std::string& sql);
 
 }  // namespace sluice::testing

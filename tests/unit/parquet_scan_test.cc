@@ -1,0 +1,105 @@
+// Parquet files read with a filter: row groups and pages skipped by their statistics.
+#include <filesystem>
+
+#include <arrow/api.h>
+#include <arrow/io/file.h>
+#include <gtest/gtest.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
+
+#include "sluice/session.h"
+#include "test_util.h"
+
+namespace sluice {
+namespace {
+
+using testing::RowsScanned;
+
+// (k BIGINT, i INTEGER, s VARCHAR, v DOUBLE) rows k in [0, rows), i = k % 1000, s = a
+// padding of k % 40 'x's then k, v = k / 2 or NULL on every fifth row.
+std::shared_ptr<arrow::Table> Rows(int64_t rows) {
+  arrow::Int64Builder ks;
+  arrow::Int32Builder is;
+  arrow::StringBuilder ss;
+  arrow::DoubleBuilder vs;
+  for (int64_t k = 0; k < rows; ++k) {
+    EXPECT_TRUE(ks.Append(k).ok());
+    EXPECT_TRUE(is.Append(static_cast<int32_t>(k % 1000)).ok());
+    EXPECT_TRUE(ss.Append(std::string(k % 40, 'x') + std::to_string(k)).ok());
+    EXPECT_TRUE((k % 5 == 0 ? vs.AppendNull() : vs.Append(k / 2.0)).ok());
+  }
+  auto schema = arrow::schema(
+      {arrow::field("k", arrow::int64()), arrow::field("i", arrow::int32()),
+       arrow::field("s", arrow::utf8()), arrow::field("v", arrow::float64())});
+  return arrow::Table::Make(schema, {ks.Finish().ValueOrDie(), is.Finish().ValueOrDie(),
+                                     ss.Finish().ValueOrDie(), vs.Finish().ValueOrDie()});
+}
+
+// Writes `table` in row groups of `row_group_rows`, pages of at most `page_bytes` bytes
+// (so wide columns have more pages than narrow ones), without dictionaries.
+std::string Write(const std::filesystem::path& path, const arrow::Table& table,
+                  int64_t row_group_rows, int64_t page_bytes, bool page_index) {
+  auto builder = parquet::WriterProperties::Builder();
+  builder.disable_dictionary()->data_pagesize(page_bytes)->write_batch_size(64);
+  if (page_index) {
+    builder.enable_write_page_index();
+  } else {
+    builder.disable_write_page_index();
+  }
+  auto out = arrow::io::FileOutputStream::Open(path.string()).ValueOrDie();
+  EXPECT_TRUE(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), out,
+                                         row_group_rows, builder.build())
+                  .ok());
+  EXPECT_TRUE(out->Close().ok());
+  return path.string();
+}
+
+int64_t Single(Session& session, const std::string& sql) {
+  auto table = session.Sql(sql)->Collect().ValueOrDie()->CombineChunks().ValueOrDie();
+  return std::static_pointer_cast<arrow::Int64Array>(table->column(0)->chunk(0))
+      ->Value(0);
+}
+
+TEST(ParquetScan, PagesStartingAtDifferentRowsAreSkippedWhereTheirStartsMeet) {
+  testing::TempDir dir;
+  const auto file = Write(dir.path() / "f.parquet", *Rows(50000), 50000, 4096, true);
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  const std::string from = " FROM read_parquet('" + file + "')";
+  // k alone: its own pages (of 512 rows) are the unit.
+  const int64_t narrow = RowsScanned(*session, "SELECT k" + from + " WHERE k >= 49000");
+  EXPECT_GE(narrow, 1000);
+  EXPECT_LE(narrow, 1000 + 512);
+  // With i, whose pages hold twice as many rows, the runs between starts both share
+  // (of two k pages each).
+  const int64_t paired =
+      RowsScanned(*session, "SELECT k, i" + from + " WHERE k >= 49000");
+  EXPECT_GE(paired, narrow);
+  EXPECT_LE(paired, 1000 + 2 * 1024);
+  // s's pages hold fewer rows, and fewer than k's divide them evenly: longer runs.
+  const int64_t wide = RowsScanned(*session, "SELECT k, s" + from + " WHERE k >= 49000");
+  EXPECT_GE(wide, narrow);
+  EXPECT_LE(wide, 1000 + 4 * 1024);
+  // The answers do not change.
+  EXPECT_EQ(Single(*session, "SELECT count(s)" + from + " WHERE k >= 49000"), 1000);
+  EXPECT_EQ(Single(*session, "SELECT sum(k)" + from + " WHERE k BETWEEN 20000 AND 20009"),
+            200045);
+  EXPECT_EQ(Single(*session, "SELECT count(*)" + from + " WHERE v IS NULL AND k < 1000"),
+            200);
+  EXPECT_EQ(Single(*session, "SELECT count(*)" + from + " WHERE v > 24000 OR k < 10"),
+            1610);
+}
+
+TEST(ParquetScan, FilesWithoutPageIndexesSkipRowGroupsOnly) {
+  testing::TempDir dir;
+  const auto file = Write(dir.path() / "f.parquet", *Rows(50000), 10000, 4096, false);
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  const std::string from = " FROM read_parquet('" + file + "')";
+  EXPECT_EQ(RowsScanned(*session, "SELECT k" + from + " WHERE k >= 49000"), 10000);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k" + from + " WHERE k < 0"), 0);
+  EXPECT_EQ(RowsScanned(*session, "SELECT k" + from + " WHERE s > '0'"), 50000)
+      << "every row group holds such strings";
+  EXPECT_EQ(Single(*session, "SELECT count(*)" + from + " WHERE k >= 49000"), 1000);
+}
+
+}  // namespace
+}  // namespace sluice
