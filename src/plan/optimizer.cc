@@ -192,8 +192,12 @@ arrow::Result<NodePtr> Prune(const NodePtr& node, std::set<std::string> required
       std::set<std::string> below;
       for (size_t i = 0; i < node->exprs().size(); ++i) {
         const auto& name = node->schema()->field(i)->name();
-        if (!is_root && !required.count(name) &&
-            !(exprs.empty() && i + 1 == node->exprs().size())) {
+        if (!is_root && !required.count(name)) {
+          if (!exprs.empty() || i + 1 < node->exprs().size()) continue;
+          // Nothing above reads any column, but rows must still flow (count(*)): the
+          // last one stays, as a constant, so that nothing is read for it.
+          exprs.push_back(arrow::compute::literal(true));
+          names.push_back(name);
           continue;
         }
         exprs.push_back(node->exprs()[i]);

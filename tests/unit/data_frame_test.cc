@@ -221,6 +221,26 @@ TEST(DataFrame, CountOfAWholeTableComesFromMetadata) {
   EXPECT_EQ(Int(table, 0, 0), 500);
 }
 
+TEST(DataFrame, ACountWithAFilterReadsOnlyTheFilteredColumns) {
+  testing::TempDir dir;
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  ASSERT_TRUE(
+      session->Exec("CREATE TABLE t AS SELECT id, id * 2 AS a, 'x' AS s FROM range(1000)")
+          .ok());
+  const std::string sql = "SELECT count(*) FROM t WHERE a > 10";
+  auto plan = session->Sql(sql)->Explain().ValueOrDie();
+  EXPECT_NE(plan.find("columns=[a]"), std::string::npos) << plan;
+  EXPECT_EQ(Int(session->Sql(sql)->Collect().ValueOrDie(), 0, 0), 994);
+  // The same through a projection and a union.
+  const std::string unioned =
+      "SELECT count(*) FROM (SELECT s, id FROM t WHERE a > 10 UNION ALL "
+      "SELECT s, id FROM t WHERE id < 3) u";
+  plan = session->Sql(unioned)->Explain().ValueOrDie();
+  EXPECT_NE(plan.find("columns=[a] filter_hint"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("columns=[id] filter_hint"), std::string::npos) << plan;
+  EXPECT_EQ(Int(session->Sql(unioned)->Collect().ValueOrDie(), 0, 0), 997);
+}
+
 TEST(DataFrame, CorrelatedAggregatesGroupOnlyTheKeysTheOuterQueryHas) {
   auto session = Connect().ValueOrDie();
   // Ten outer rows (7, 107, ..., 907); the subquery groups 200k rows by id % 1000, 200
