@@ -2,6 +2,7 @@
 #include <cctype>
 #include <filesystem>
 #include <functional>
+#include <vector>
 
 #include <arrow/compute/expression.h>
 #include <arrow/type.h>
@@ -175,6 +176,19 @@ arrow::Result<ExecResult> WriteRows(
                                                 : table->Append(shaped.get(), options));
   return ExecResult{"INSERT 0 " + std::to_string(written.rows), written.rows,
                     written.version};
+}
+
+// A query's rows as a new Delta table stores them: a type Delta keeps differently (a
+// timestamp without time zone is stored as Delta's `timestamp`, in UTC) is cast, as an
+// INSERT into the table would cast it.
+arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> AsDeltaStores(
+    std::shared_ptr<arrow::RecordBatchReader> rows) {
+  ARROW_ASSIGN_OR_RAISE(auto text, delta::SchemaToDelta(*rows->schema()));
+  ARROW_ASSIGN_OR_RAISE(auto stored, delta::SchemaFromDelta(text));
+  if (stored->Equals(*rows->schema())) return rows;
+  std::vector<int> sources(static_cast<size_t>(stored->num_fields()));
+  for (size_t i = 0; i < sources.size(); ++i) sources[i] = static_cast<int>(i);
+  return exec::InsertReader::Make(std::move(rows), std::move(stored), std::move(sources));
 }
 
 }  // namespace
@@ -436,7 +450,8 @@ arrow::Result<ExecResult> Session::RunStatement(std::string_view original,
                       "table \"" + name + "\" already exists");
     }
     ARROW_ASSIGN_OR_RAISE(auto frame, bind_query(sql::NodeBody(body.at("query"))));
-    ARROW_ASSIGN_OR_RAISE(auto reader, frame.Stream());
+    ARROW_ASSIGN_OR_RAISE(auto query_rows, frame.Stream());
+    ARROW_ASSIGN_OR_RAISE(auto reader, AsDeltaStores(std::move(query_rows)));
     if (replace) {
       ARROW_ASSIGN_OR_RAISE(auto table, ReplaceableTable(name));
       ARROW_ASSIGN_OR_RAISE(auto replaced,

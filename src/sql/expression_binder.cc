@@ -419,6 +419,21 @@ arrow::Result<BoundExpr> ExpressionBinder::Cast(
 }
 
 arrow::Status ExpressionBinder::Coerce(BoundExpr* a, BoundExpr* b, int location) {
+  if (a->type->id() == arrow::Type::TIMESTAMP &&
+      b->type->id() == arrow::Type::TIMESTAMP) {
+    // A timestamp without time zone meets one with: it is read as UTC, as INSERT and
+    // CREATE TABLE AS store it in a Delta table.
+    const auto& x = static_cast<const arrow::TimestampType&>(*a->type);
+    const auto& y = static_cast<const arrow::TimestampType&>(*b->type);
+    if (x.timezone().empty() && !y.timezone().empty()) {
+      ARROW_ASSIGN_OR_RAISE(
+          *a, Cast(std::move(*a), arrow::timestamp(x.unit(), y.timezone()), location));
+    } else if (y.timezone().empty() && !x.timezone().empty()) {
+      ARROW_ASSIGN_OR_RAISE(
+          *b, Cast(std::move(*b), arrow::timestamp(y.unit(), x.timezone()), location));
+    }
+    return arrow::Status::OK();
+  }
   if (a->untyped_string && !b->untyped_string && !IsStringType(*b->type) &&
       b->type->id() != arrow::Type::NA) {
     ARROW_ASSIGN_OR_RAISE(*a, Cast(std::move(*a), b->type, location));
