@@ -65,6 +65,7 @@ bench: build
 	.venv/bin/python bench/typed_rows.py --build $(BUILD)
 	.venv/bin/python bench/spark_client.py --build $(BUILD)
 	.venv/bin/python bench/tpch.py --build $(BUILD)
+	.venv/bin/python bench/page_pruning.py --build $(BUILD)
 	.venv/bin/python bench/windows.py --build $(BUILD)
 	.venv/bin/python bench/python_stream.py --build $(BUILD)
 	.venv/bin/python bench/streaming_write.py

@@ -98,6 +98,9 @@ std::optional<Json> StatValue(const arrow::Scalar& scalar) {
 
 struct ColumnStats {
   std::shared_ptr<arrow::Scalar> min, max;
+  // False once a batch's range could not be taken or merged: the file then gets no
+  // bounds for the column, never wrong ones.
+  bool bounded = true;
   int64_t nulls = 0;
 };
 
@@ -240,24 +243,34 @@ arrow::Status DataWriter::WritePartition(
     const auto& column = batch->column(c);
     stats.nulls += column->null_count();
     const auto id = column->type()->id();
-    if (id == arrow::Type::BOOL || arrow::is_nested(id) ||
+    if (id == arrow::Type::BOOL || arrow::is_nested(id) || !stats.bounded ||
         column->null_count() == column->length()) {
       continue;
     }
     auto min_max = arrow::compute::MinMax(column);
-    if (!min_max.ok()) continue;
+    if (!min_max.ok()) {
+      stats.bounded = false;
+      continue;
+    }
     const auto& pair = min_max->scalar_as<arrow::StructScalar>();
-    auto merge = [](std::shared_ptr<arrow::Scalar>* current,
-                    const std::shared_ptr<arrow::Scalar>& next, const char* function) {
-      if (!*current) {
-        *current = next;
+    // The bound so far moves to `next` where `next` lies beyond it. "less" and "greater"
+    // order every type MinMax does (min_element_wise has no kernel for zoned timestamps).
+    auto merge = [&stats](std::shared_ptr<arrow::Scalar>* bound,
+                          const std::shared_ptr<arrow::Scalar>& next,
+                          const char* beyond) {
+      if (!*bound) {
+        *bound = next;
         return;
       }
-      auto merged = arrow::compute::CallFunction(function, {*current, next});
-      if (merged.ok()) *current = merged->scalar();
+      auto further = arrow::compute::CallFunction(beyond, {next, *bound});
+      if (!further.ok() || !further->scalar()->is_valid) {
+        stats.bounded = false;
+        return;
+      }
+      if (further->scalar_as<arrow::BooleanScalar>().value) *bound = next;
     };
-    merge(&stats.min, pair.value[0], "min_element_wise");
-    merge(&stats.max, pair.value[1], "max_element_wise");
+    merge(&stats.min, pair.value[0], "less");
+    merge(&stats.max, pair.value[1], "greater");
   }
   return arrow::Status::OK();
 }
@@ -272,7 +285,7 @@ arrow::Status DataWriter::CloseFile(OpenFile* file) {
     const auto& name = file_schema_->field(c)->name();
     const auto& stats = file->stats[c];
     nulls[name] = stats.nulls;
-    if (stats.min && stats.max) {
+    if (stats.bounded && stats.min && stats.max) {
       auto min = StatValue(*stats.min), max = StatValue(*stats.max);
       if (min && max) {
         mins[name] = *min;

@@ -208,6 +208,37 @@ TEST(DeltaTable, FilesAreSkippedByPartitionValuesAndStatistics) {
   EXPECT_EQ(Count(*session, "SELECT count(*) FROM parts WHERE p = 'p2' AND k > 2990"), 9);
 }
 
+TEST(DeltaTable, StatisticsOfAZonedTimestampCoverEveryBatchOfAFile) {
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  const auto type = arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
+  const auto schema = arrow::schema({arrow::field("ts", type)});
+  // Three batches into one file, each an hour later than the one before.
+  arrow::RecordBatchVector batches;
+  for (int64_t hour = 0; hour < 3; ++hour) {
+    arrow::TimestampBuilder values(type, arrow::default_memory_pool());
+    for (int64_t i = 0; i < 10; ++i)
+      EXPECT_TRUE(values.Append((hour * 3600 + i) * 1'000'000).ok());
+    batches.push_back(
+        arrow::RecordBatch::Make(schema, 10, {values.Finish().ValueOrDie()}));
+  }
+  auto table = delta::DeltaTable::Create(root, schema, {}).ValueOrDie();
+  ASSERT_TRUE(
+      table->Append(arrow::RecordBatchReader::Make(batches, schema).ValueOrDie().get())
+          .ok());
+  ASSERT_EQ(DataFiles(root), 1);
+  std::ifstream log(delta::CommitPath(root, 1));
+  const std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find(R"(\"ts\":\"1970-01-01T02:00:09.000000Z\")"), std::string::npos)
+      << text;
+  testing::TempDir elsewhere;
+  auto session = Connect("local:" + elsewhere.path().string()).ValueOrDie();
+  EXPECT_EQ(Count(*session, "SELECT count(*) FROM delta_scan('" + root +
+                                "') WHERE ts > TIMESTAMP '1970-01-01 01:30:00'"),
+            10)
+      << "the file's maximum must be the last batch's";
+}
+
 // One file, one row group of 100k rows (under the 128Ki-row limit), written in pages of
 // 20000 rows: Arrow's default page row limit, so every column's pages start at the same
 // rows. k, d and v rise with the row; v is NULL on every seventh row.
