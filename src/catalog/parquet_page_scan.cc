@@ -208,20 +208,29 @@ size_t UnitOf(const std::vector<int64_t>& units, int64_t row) {
          1;
 }
 
-// Which pages of the `read` columns of one row group to skip; empty if none.
-arrow::Result<std::map<int, PageSkips>> PlanPages(
-    parquet::RowGroupPageIndexReader& index, const parquet::RowGroupMetaData& row_group,
-    const parquet::SchemaDescriptor& schema, const std::vector<int>& read,
-    const std::vector<FilterColumn>& filtered, Judge& judge) {
-  std::set<int> leaves(read.begin(), read.end());
-  for (const auto& column : filtered) leaves.insert(column.leaf);
-  std::map<int, std::vector<int64_t>> starts;  // where each column's pages start
+// Where each of `leaves`' pages starts (the offset index); empty if a column has none or
+// its starts are not a valid partition of the row group's `rows` (a damaged file).
+std::map<int, std::vector<int64_t>> PageStarts(parquet::RowGroupPageIndexReader& index,
+                                               const std::set<int>& leaves,
+                                               int64_t rows) {
+  std::map<int, std::vector<int64_t>> starts;
   for (int leaf : leaves) {
     auto offsets = index.GetOffsetIndex(leaf);
-    if (!offsets || offsets->page_locations().empty()) return std::map<int, PageSkips>{};
-    for (const auto& page : offsets->page_locations())
-      starts[leaf].push_back(page.first_row_index);
+    if (!offsets) return {};
+    auto& column = starts[leaf];
+    for (const auto& page : offsets->page_locations()) {
+      const int64_t start = page.first_row_index;
+      const int64_t after = column.empty() ? -1 : column.back();
+      if (start <= after || start >= rows || (column.empty() && start != 0)) return {};
+      column.push_back(start);
+    }
+    if (column.empty()) return {};
   }
+  return starts;
+}
+
+// The starts every column shares: the units a page can be skipped in.
+std::vector<int64_t> CommonStarts(const std::map<int, std::vector<int64_t>>& starts) {
   std::vector<int64_t> units = starts.begin()->second;
   for (const auto& [leaf, column_starts] : starts) {
     std::vector<int64_t> common;
@@ -229,32 +238,59 @@ arrow::Result<std::map<int, PageSkips>> PlanPages(
                           column_starts.end(), std::back_inserter(common));
     units = std::move(common);
   }
-  if (units.empty() || units.front() != 0) return std::map<int, PageSkips>{};
+  return units;
+}
+
+// What a filtered column's pages say about each unit: each row of a unit is in one of
+// the column's pages there, so satisfies one of their alternatives. A unit holding a
+// page the column index says nothing of gets no facts (empty).
+std::vector<Alternatives> UnitFacts(Judge& judge, const parquet::ColumnIndex& values,
+                                    const FilterColumn& column,
+                                    const parquet::ColumnDescriptor* descriptor,
+                                    const std::vector<int64_t>& column_starts,
+                                    const std::vector<int64_t>& units, int64_t rows) {
+  std::vector<Alternatives> by_unit(units.size());
+  const size_t pages = column_starts.size();
+  if (values.null_pages().size() != pages ||
+      values.encoded_min_values().size() != pages ||
+      values.encoded_max_values().size() != pages ||
+      (values.has_null_counts() && values.null_counts().size() != pages)) {
+    return by_unit;  // a damaged index says nothing
+  }
+  std::vector<bool> known(units.size(), true);
+  for (size_t page = 0; page < pages; ++page) {
+    const size_t unit = UnitOf(units, column_starts[page]);
+    const int64_t end = page + 1 < pages ? column_starts[page + 1] : rows;
+    auto statistics = PageStatistics(values, page, end - column_starts[page], descriptor);
+    auto alternatives = AlternativesOf(judge, *column.field, *statistics, descriptor);
+    if (alternatives.empty()) known[unit] = false;  // this page could hold anything
+    by_unit[unit].insert(by_unit[unit].end(), alternatives.begin(), alternatives.end());
+  }
+  for (size_t unit = 0; unit < units.size(); ++unit) {
+    if (!known[unit]) by_unit[unit].clear();
+  }
+  return by_unit;
+}
+
+// Which pages of the `read` columns of one row group to skip; empty if none.
+arrow::Result<std::map<int, PageSkips>> PlanPages(
+    parquet::RowGroupPageIndexReader& index, const parquet::RowGroupMetaData& row_group,
+    const parquet::SchemaDescriptor& schema, const std::vector<int>& read,
+    const std::vector<FilterColumn>& filtered, Judge& judge) {
+  std::set<int> leaves(read.begin(), read.end());
+  for (const auto& column : filtered) leaves.insert(column.leaf);
   const int64_t rows = row_group.num_rows();
-  auto end_of = [rows](const std::vector<int64_t>& v, size_t i) {
-    return i + 1 < v.size() ? v[i + 1] : rows;
-  };
-  // What the filtered columns' pages say about each unit: each row of the unit is in
-  // one of the column's pages there, so satisfies one of their alternatives.
+  auto starts = PageStarts(index, leaves, rows);
+  if (starts.empty()) return std::map<int, PageSkips>{};
+  const auto units = CommonStarts(starts);
   std::vector<std::vector<Alternatives>> facts(units.size());
   for (const auto& column : filtered) {
     auto values = index.GetColumnIndex(column.leaf);
     if (!values || !row_group.ColumnChunk(column.leaf)->is_stats_set()) continue;
-    const auto* descriptor = schema.Column(column.leaf);
-    const auto& column_starts = starts[column.leaf];
-    std::vector<Alternatives> by_unit(units.size());
-    std::vector<bool> known(units.size(), true);
-    for (size_t page = 0; page < column_starts.size(); ++page) {
-      const size_t unit = UnitOf(units, column_starts[page]);
-      auto statistics = PageStatistics(
-          *values, page, end_of(column_starts, page) - column_starts[page], descriptor);
-      auto alternatives = AlternativesOf(judge, *column.field, *statistics, descriptor);
-      if (alternatives.empty()) known[unit] = false;  // this page could hold anything
-      by_unit[unit].insert(by_unit[unit].end(), alternatives.begin(), alternatives.end());
-    }
-    for (size_t unit = 0; unit < units.size(); ++unit) {
-      if (known[unit]) facts[unit].push_back(std::move(by_unit[unit]));
-    }
+    auto by_unit = UnitFacts(judge, *values, column, schema.Column(column.leaf),
+                             starts[column.leaf], units, rows);
+    for (size_t unit = 0; unit < units.size(); ++unit)
+      facts[unit].push_back(std::move(by_unit[unit]));
   }
   std::vector<bool> skipped(units.size());
   bool any = false;
