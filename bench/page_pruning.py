@@ -14,10 +14,8 @@ bench/results/page_pruning.md.
 """
 import argparse
 import datetime
-import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,7 @@ import pyarrow.parquet as pq
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from tpch import PEER_DRIVER  # noqa: E402
+from tpch import run_query  # noqa: E402
 
 QUERIES = [
     ("point", "SELECT count(*), sum(v) FROM {t} WHERE id = {mid}"),
@@ -58,17 +56,7 @@ def run(engine, args, data, warehouse, sql, tmp):
     query = os.path.join(tmp, "query.sql")
     with open(query, "w") as out:
         out.write(sql)
-    if engine.startswith("sluice"):
-        cmd = [os.path.join(args.build, "bin", "tpch_bench"), warehouse, query,
-               str(args.runs)]
-    else:
-        cmd = [sys.executable, "-c", PEER_DRIVER, engine, data, query, str(args.runs), "t"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    if out.returncode != 0:
-        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1][:80]}
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    result["median_s"] = statistics.median(result["times_s"])
-    return result
+    return run_query(engine, args, data, warehouse, query, tables=["t"])
 
 
 def main():

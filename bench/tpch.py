@@ -66,13 +66,15 @@ PEER_DRIVER = textwrap.dedent("""
 ENGINES = ("sluice", "duckdb", "datafusion", "polars")
 
 
-def run_query(engine, args, data, warehouse, query):
+def run_query(engine, args, data, warehouse, query, tables=TABLES):
+    """Runs `query` (a file) args.runs times in a fresh process: Sluice's driver on
+    `warehouse`, or a peer's on `data`/<table>.parquet for each of `tables`."""
     if engine == "sluice":
         cmd = [os.path.join(args.build, "bin", "tpch_bench"), warehouse, query,
                str(args.runs)]
     else:
         cmd = [sys.executable, "-c", PEER_DRIVER, engine, str(data), query,
-               str(args.runs), ",".join(TABLES)]
+               str(args.runs), ",".join(tables)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1][:80]}
