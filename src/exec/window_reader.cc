@@ -10,7 +10,10 @@ WindowReader::WindowReader(Opener open, std::vector<std::string> partition,
       partition_(std::move(partition)),
       evaluator_(std::move(evaluator)) {}
 
-WindowReader::~WindowReader() { (void)Close(); }
+WindowReader::~WindowReader() {
+  std::lock_guard<std::mutex> lock(order_);
+  (void)Close();
+}
 
 arrow::Status WindowReader::Close() {
   finished_ = true;
@@ -21,6 +24,7 @@ arrow::Status WindowReader::Close() {
 }
 
 arrow::Status WindowReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
+  std::lock_guard<std::mutex> lock(order_);
   *out = nullptr;
   if (!input_ && !finished_) {
     ARROW_ASSIGN_OR_RAISE(input_, open_());
