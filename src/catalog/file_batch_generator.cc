@@ -51,12 +51,11 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
   }
 
  private:
-  // A filtered Parquet file is read by the page-pruning reader; other files (and
-  // unfiltered Parquet ones) by their format's reader.
+  // A Parquet file is read by our reader (it skips pages and decodes dictionaries
+  // fast); other files by their format's reader.
   static arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>>
   OpenFile(const FileToScan& file) {
-    if (file.fragment->type_name() == "parquet" &&
-        file.options->filter != arrow::compute::literal(true)) {
+    if (file.fragment->type_name() == "parquet") {
       return ScanParquetFile(file.path, *file.options);
     }
     return file.fragment->ScanBatchesAsync(file.options);

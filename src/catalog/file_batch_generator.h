@@ -28,7 +28,7 @@ struct FileToScan {
 };
 
 // A source reading `files` one after another, each through its format's async batch
-// reader, or through `ScanParquetFile` for a filtered Parquet file (both read ahead a
+// reader, or through `ScanParquetFile` for a Parquet file (both read ahead a
 // bounded number of batches), producing the columns of `output` (by name; a column
 // neither stored nor constant is NULL). Errors name the file.
 ScanStream MakeFileSource(std::vector<FileToScan> files,

@@ -1,8 +1,11 @@
 #include "catalog/parquet_page_scan.h"
 
+#include "common/dictionary_decode.h"
+
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <vector>
@@ -321,6 +324,43 @@ bool CollectLeaves(const parquet::arrow::SchemaField& field,
   return flat;
 }
 
+// Whether every data page of leaf `column` in every row group is dictionary encoded,
+// so that reading its indices never has to build a dictionary.
+bool FullyDictionaryEncoded(const parquet::FileMetaData& metadata, int column) {
+  for (int g = 0; g < metadata.num_row_groups(); ++g) {
+    const auto row_group = metadata.RowGroup(g);
+    const auto chunk = row_group->ColumnChunk(column);
+    const auto& stats = chunk->encoding_stats();
+    if (stats.empty()) return false;
+    for (const auto& page : stats) {
+      if (page.page_type != parquet::PageType::DATA_PAGE &&
+          page.page_type != parquet::PageType::DATA_PAGE_V2)
+        continue;
+      if (page.encoding != parquet::Encoding::PLAIN_DICTIONARY &&
+          page.encoding != parquet::Encoding::RLE_DICTIONARY)
+        return false;
+    }
+  }
+  return true;
+}
+
+arrow::Result<std::shared_ptr<arrow::RecordBatch>> DecodeDictionaries(
+    std::shared_ptr<arrow::RecordBatch> batch, const std::vector<std::string>& names,
+    arrow::MemoryPool* pool) {
+  for (const auto& name : names) {
+    const int i = batch->schema()->GetFieldIndex(name);
+    if (i < 0) continue;
+    auto column = batch->column(i);
+    if (column->type_id() != arrow::Type::DICTIONARY) continue;
+    const auto& type = static_cast<const arrow::DictionaryType&>(*column->type());
+    ARROW_ASSIGN_OR_RAISE(auto dense, DecodeDictionary(*column, pool));
+    ARROW_ASSIGN_OR_RAISE(
+        batch, batch->SetColumn(i, batch->schema()->field(i)->WithType(type.value_type()),
+                                dense));
+  }
+  return batch;
+}
+
 // The index of the top-level field named `name`; -1 if none or several.
 int FieldIndex(const parquet::arrow::SchemaManifest& manifest, const std::string& name) {
   int found = -1;
@@ -399,25 +439,38 @@ arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>> ScanPa
   ARROW_RETURN_NOT_OK(parquet::arrow::SchemaManifest::Make(
       &descriptor, metadata->key_value_metadata(), arrow_properties, &manifest));
   std::vector<int> read;
+  std::vector<std::string> decoded;
   bool flat = true;
   for (const auto& field : options.projected_schema->fields()) {
     const int index = FieldIndex(manifest, field->name());
     if (index < 0) continue;  // not stored: the caller fills it in
     const size_t first = read.size();
     flat = CollectLeaves(manifest.schema_fields[index], descriptor, &read) && flat;
-    if (field->type()->id() != arrow::Type::DICTIONARY) continue;
+    if (field->type()->id() != arrow::Type::DICTIONARY) {
+      if (manifest.schema_fields[index].is_leaf() &&
+          arrow::is_base_binary_like(field->type()->id()) &&
+          FullyDictionaryEncoded(*metadata, read[first])) {
+        arrow_properties.set_read_dictionary(read[first], true);
+        decoded.push_back(field->name());
+      }
+      continue;
+    }
     for (size_t i = first; i < read.size(); ++i)
       arrow_properties.set_read_dictionary(read[i], true);
   }
   const auto filtered = FilterColumns(manifest, options);
   Judge judge{options, {}};
-  ARROW_ASSIGN_OR_RAISE(auto row_groups, KeptRowGroups(judge, *metadata, filtered));
+  std::vector<int> row_groups(metadata->num_row_groups());
+  std::iota(row_groups.begin(), row_groups.end(), 0);
+  if (!filtered.empty()) {
+    ARROW_ASSIGN_OR_RAISE(row_groups, KeptRowGroups(judge, *metadata, filtered));
+  }
 
   auto skipping = std::make_unique<SkippingFile>(std::move(contents), properties);
   SkippingFile* planned = skipping.get();
   auto file = std::make_unique<parquet::ParquetFileReader>();
   file->Open(std::move(skipping));
-  if (flat && !read.empty()) {
+  if (flat && !read.empty() && !filtered.empty()) {
     planned->set_skips(PlanFile(judge, *file, row_groups, read, filtered));
   }
   ARROW_ASSIGN_OR_RAISE(
@@ -429,6 +482,14 @@ arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>> ScanPa
                             options.cpu_executor ? options.cpu_executor
                                                  : arrow::internal::GetCpuThreadPool(),
                             int64_t{options.batch_readahead} * options.batch_size));
+  if (!decoded.empty()) {
+    batches = arrow::MakeMappedGenerator(
+        std::move(batches),
+        [decoded, pool = options.pool](const std::shared_ptr<arrow::RecordBatch>& batch)
+            -> arrow::Result<std::shared_ptr<arrow::RecordBatch>> {
+          return DecodeDictionaries(batch, decoded, pool);
+        });
+  }
   if (options.batch_readahead == 0) return batches;
   return arrow::MakeSerialReadaheadGenerator(std::move(batches), options.batch_readahead);
 }

@@ -24,6 +24,10 @@ namespace sluice::catalog {
 // files written with pages of a fixed row count (Sluice's) have one page per unit.
 // Rows of kept pages are not filtered here. Files without page indexes, and nested
 // columns, are read by row group only.
+//
+// A string or binary column whose pages are all dictionary encoded is read as its
+// dictionary indices and decoded by `DecodeDictionary`, which costs a fraction of the
+// Parquet reader's value-by-value decoding.
 arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>> ScanParquetFile(
     const std::string& path, const arrow::dataset::ScanOptions& options);
 
