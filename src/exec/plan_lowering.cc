@@ -6,6 +6,7 @@
 #include <arrow/util/cancel.h>
 #include <arrow/util/thread_pool.h>
 
+#include "common/decimal_sum.h"
 #include "exec/query_stream.h"
 #include "exec/window_reader.h"
 
@@ -53,6 +54,13 @@ arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
       {std::move(scan), {"project", arrow::acero::ProjectNodeOptions(exprs, names)}});
 }
 
+// Sums and means of DECIMAL128 go to our exact kernels (common/decimal_sum.h).
+bool UsesDecimalSum(const plan::LogicalNode& node, const plan::AggregateCall& agg) {
+  if (agg.function != "sum" && agg.function != "mean") return false;
+  auto field = node.input()->schema()->GetFieldByName(agg.input);
+  return field && field->type()->id() == arrow::Type::DECIMAL128;
+}
+
 arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr& node) {
   const bool grouped = !node->group_keys().empty();
   std::vector<arrow::compute::Aggregate> aggregates;
@@ -73,6 +81,11 @@ arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr
       // SQL semantics: skip NULLs; an empty or all-NULL group gives NULL.
       options = std::make_shared<arrow::compute::ScalarAggregateOptions>(
           /*skip_nulls=*/true, /*min_count=*/1);
+    }
+    if (UsesDecimalSum(*node, agg)) {
+      ARROW_RETURN_NOT_OK(RegisterDecimalSum());
+      name = agg.function == "sum" ? kDecimalSum : kDecimalMean;
+      options = nullptr;
     }
     std::string function = grouped ? "hash_" + name : name;
     std::vector<arrow::FieldRef> target;

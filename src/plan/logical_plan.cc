@@ -105,7 +105,6 @@ arrow::Result<std::shared_ptr<arrow::DataType>> AggregateResultType(
   }
   if (function == "mean" || function == "stddev" || function == "variance" ||
       function == "stddev_pop" || function == "variance_pop") {
-    if (arrow::is_decimal(input->id()) && function == "mean") return input;
     return arrow::float64();
   }
   return arrow::Status::NotImplemented("aggregate ", function);

@@ -28,7 +28,9 @@ bool IsStar(const Json& expr) {
 // 64-bit integers would wrap around in Arrow's sum and mean: sum() adds them up exactly
 // as DECIMAL(38, 0) and its result is checked back into BIGINT (see
 // NarrowAggregateResult), avg() and the deviations are computed in DOUBLE, as they are
-// for DECIMAL (DuckDB's choice; Arrow's mean of a DECIMAL keeps the input's scale).
+// for DECIMAL (DuckDB's choice; Arrow's mean of a DECIMAL keeps the input's scale),
+// except that avg() of a DECIMAL sums exactly before dividing (plan: mean of a DECIMAL is
+// DOUBLE).
 arrow::Result<BoundExpr> WidenAggregateInput(const std::string& name, BoundExpr arg,
                                              ExpressionBinder* binder, int location,
                                              bool* widened) {
@@ -40,8 +42,10 @@ arrow::Result<BoundExpr> WidenAggregateInput(const std::string& name, BoundExpr 
     *widened = true;
     return binder->Cast(std::move(arg), arrow::decimal128(38, 0), location);
   }
-  if (name == "avg" || name == "mean" || name.rfind("stddev", 0) == 0 ||
-      name.rfind("var", 0) == 0) {
+  const bool mean = name == "avg" || name == "mean";
+  // A DECIMAL128's mean: its exact sum, divided as DOUBLE (lowering's own kernel).
+  if (mean && id == arrow::Type::DECIMAL128) return arg;
+  if (mean || name.rfind("stddev", 0) == 0 || name.rfind("var", 0) == 0) {
     // Beyond 2^53 a DOUBLE rounds; that is the precision avg() promises.
     return BoundExpr{cp::call("cast", {std::move(arg.expr)},
                               cp::CastOptions::Unsafe(arrow::float64())),
