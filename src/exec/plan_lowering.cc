@@ -7,8 +7,11 @@
 #include <arrow/util/thread_pool.h>
 
 #include "common/decimal_sum.h"
+#include "exec/common_table_reader.h"
 #include "exec/query_stream.h"
 #include "exec/window_reader.h"
+#include "plan/common_table.h"
+#include "plan/optimizer.h"
 
 namespace sluice::exec {
 
@@ -21,8 +24,15 @@ std::vector<arrow::FieldRef> Refs(const std::vector<std::string>& names) {
   return {names.begin(), names.end()};
 }
 
+arrow::Result<Declaration> LowerCommonTable(const plan::CommonTable& table,
+                                            const plan::NodePtr& node,
+                                            const LoweringContext& ctx);
+
 arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
                                      const LoweringContext& ctx) {
+  if (auto* table = dynamic_cast<const plan::CommonTable*>(node->source().get())) {
+    return LowerCommonTable(*table, node, ctx);
+  }
   catalog::ScanRequest request;
   request.columns = node->source_columns();
   request.filter = node->filter_hint();
@@ -172,33 +182,34 @@ arrow::Result<Declaration> LowerJoin(Declaration left, Declaration right,
 // A Window node runs its input as a plan of its own (started when first read, on threads
 // of its own) whose sorted output a WindowReader turns into the node's output, read by
 // this plan as a source.
-arrow::Result<Declaration> LowerWindow(Declaration input, const plan::NodePtr& node,
-                                       const LoweringContext& ctx) {
+// Runs `declaration` (of `schema`) when its reader is first read: in a plan of its own,
+// on threads of its own (as many as the query's), stopped when the query stops.
+std::function<arrow::Result<std::shared_ptr<arrow::RecordBatchReader>>()> OpenSubplan(
+    Declaration declaration, std::shared_ptr<arrow::Schema> schema,
+    const LoweringContext& ctx, size_t max_buffered_batches) {
   StreamOptions options;
-  options.max_buffered_batches = 4;
+  options.max_buffered_batches = max_buffered_batches;
   options.cancellation = std::make_shared<CancellationSignal>();
   options.memory_pool = ctx.memory_pool;
-  // When this query stops, so does the input's plan, without finishing its sort.
+  // When this query stops, so does the subplan, without finishing its work.
   auto stop = std::make_shared<arrow::StopSource>();
   options.stop_token = stop->token();
   if (ctx.cancellation) ctx.cancellation->OnRequest([stop] { stop->RequestStop(); });
   const int threads = ctx.executor ? ctx.executor->GetCapacity() : 0;
-  auto open =
-      [input = std::move(input), schema = node->input()->schema(), options,
-       threads]() mutable -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
+  return [declaration = std::move(declaration), schema = std::move(schema), options,
+          threads]() mutable -> arrow::Result<std::shared_ptr<arrow::RecordBatchReader>> {
     if (threads > 0) {
       ARROW_ASSIGN_OR_RAISE(options.executor, arrow::internal::ThreadPool::Make(threads));
     }
-    return QueryStream::Start(input, schema, options);
+    return QueryStream::Start(declaration, schema, options);
   };
-  std::vector<std::string> order;
-  for (const auto& key : node->sort_keys()) order.push_back(key.column);
-  auto reader = std::make_shared<WindowReader>(
-      std::move(open), node->partition_keys(),
-      WindowEvaluator(std::move(order), node->window_calls(), node->schema()));
-  // The reader blocks while the input plan works, on a thread of its own: not one of the
-  // query's (with one thread the query would wait on itself), and not Arrow's shared
-  // I/O threads (the query's threads all end with it).
+}
+
+// A source node reading `reader` on a thread of its own: not one of the query's (with one
+// thread the query would wait on itself), and not Arrow's shared I/O threads (the query's
+// threads all end with it).
+arrow::Result<Declaration> ReaderSource(std::shared_ptr<arrow::RecordBatchReader> reader,
+                                        const LoweringContext& ctx) {
   arrow::internal::Executor* reader_thread = nullptr;
   if (ctx.reader_threads) {
     ARROW_ASSIGN_OR_RAISE(auto thread, arrow::internal::ThreadPool::Make(1));
@@ -210,10 +221,49 @@ arrow::Result<Declaration> LowerWindow(Declaration input, const plan::NodePtr& n
       arrow::acero::RecordBatchReaderSourceNodeOptions(std::move(reader), reader_thread));
 }
 
+// A reference to a materialized CTE: the query's one result of its plan (optimized and
+// lowered at the first reference), read in the columns the scan asks for.
+arrow::Result<Declaration> LowerCommonTable(const plan::CommonTable& table,
+                                            const plan::NodePtr& node,
+                                            const LoweringContext& ctx) {
+  auto& result = (*ctx.common_tables)[&table];
+  if (!result) {
+    ARROW_ASSIGN_OR_RAISE(auto optimized, plan::Optimize(table.plan()));
+    ARROW_ASSIGN_OR_RAISE(auto declaration, LowerToAcero(optimized, ctx));
+    result = std::make_shared<CommonTableResult>(
+        OpenSubplan(std::move(declaration), optimized->schema(), ctx, 8));
+  }
+  std::vector<int> columns;
+  for (const auto& name : node->source_columns()) {
+    columns.push_back(table.schema()->GetFieldIndex(name));
+  }
+  return ReaderSource(
+      std::make_shared<CommonTableReader>(result, std::move(columns), node->schema(),
+                                          catalog::kSourceBatchRows),
+      ctx);
+}
+
+arrow::Result<Declaration> LowerWindow(Declaration input, const plan::NodePtr& node,
+                                       const LoweringContext& ctx) {
+  std::vector<std::string> order;
+  for (const auto& key : node->sort_keys()) order.push_back(key.column);
+  auto reader = std::make_shared<WindowReader>(
+      OpenSubplan(std::move(input), node->input()->schema(), ctx, 4),
+      node->partition_keys(),
+      WindowEvaluator(std::move(order), node->window_calls(), node->schema()));
+  return ReaderSource(std::move(reader), ctx);
+}
+
 }  // namespace
 
 arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
                                         const LoweringContext& ctx) {
+  if (!ctx.common_tables) {
+    LoweringContext with_tables = ctx;
+    with_tables.common_tables =
+        std::make_shared<std::map<const void*, std::shared_ptr<CommonTableResult>>>();
+    return LowerToAcero(node, with_tables);
+  }
   if (node->kind() == NodeKind::kScan) return LowerScan(node, ctx);
   std::vector<Declaration> inputs;
   for (const auto& input : node->inputs()) {

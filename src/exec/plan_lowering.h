@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "plan/logical_plan.h"
 
 namespace sluice::exec {
+
+class CommonTableResult;
 
 struct LoweringContext {
   // Which part of every scan to read; see catalog::TableSource::MaxPartitions.
@@ -25,6 +28,10 @@ struct LoweringContext {
   // Receives the threads lowering starts for the query (a window's reader blocks on one
   // while its input plan works); the caller shuts them down when the query ends.
   std::vector<std::shared_ptr<arrow::internal::ThreadPool>>* reader_threads = nullptr;
+  // The materialized CTEs of the query, by source, so that every reference reads one
+  // result; made by LowerToAcero when null.
+  std::shared_ptr<std::map<const void*, std::shared_ptr<CommonTableResult>>>
+      common_tables;
 };
 
 // Translates an optimized logical plan into an Acero declaration (without a sink).

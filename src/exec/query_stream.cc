@@ -113,7 +113,8 @@ void QueryStream::StopPlan(arrow::Status reason) {
   plan_->finished().Wait();
   queue_->SetWatermarkCallback(nullptr);
   (void)options_.executor->Shutdown(/*wait=*/true);
-  for (const auto& threads : options_.reader_threads) (void)threads->Shutdown(/*wait=*/true);
+  for (const auto& threads : options_.reader_threads)
+    (void)threads->Shutdown(/*wait=*/true);
 }
 
 arrow::Status QueryStream::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {

@@ -10,6 +10,7 @@
 #include "common/checked_bigint.h"
 #include "common/sql_error.h"
 #include "common/string_agg.h"
+#include "plan/common_table.h"
 #include "sql/grouping_sets.h"
 #include "sql/window_binder.h"
 
@@ -61,6 +62,22 @@ arrow::Result<BoundExpr> NarrowAggregateResult(BoundExpr result, bool widened,
   if (!widened) return result;
   ARROW_RETURN_NOT_OK(RegisterCheckedBigint());
   return binder->Call(kCheckedBigint, {std::move(result)}, nullptr, "sum", location);
+}
+
+// How many times a FROM item of `node` (at any depth) names `name` without a schema.
+int References(const Json& node, const std::string& name) {
+  int count = 0;
+  if (node.is_object()) {
+    auto range = node.find("RangeVar");
+    if (range != node.end() && !range->contains("schemaname") &&
+        AsciiLower(range->value("relname", "")) == AsciiLower(name)) {
+      ++count;
+    }
+    for (const auto& [key, child] : node.items()) count += References(child, name);
+  } else if (node.is_array()) {
+    for (const auto& child : node) count += References(child, name);
+  }
+  return count;
 }
 
 // Binds the ORDER BY items that call window functions, so that the windows are known
@@ -264,8 +281,20 @@ arrow::Result<plan::NodePtr> Binder::BindSelect(const Json& select) {
       return SqlNotSupported(sql_, location, "WITH RECURSIVE");
     for (const auto& cte : with.at("ctes")) {
       const Json& body = cte.at("CommonTableExpr");
+      const std::string name = body.value("ctename", "");
+      const size_t correlated = correlated_.size();
       ARROW_ASSIGN_OR_RAISE(auto plan, BindSelect(NodeBody(body.at("ctequery"))));
-      AddRelation(body.value("ctename", ""), plan);
+      // As in PostgreSQL: computed once where it is read more than once (or the query
+      // says MATERIALIZED), unless NOT MATERIALIZED; one that refers to an outer query
+      // is always inlined.
+      const std::string mode = body.value("ctematerialized", "CTEMaterializeDefault");
+      const bool once = mode == "CTEMaterializeAlways" ||
+                        (mode == "CTEMaterializeDefault" && References(select, name) > 1);
+      if (once && correlated_.size() == correlated) {
+        plan = plan::CommonTable::Reference(
+            std::make_shared<plan::CommonTable>(name, std::move(plan)));
+      }
+      AddRelation(name, plan);
     }
   }
   for (const char* clause : {"intoClause", "lockingClause"}) {

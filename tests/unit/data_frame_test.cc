@@ -241,6 +241,59 @@ TEST(DataFrame, ACountWithAFilterReadsOnlyTheFilteredColumns) {
   EXPECT_EQ(Int(session->Sql(unioned)->Collect().ValueOrDie(), 0, 0), 997);
 }
 
+// As in PostgreSQL: a CTE read more than once (or MATERIALIZED) is computed once per
+// query; one read once (or NOT MATERIALIZED) is part of the query.
+TEST(DataFrame, ACteReadTwiceIsComputedOnce) {
+  auto session = Connect().ValueOrDie();
+  const std::string body = " (SELECT id % 10 AS k, id FROM range(1000)) ";
+  const std::string twice =
+      "SELECT count(*), sum(a.id + b.id) FROM t a JOIN t b ON a.id = b.id";
+  const std::string once = "SELECT count(*), sum(id) FROM t";
+  struct Case {
+    std::string sql;
+    int64_t scanned;
+    int64_t count;
+    int64_t sum;
+  };
+  for (const Case& c :
+       {Case{"WITH t AS" + body + twice, 1000, 1000, 999000},
+        Case{"WITH t AS NOT MATERIALIZED" + body + twice, 2000, 1000, 999000},
+        Case{"WITH t AS" + body + once, 1000, 1000, 499500},
+        Case{"WITH t AS MATERIALIZED" + body + once, 1000, 1000, 499500}}) {
+    SCOPED_TRACE(c.sql);
+    EXPECT_EQ(testing::RowsScanned(*session, c.sql), c.scanned);
+    auto table = session->Sql(c.sql)->Collect().ValueOrDie();
+    EXPECT_EQ(Int(table, 0, 0), c.count);
+    EXPECT_EQ(Int(table, 1, 0), c.sum);
+    const bool materialized = c.sql.find(" MATERIALIZED") != std::string::npos &&
+                              c.sql.find("NOT MATERIALIZED") == std::string::npos;
+    const bool shared = c.scanned == 1000 && c.sql.find(twice) != std::string::npos;
+    EXPECT_EQ(session->Sql(c.sql)->Explain().ValueOrDie().find("materialized CTE t") !=
+                  std::string::npos,
+              materialized || shared);
+  }
+  // References read the columns they need, in their own order.
+  auto pair =
+      session
+          ->Sql("WITH t AS" + body +
+                "SELECT b.k, a.id, b.id FROM t a, t b WHERE a.id = 7 AND b.id = 18")
+          ->Collect()
+          .ValueOrDie();
+  ASSERT_EQ(pair->num_columns(), 3);
+  EXPECT_EQ(Int(pair, 0, 0), 8);
+  EXPECT_EQ(Int(pair, 1, 0), 7);
+  EXPECT_EQ(Int(pair, 2, 0), 18);
+  // An error in the CTE is every reference's.
+  auto failed = session->Sql(
+      "WITH t AS (SELECT CAST(id AS INTEGER) / (id - 5) AS q FROM range(10)) "
+      "SELECT * FROM t a, t b");
+  ASSERT_TRUE(failed.ok());
+  auto result = failed->Collect();
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("ivide by zero"), std::string::npos)
+      << result.status().ToString();
+}
+
 TEST(DataFrame, CorrelatedAggregatesGroupOnlyTheKeysTheOuterQueryHas) {
   auto session = Connect().ValueOrDie();
   // Ten outer rows (7, 107, ..., 907); the subquery groups 200k rows by id % 1000, 200

@@ -157,6 +157,39 @@ TEST(Streaming, StopTokenCancelsABlockedRead) {
   EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03);
 }
 
+// A CTE read twice is computed once, in a plan of its own before the query's first row:
+// a stop reaches that plan too.
+TEST(Streaming, StopTokenCancelsAMaterializingCte) {
+  auto session = NewSession();
+  WarmUp(*session);
+  const int baseline_threads = testing::ThreadCount();
+  arrow::StopSource stop;
+  ExecOptions options;
+  options.stop_token = stop.token();
+  auto reader = session
+                    ->Sql(
+                        "WITH t AS (SELECT sum(id * 3) AS s FROM "
+                        "range(9000000000000000000)) SELECT a.s + b.s FROM t a, t b")
+                    .ValueOrDie()
+                    .Stream(options)
+                    .ValueOrDie();
+  std::chrono::steady_clock::time_point requested;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    requested = std::chrono::steady_clock::now();
+    stop.RequestStop();
+  });
+  std::shared_ptr<arrow::RecordBatch> batch;
+  auto status = reader->ReadNext(&batch);
+  const double latency = MillisSince(requested);
+  canceller.join();
+  EXPECT_TRUE(status.IsCancelled()) << status.ToString();
+  EXPECT_LT(latency, 100.0);
+  reader.reset();
+  EXPECT_LE(testing::ThreadCount(), baseline_threads);
+  EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03);
+}
+
 TEST(Streaming, ManyCancelledQueriesLeaveNothingBehind) {
   auto session = NewSession();
   WarmUp(*session);
