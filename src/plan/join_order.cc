@@ -249,15 +249,19 @@ class RegionPlanner {
     return std::max(1.0, a.rows * b.rows / divisor);
   }
 
-  // The leaf whose join with `current` gives the fewest rows; if none is joined to it
-  // by an equality, the smallest leaf (a cross join).
+  // The leaf whose join with `current` gives the fewest rows (of equal estimates, the
+  // smaller leaf: its hash table costs less); if none is joined to it by an equality,
+  // the smallest leaf (a cross join).
   size_t PickNext(const Leaf& current) const {
     std::optional<size_t> best, best_connected;
     double best_rows = 0;
     for (size_t i = 0; i < leaves_.size(); ++i) {
       if (!best || leaves_[i].rows < leaves_[*best].rows) best = i;
       auto rows = JoinRows(current, leaves_[i]);
-      if (rows && (!best_connected || *rows < best_rows)) {
+      if (!rows) continue;
+      const bool tie = best_connected && std::abs(*rows - best_rows) <= 1e-9 * best_rows;
+      if (!best_connected || (!tie && *rows < best_rows) ||
+          (tie && leaves_[i].rows < leaves_[*best_connected].rows)) {
         best_connected = i;
         best_rows = *rows;
       }
@@ -267,9 +271,11 @@ class RegionPlanner {
 
   // A filtered leaf joined by equalities to exactly one other leaf, and not larger than
   // it (a lookup table with a condition: region for nation, nation for supplier), is
-  // joined to it first, so its filter shrinks what the large inputs join with. False if
-  // there is none.
+  // joined to it first, so its filter shrinks what the large inputs join with; the
+  // smallest such leaf first (nation into supplier before supplier, or orders, into
+  // lineitem). False if there is none.
   arrow::Result<bool> MergeDimension() {
+    std::optional<std::pair<size_t, size_t>> merge;  // leaf, the leaf it joins
     for (size_t i = 0; i < leaves_.size(); ++i) {
       std::set<size_t> neighbours;
       for (size_t j = 0; j < leaves_.size(); ++j) {
@@ -278,14 +284,18 @@ class RegionPlanner {
       if (neighbours.size() != 1) continue;
       const size_t j = *neighbours.begin();
       if (!leaves_[i].filtered || leaves_[i].rows > leaves_[j].rows) continue;
+      if (!merge || leaves_[i].rows < leaves_[merge->first].rows) merge = {i, j};
+    }
+    if (!merge) return false;
+    const auto [i, j] = *merge;
+    {
       const double before = leaves_[j].rows;
       const bool was_filtered = leaves_[j].filtered;
       ARROW_ASSIGN_OR_RAISE(leaves_[j], Join(std::move(leaves_[j]), leaves_[i]));
       leaves_[j].filtered = was_filtered || leaves_[j].rows < before;
       leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(i));
-      return true;
     }
-    return false;
+    return true;
   }
 
   // `a` joined with `b` on the pending equalities between them (the other conditions
@@ -375,6 +385,14 @@ arrow::Status ExpressionKeysAsColumns(std::vector<NodePtr>* nodes,
   return arrow::Status::OK();
 }
 
+// Whether `node` filters its rows before any join: a Filter reached through filters
+// and projections (where earlier pushdown put a condition on one input).
+bool HasOwnFilter(const NodePtr& node) {
+  if (node->kind() == NodeKind::kFilter) return true;
+  if (node->kind() == NodeKind::kProject) return HasOwnFilter(node->input());
+  return false;
+}
+
 arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
   std::vector<NodePtr> nodes;
   std::vector<Expression> conditions;
@@ -420,7 +438,7 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
         own[i].empty() ? nodes[i] : LogicalNode::Filter(nodes[i], cp::and_(own[i]));
     leaf.columns = ColumnsOf(nodes[i]);
     leaf.rows = EstimateRows(leaf.node);
-    leaf.filtered = !own[i].empty();
+    leaf.filtered = !own[i].empty() || HasOwnFilter(nodes[i]);
     leaves.push_back(std::move(leaf));
   }
   ARROW_ASSIGN_OR_RAISE(auto joined,
