@@ -8,6 +8,7 @@
 
 #include "common/decimal_sum.h"
 #include "exec/common_table_reader.h"
+#include "exec/filter_node.h"
 #include "exec/query_stream.h"
 #include "exec/window_reader.h"
 #include "plan/common_table.h"
@@ -279,9 +280,10 @@ arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
            {"project", arrow::acero::ProjectNodeOptions(node->exprs(), names)}});
     }
     case NodeKind::kFilter:
+      ARROW_RETURN_NOT_OK(RegisterFilterNode());
       return Declaration::Sequence(
           {std::move(inputs[0]),
-           {"filter", arrow::acero::FilterNodeOptions(node->predicate())}});
+           {kFilterNode, arrow::acero::FilterNodeOptions(node->predicate())}});
     case NodeKind::kAggregate:
       return LowerAggregate(std::move(inputs[0]), node);
     case NodeKind::kSort: {
