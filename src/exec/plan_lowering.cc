@@ -6,6 +6,7 @@
 #include <arrow/util/cancel.h>
 #include <arrow/util/thread_pool.h>
 
+#include "common/decimal_compare.h"
 #include "common/decimal_sum.h"
 #include "exec/common_table_reader.h"
 #include "exec/filter_node.h"
@@ -279,11 +280,15 @@ arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
           {std::move(inputs[0]),
            {"project", arrow::acero::ProjectNodeOptions(node->exprs(), names)}});
     }
-    case NodeKind::kFilter:
+    case NodeKind::kFilter: {
       ARROW_RETURN_NOT_OK(RegisterFilterNode());
+      ARROW_ASSIGN_OR_RAISE(
+          auto predicate,
+          WithFastDecimalComparisons(node->predicate(), *node->input()->schema()));
       return Declaration::Sequence(
           {std::move(inputs[0]),
-           {kFilterNode, arrow::acero::FilterNodeOptions(node->predicate())}});
+           {kFilterNode, arrow::acero::FilterNodeOptions(std::move(predicate))}});
+    }
     case NodeKind::kAggregate:
       return LowerAggregate(std::move(inputs[0]), node);
     case NodeKind::kSort: {
