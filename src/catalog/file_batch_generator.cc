@@ -53,10 +53,11 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
  private:
   // A Parquet file is read by our reader (it skips pages and decodes dictionaries
   // fast); other files by their format's reader.
-  static arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>>
-  OpenFile(const FileToScan& file) {
-    if (file.fragment->type_name() == "parquet") {
-      return ScanParquetFile(file.path, *file.options);
+  arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>> OpenFile(
+      const FileToScan& file) {
+    counts_rows_ = file.fragment->type_name() == "parquet";
+    if (counts_rows_) {
+      return ScanParquetFile(file.path, *file.options, request_.rows_scanned);
     }
     return file.fragment->ScanBatchesAsync(file.options);
   }
@@ -83,7 +84,9 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
       }
       values.emplace_back(std::move(column));
     }
-    if (request_.rows_scanned) *request_.rows_scanned += batch.num_rows();
+    if (request_.rows_scanned && !counts_rows_) {
+      *request_.rows_scanned += batch.num_rows();
+    }
     if (request_.bytes_scanned) {
       *request_.bytes_scanned += arrow::util::TotalBufferSize(batch);
     }
@@ -95,6 +98,7 @@ class FileBatchGenerator : public std::enable_shared_from_this<FileBatchGenerato
   ScanRequest request_;
   size_t index_ = 0;
   arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>> current_;
+  bool counts_rows_ = false;  // the current file's reader counts the rows it reads
 };
 
 }  // namespace

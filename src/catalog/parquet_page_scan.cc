@@ -1,5 +1,6 @@
 #include "catalog/parquet_page_scan.h"
 
+#include "catalog/dictionary_prefilter.h"
 #include "common/dictionary_decode.h"
 
 #include <algorithm>
@@ -422,7 +423,8 @@ FileSkips PlanFile(Judge& judge, parquet::ParquetFileReader& file,
 }  // namespace
 
 arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>> ScanParquetFile(
-    const std::string& path, const arrow::dataset::ScanOptions& options) {
+    const std::string& path, const arrow::dataset::ScanOptions& options,
+    std::shared_ptr<std::atomic<int64_t>> rows_read) {
   ARROW_ASSIGN_OR_RAISE(auto input, arrow::io::ReadableFile::Open(path));
   const auto properties = parquet::default_reader_properties();
   std::unique_ptr<parquet::ParquetFileReader::Contents> contents;
@@ -482,14 +484,20 @@ arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>> ScanPa
                             options.cpu_executor ? options.cpu_executor
                                                  : arrow::internal::GetCpuThreadPool(),
                             int64_t{options.batch_readahead} * options.batch_size));
-  if (!decoded.empty()) {
-    batches = arrow::MakeMappedGenerator(
-        std::move(batches),
-        [decoded, pool = options.pool](const std::shared_ptr<arrow::RecordBatch>& batch)
-            -> arrow::Result<std::shared_ptr<arrow::RecordBatch>> {
-          return DecodeDictionaries(batch, decoded, pool);
-        });
-  }
+  std::shared_ptr<const DictionaryPrefilter> prefilter =
+      DictionaryPrefilter::Make(options.filter, *options.dataset_schema, decoded);
+  batches = arrow::MakeMappedGenerator(
+      std::move(batches),
+      [decoded, prefilter, rows_read,
+       pool = options.pool](const std::shared_ptr<arrow::RecordBatch>& batch)
+          -> arrow::Result<std::shared_ptr<arrow::RecordBatch>> {
+        if (rows_read) *rows_read += batch->num_rows();
+        auto kept = batch;
+        if (prefilter) {
+          ARROW_ASSIGN_OR_RAISE(kept, prefilter->Apply(batch, pool));
+        }
+        return DecodeDictionaries(std::move(kept), decoded, pool);
+      });
   if (options.batch_readahead == 0) return batches;
   return arrow::MakeSerialReadaheadGenerator(std::move(batches), options.batch_readahead);
 }

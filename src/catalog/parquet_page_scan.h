@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -27,8 +29,12 @@ namespace sluice::catalog {
 //
 // A string or binary column whose pages are all dictionary encoded is read as its
 // dictionary indices and decoded by `DecodeDictionary`, which costs a fraction of the
-// Parquet reader's value-by-value decoding.
+// Parquet reader's value-by-value decoding; before that, rows the filter rejects on such
+// columns alone are dropped (`DictionaryPrefilter`), so they are not decoded.
+//
+// `rows_read` (may be null) counts the rows read from the file, dropped ones included.
 arrow::Result<arrow::AsyncGenerator<std::shared_ptr<arrow::RecordBatch>>> ScanParquetFile(
-    const std::string& path, const arrow::dataset::ScanOptions& options);
+    const std::string& path, const arrow::dataset::ScanOptions& options,
+    std::shared_ptr<std::atomic<int64_t>> rows_read);
 
 }  // namespace sluice::catalog
