@@ -67,6 +67,21 @@ int GatherWidth(const arrow::DataType& type) {
   return bits % 8 == 0 && supported ? width : 0;
 }
 
+// Validity of the selected rows of `values`, if it has NULLs: the bitmap and the count.
+arrow::Status SelectedValidity(const arrow::ArrayData& values, const uint8_t* selection,
+                               int64_t selected, arrow::MemoryPool* pool,
+                               std::shared_ptr<arrow::Buffer>* validity,
+                               int64_t* null_count) {
+  *null_count = 0;
+  if (!values.MayHaveNulls()) return arrow::Status::OK();
+  ARROW_ASSIGN_OR_RAISE(*validity, arrow::AllocateEmptyBitmap(selected, pool));
+  GatherBits(selection, values.length, values.buffers[0]->data(), values.offset,
+             (*validity)->mutable_data());
+  *null_count =
+      selected - arrow::internal::CountSetBits((*validity)->data(), 0, selected);
+  return arrow::Status::OK();
+}
+
 arrow::Result<std::shared_ptr<arrow::ArrayData>> FilterFixedWidth(
     const arrow::ArrayData& values, int width, const uint8_t* selection, int64_t selected,
     arrow::MemoryPool* pool) {
@@ -92,14 +107,55 @@ arrow::Result<std::shared_ptr<arrow::ArrayData>> FilterFixedWidth(
   }
   std::shared_ptr<arrow::Buffer> validity;
   int64_t null_count = 0;
-  if (values.MayHaveNulls()) {
-    ARROW_ASSIGN_OR_RAISE(validity, arrow::AllocateEmptyBitmap(selected, pool));
-    GatherBits(selection, values.length, values.buffers[0]->data(), values.offset,
-               validity->mutable_data());
-    null_count = selected - arrow::internal::CountSetBits(validity->data(), 0, selected);
-  }
+  ARROW_RETURN_NOT_OK(
+      SelectedValidity(values, selection, selected, pool, &validity, &null_count));
   return arrow::ArrayData::Make(values.type, selected,
                                 {std::move(validity), std::move(data)}, null_count);
+}
+
+// The selected rows of a string or binary column (32-bit offsets): their offsets first,
+// then their bytes, a whole byte of the selection's rows at once where all are selected.
+arrow::Result<std::shared_ptr<arrow::ArrayData>> FilterStrings(
+    const arrow::ArrayData& values, const uint8_t* selection, int64_t selected,
+    arrow::MemoryPool* pool) {
+  const int32_t* offsets = values.GetValues<int32_t>(1);
+  const uint8_t* bytes = values.buffers[2] ? values.buffers[2]->data() : nullptr;
+  ARROW_ASSIGN_OR_RAISE(auto out_offsets,
+                        arrow::AllocateBuffer((selected + 1) * sizeof(int32_t), pool));
+  auto* out = reinterpret_cast<int32_t*>(out_offsets->mutable_data());
+  int64_t n = 0;
+  out[0] = 0;
+  for (int64_t i = 0; i < values.length; ++i) {
+    if (!arrow::bit_util::GetBit(selection, i)) continue;
+    out[n + 1] = out[n] + (offsets[i + 1] - offsets[i]);
+    ++n;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(out[selected], pool));
+  uint8_t* to = data->mutable_data();
+  for (int64_t base = 0; base < values.length; base += 8) {
+    const uint8_t bits = selection[base / 8];
+    const int64_t rows = std::min<int64_t>(8, values.length - base);
+    if (bits == 0) continue;
+    if (bits == 0xFF && rows == 8) {
+      const int32_t size = offsets[base + 8] - offsets[base];
+      if (size > 0) std::memcpy(to, bytes + offsets[base], static_cast<size_t>(size));
+      to += size;
+      continue;
+    }
+    for (int64_t j = 0; j < rows; ++j) {
+      if (!((bits >> j) & 1)) continue;
+      const int32_t size = offsets[base + j + 1] - offsets[base + j];
+      if (size > 0) std::memcpy(to, bytes + offsets[base + j], static_cast<size_t>(size));
+      to += size;
+    }
+  }
+  std::shared_ptr<arrow::Buffer> validity;
+  int64_t null_count = 0;
+  ARROW_RETURN_NOT_OK(
+      SelectedValidity(values, selection, selected, pool, &validity, &null_count));
+  return arrow::ArrayData::Make(
+      values.type, selected,
+      {std::move(validity), std::move(out_offsets), std::move(data)}, null_count);
 }
 
 class FilterNode : public ac::MapNode {
@@ -147,6 +203,12 @@ class FilterNode : public ac::MapNode {
       if (const int width = GatherWidth(*column.type)) {
         ARROW_ASSIGN_OR_RAISE(value, FilterFixedWidth(column, width, selection->data(),
                                                       selected, context->memory_pool()));
+        continue;
+      }
+      if (column.type->id() == arrow::Type::STRING ||
+          column.type->id() == arrow::Type::BINARY) {
+        ARROW_ASSIGN_OR_RAISE(value, FilterStrings(column, selection->data(), selected,
+                                                   context->memory_pool()));
         continue;
       }
       if (!as_mask) {

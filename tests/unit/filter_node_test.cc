@@ -25,7 +25,7 @@ std::shared_ptr<arrow::Table> Filtered(const std::string& node,
 }
 
 // `rows` random values in [-1000, 1000) with a NULL in about every seventh row, as
-// `type` (by cast; fixed-size binary by hand).
+// `type` (by cast, binary through strings; fixed-size binary by hand).
 std::shared_ptr<arrow::Array> Column(const std::shared_ptr<arrow::DataType>& type,
                                      int64_t rows, std::mt19937_64* random) {
   std::uniform_int_distribution<int64_t> value(-1000, 999);
@@ -48,10 +48,9 @@ std::shared_ptr<arrow::Array> Column(const std::shared_ptr<arrow::DataType>& typ
   if (type->id() == arrow::Type::INT8) {
     ints = cp::Divide(ints, arrow::MakeScalar(int64_t{8})).ValueOrDie().make_array();
   }
-  if (type->id() == arrow::Type::DATE32) {
-    return cp::Cast(cp::Cast(ints, arrow::int32()).ValueOrDie(), type)
-        .ValueOrDie()
-        .make_array();
+  if (type->id() == arrow::Type::DATE32 || type->id() == arrow::Type::BINARY) {
+    const auto via = type->id() == arrow::Type::DATE32 ? arrow::int32() : arrow::utf8();
+    return cp::Cast(cp::Cast(ints, via).ValueOrDie(), type).ValueOrDie().make_array();
   }
   return cp::Cast(ints, type).ValueOrDie().make_array();
 }
@@ -67,7 +66,8 @@ TEST(FilterNode, KeepsTheRowsAceroKeepsForEveryColumnType) {
        arrow::field("i64", arrow::int64()), arrow::field("d", arrow::decimal128(22, 2)),
        arrow::field("day", arrow::date32()),
        arrow::field("ts", arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")),
-       arrow::field("s", arrow::utf8()), arrow::field("b", arrow::boolean()),
+       arrow::field("s", arrow::utf8()), arrow::field("bin", arrow::binary()),
+       arrow::field("b", arrow::boolean()),
        arrow::field("f", arrow::fixed_size_binary(3))});
   arrow::ArrayVector columns;
   for (const auto& field : schema->fields()) {
