@@ -2,6 +2,7 @@
 // backpressure, prompt cancellation, errors that are never an early end, order.
 #include <atomic>
 #include <fstream>
+#include <string>
 #include <thread>
 
 #include <arrow/api.h>
@@ -128,18 +129,17 @@ TEST(Streaming, DestroyingReaderMidQueryStopsEverythingPromptly) {
   EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03);
 }
 
-TEST(Streaming, StopTokenCancelsABlockedRead) {
+// Runs `sql`, whose first batch takes a long time, requests a stop 200 ms into a
+// blocked ReadNext and checks that it returns Cancelled within 100 ms and that the
+// query's threads and work are gone once the reader is.
+void ExpectStopCancelsABlockedRead(const std::string& sql) {
   auto session = NewSession();
   WarmUp(*session);
   const int baseline_threads = testing::ThreadCount();
   arrow::StopSource stop;
   ExecOptions options;
   options.stop_token = stop.token();
-  // An aggregate over a huge range yields nothing for a long time: ReadNext blocks.
-  auto reader = session->Sql("SELECT sum(id * 3) FROM range(9000000000000000000)")
-                    .ValueOrDie()
-                    .Stream(options)
-                    .ValueOrDie();
+  auto reader = session->Sql(sql).ValueOrDie().Stream(options).ValueOrDie();
   std::chrono::steady_clock::time_point requested;
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -157,37 +157,17 @@ TEST(Streaming, StopTokenCancelsABlockedRead) {
   EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03);
 }
 
+// An aggregate over a huge range yields nothing for a long time: ReadNext blocks.
+TEST(Streaming, StopTokenCancelsABlockedRead) {
+  ExpectStopCancelsABlockedRead("SELECT sum(id * 3) FROM range(9000000000000000000)");
+}
+
 // A CTE read twice is computed once, in a plan of its own before the query's first row:
 // a stop reaches that plan too.
 TEST(Streaming, StopTokenCancelsAMaterializingCte) {
-  auto session = NewSession();
-  WarmUp(*session);
-  const int baseline_threads = testing::ThreadCount();
-  arrow::StopSource stop;
-  ExecOptions options;
-  options.stop_token = stop.token();
-  auto reader = session
-                    ->Sql(
-                        "WITH t AS (SELECT sum(id * 3) AS s FROM "
-                        "range(9000000000000000000)) SELECT a.s + b.s FROM t a, t b")
-                    .ValueOrDie()
-                    .Stream(options)
-                    .ValueOrDie();
-  std::chrono::steady_clock::time_point requested;
-  std::thread canceller([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    requested = std::chrono::steady_clock::now();
-    stop.RequestStop();
-  });
-  std::shared_ptr<arrow::RecordBatch> batch;
-  auto status = reader->ReadNext(&batch);
-  const double latency = MillisSince(requested);
-  canceller.join();
-  EXPECT_TRUE(status.IsCancelled()) << status.ToString();
-  EXPECT_LT(latency, 100.0);
-  reader.reset();
-  EXPECT_LE(testing::ThreadCount(), baseline_threads);
-  EXPECT_LT(testing::CpuSecondsWhileSleeping(200), 0.03);
+  ExpectStopCancelsABlockedRead(
+      "WITH t AS (SELECT sum(id * 3) AS s FROM range(9000000000000000000)) "
+      "SELECT a.s + b.s FROM t a, t b");
 }
 
 TEST(Streaming, ManyCancelledQueriesLeaveNothingBehind) {
