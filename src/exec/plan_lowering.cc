@@ -13,7 +13,6 @@
 #include "exec/query_stream.h"
 #include "exec/window_reader.h"
 #include "plan/common_table.h"
-#include "plan/optimizer.h"
 
 namespace sluice::exec {
 
@@ -230,7 +229,7 @@ arrow::Result<Declaration> LowerCommonTable(const plan::CommonTable& table,
                                             const LoweringContext& ctx) {
   auto& result = (*ctx.common_tables)[&table];
   if (!result) {
-    ARROW_ASSIGN_OR_RAISE(auto optimized, plan::Optimize(table.plan()));
+    ARROW_ASSIGN_OR_RAISE(auto optimized, table.OptimizedPlan());
     ARROW_ASSIGN_OR_RAISE(auto declaration, LowerToAcero(optimized, ctx));
     result = std::make_shared<CommonTableResult>(
         OpenSubplan(std::move(declaration), optimized->schema(), ctx, 8));

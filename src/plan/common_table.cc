@@ -3,6 +3,7 @@
 #include <arrow/type.h>
 
 #include "plan/join_order.h"
+#include "plan/optimizer.h"
 
 namespace sluice::plan {
 
@@ -26,6 +27,8 @@ NodePtr CommonTable::Reference(const std::shared_ptr<const CommonTable>& table) 
                            std::move(columns), std::move(names),
                            arrow::compute::literal(true));
 }
+
+arrow::Result<NodePtr> CommonTable::OptimizedPlan() const { return Optimize(plan_); }
 
 std::string CommonTable::Describe() const {
   return "materialized CTE " + name_ + " (computed once)";

@@ -24,6 +24,8 @@ class CommonTable : public catalog::TableSource {
   static NodePtr Reference(const std::shared_ptr<const CommonTable>& table);
 
   const NodePtr& plan() const { return plan_; }
+  // `plan` optimized: what the engine runs and EXPLAIN shows.
+  arrow::Result<NodePtr> OptimizedPlan() const;
 
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   std::string Describe() const override;

@@ -2,6 +2,8 @@
 
 #include <arrow/type.h>
 
+#include "plan/common_table.h"
+
 namespace sluice::plan {
 
 namespace {
@@ -294,11 +296,13 @@ const char* JoinKindName(JoinKind kind) {
 
 std::string LogicalNode::ToString() const {
   std::string out;
-  Print(0, &out);
+  std::set<const catalog::TableSource*> shown;
+  Print(0, &shown, &out);
   return out;
 }
 
-void LogicalNode::Print(int depth, std::string* out) const {
+void LogicalNode::Print(int depth, std::set<const catalog::TableSource*>* shown,
+                        std::string* out) const {
   out->append(static_cast<size_t>(depth) * 2, ' ');
   switch (kind_) {
     case NodeKind::kScan: {
@@ -361,7 +365,13 @@ void LogicalNode::Print(int depth, std::string* out) const {
     }
   }
   *out += "\n";
-  for (const auto& input : inputs_) input->Print(depth + 1, out);
+  const auto* cte = dynamic_cast<const CommonTable*>(source_.get());
+  if (kind_ == NodeKind::kScan && cte && shown->insert(cte).second) {
+    // An optimizer error is the query's, reported when it runs.
+    auto optimized = cte->OptimizedPlan();
+    (optimized.ok() ? *optimized : cte->plan())->Print(depth + 1, shown, out);
+  }
+  for (const auto& input : inputs_) input->Print(depth + 1, shown, out);
 }
 
 }  // namespace sluice::plan

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -122,12 +123,15 @@ class LogicalNode {
   const std::vector<std::string>& partition_keys() const { return keys_; }
   const std::vector<WindowCall>& window_calls() const { return window_calls_; }
 
-  // An indented tree, one node per line, for EXPLAIN.
+  // An indented tree, one node per line, for EXPLAIN. A materialized CTE's plan is
+  // shown once, under its first reference.
   std::string ToString() const;
 
  private:
   LogicalNode() = default;
-  void Print(int depth, std::string* out) const;
+  // `shown`: the CTEs whose plans are already printed.
+  void Print(int depth, std::set<const catalog::TableSource*>* shown,
+             std::string* out) const;
 
   NodeKind kind_ = NodeKind::kScan;
   std::shared_ptr<arrow::Schema> schema_;

@@ -272,6 +272,13 @@ TEST(DataFrame, ACteReadTwiceIsComputedOnce) {
                   std::string::npos,
               materialized || shared);
   }
+  // EXPLAIN shows the CTE's plan once, under its first reference.
+  const std::string plan =
+      session->Sql("WITH t AS" + body + twice)->Explain().ValueOrDie();
+  const size_t cte_scan = plan.find("Scan range(");
+  ASSERT_NE(cte_scan, std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Scan range(", cte_scan + 1), std::string::npos) << plan;
+  EXPECT_LT(plan.find("materialized CTE t"), cte_scan) << plan;
   // References read the columns they need, in their own order.
   auto pair =
       session
