@@ -1,6 +1,5 @@
 #include "common/decimal_compare.h"
 
-#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -10,27 +9,16 @@
 #include <arrow/scalar.h>
 #include <arrow/util/bitmap_generate.h>
 
+#include "common/int128.h"
+
 namespace sluice {
 
 namespace cp = arrow::compute;
 
 namespace {
 
-using Int128 = __int128;
-
-Int128 ValueAt(const uint8_t* values, int64_t i) {
-  Int128 value;
-  std::memcpy(&value, values + i * 16, 16);  // little-endian, as Arrow stores it
-  return value;
-}
-
 Int128 ScalarValue(const arrow::Scalar& scalar) {
-  Int128 value;
-  std::memcpy(
-      &value,
-      static_cast<const arrow::Decimal128Scalar&>(scalar).value.native_endian_bytes(),
-      16);
-  return value;
+  return ToInt128(static_cast<const arrow::Decimal128Scalar&>(scalar).value);
 }
 
 // Writes compare(a[i], b[i]) for every row; NULLs are the executor's (INTERSECTION).
@@ -48,16 +36,16 @@ arrow::Status Exec(cp::KernelContext*, const cp::ExecSpan& batch, cp::ExecResult
   if (a.is_array() && b.is_scalar()) {
     const uint8_t* x = a.array.buffers[1].data + a.array.offset * 16;
     const Int128 y = ScalarValue(*b.scalar);
-    generate([&] { return compare(ValueAt(x, i++), y); });
+    generate([&] { return compare(DecimalAt(x, i++), y); });
   } else if (a.is_scalar() && b.is_array()) {
     const Int128 x = ScalarValue(*a.scalar);
     const uint8_t* y = b.array.buffers[1].data + b.array.offset * 16;
-    generate([&] { return compare(x, ValueAt(y, i++)); });
+    generate([&] { return compare(x, DecimalAt(y, i++)); });
   } else if (a.is_array() && b.is_array()) {
     const uint8_t* x = a.array.buffers[1].data + a.array.offset * 16;
     const uint8_t* y = b.array.buffers[1].data + b.array.offset * 16;
     generate([&] {
-      const bool bit = compare(ValueAt(x, i), ValueAt(y, i));
+      const bool bit = compare(DecimalAt(x, i), DecimalAt(y, i));
       ++i;
       return bit;
     });

@@ -10,6 +10,7 @@
 #include <arrow/util/decimal.h>
 
 #include "common/exec_value.h"
+#include "common/int128.h"
 
 namespace sluice {
 
@@ -52,30 +53,17 @@ arrow::Result<std::unique_ptr<cp::KernelState>> InitOptions(
       static_cast<const DecimalMultiplyOptions&>(*args.options));
 }
 
-using int128 = __int128;
-
-int128 PowerOfTen(int32_t exponent) {
-  int128 value = 1;
-  for (int32_t i = 0; i < exponent; ++i) value *= 10;
-  return value;
-}
-
-int128 ToInt128(const arrow::Decimal128& value) {
-  return (static_cast<int128>(value.high_bits()) << 64) |
-         static_cast<int128>(value.low_bits());
-}
-
 // What the kernel needs per call: how many digits to drop, and the bound to check.
 struct Plan {
   int32_t drop = 0;
   int32_t precision = 38;
-  int128 divisor = 1;  // 10^drop, when drop <= 38
-  int128 limit = 1;    // 10^precision
+  Int128 divisor = 1;  // 10^drop, when drop <= 38
+  Int128 limit = 1;    // 10^precision
 };
 
 // The exact product in 256 bits, rounded and checked.
-arrow::Status WideProduct(int128 a, int128 b, const Plan& plan, int128* out) {
-  const auto as_256 = [](int128 v) {
+arrow::Status WideProduct(Int128 a, Int128 b, const Plan& plan, Int128* out) {
+  const auto as_256 = [](Int128 v) {
     return arrow::Decimal256(
         arrow::Decimal128(static_cast<int64_t>(v >> 64), static_cast<uint64_t>(v)));
   };
@@ -86,20 +74,20 @@ arrow::Status WideProduct(int128 a, int128 b, const Plan& plan, int128* out) {
                                   plan.precision);
   }
   const auto words = product.little_endian_array();
-  *out = (static_cast<int128>(static_cast<int64_t>(words[1])) << 64) |
-         static_cast<int128>(words[0]);
+  *out = (static_cast<Int128>(static_cast<int64_t>(words[1])) << 64) |
+         static_cast<Int128>(words[0]);
   return arrow::Status::OK();
 }
 
-arrow::Status Product(int128 a, int128 b, const Plan& plan, int128* out) {
-  int128 product;
+arrow::Status Product(Int128 a, Int128 b, const Plan& plan, Int128* out) {
+  Int128 product;
   if (plan.drop > 38 || __builtin_mul_overflow(a, b, &product)) {
     return WideProduct(a, b, plan, out);
   }
   if (plan.drop > 0) {
-    int128 quotient = product / plan.divisor;
-    const int128 remainder = product % plan.divisor;
-    const int128 twice = remainder < 0 ? -remainder * 2 : remainder * 2;
+    Int128 quotient = product / plan.divisor;
+    const Int128 remainder = product % plan.divisor;
+    const Int128 twice = remainder < 0 ? -remainder * 2 : remainder * 2;
     if (twice >= plan.divisor) quotient += product < 0 ? -1 : 1;
     product = quotient;
   }
@@ -111,14 +99,11 @@ arrow::Status Product(int128 a, int128 b, const Plan& plan, int128* out) {
   return arrow::Status::OK();
 }
 
-int128 ValueAt(const cp::ExecValue& value, int64_t i) {
+Int128 ValueAt(const cp::ExecValue& value, int64_t i) {
   if (value.is_scalar()) {
     return ToInt128(static_cast<const arrow::Decimal128Scalar&>(*value.scalar).value);
   }
-  int128 out;
-  std::memcpy(&out, value.array.buffers[1].data + (value.array.offset + i) * 16,
-              sizeof(out));
-  return out;
+  return DecimalAt(value.array.buffers[1].data + value.array.offset * 16, i);
 }
 
 int32_t ScaleOf(const cp::ExecValue& value) {
@@ -140,7 +125,7 @@ arrow::Status Exec(cp::KernelContext* ctx, const cp::ExecSpan& batch,
   arrow::ArraySpan* output = out->array_span_mutable();
   uint8_t* values = output->buffers[1].data + output->offset * 16;
   for (int64_t i = 0; i < batch.length; ++i) {
-    int128 product = 0;
+    Int128 product = 0;
     if (IsValidAt(batch[0], i) && IsValidAt(batch[1], i)) {
       ARROW_RETURN_NOT_OK(
           Product(ValueAt(batch[0], i), ValueAt(batch[1], i), plan, &product));

@@ -12,28 +12,15 @@
 #include <arrow/scalar.h>
 #include <arrow/util/decimal.h>
 
+#include "common/int128.h"
+
 namespace sluice {
 
 namespace cp = arrow::compute;
 
 namespace {
 
-using Int128 = __int128;
-
 constexpr int32_t kMaxPrecision = 38;
-
-// 10^38, the first magnitude DECIMAL(38, s) cannot hold.
-Int128 Bound() {
-  Int128 bound = 1;
-  for (int i = 0; i < kMaxPrecision; ++i) bound *= 10;
-  return bound;
-}
-
-Int128 ValueAt(const uint8_t* values, int64_t i) {
-  Int128 value;
-  std::memcpy(&value, values + i * 16, 16);  // little-endian, as Arrow stores it
-  return value;
-}
 
 arrow::Status Overflow() {
   return arrow::Status::Invalid("decimal sum overflow: the total needs more than ",
@@ -75,18 +62,17 @@ arrow::Status AddAll(SumState* state, const cp::ExecValue& input, int64_t length
   if (input.is_scalar()) {
     if (!input.scalar->is_valid) return arrow::Status::OK();
     const auto& scalar = static_cast<const arrow::Decimal128Scalar&>(*input.scalar);
-    Int128 value;
-    std::memcpy(&value, scalar.value.native_endian_bytes(), 16);
+    const Int128 value = ToInt128(scalar.value);
     for (int64_t i = 0; i < length; ++i) add(i, value);
     return overflow ? Overflow() : arrow::Status::OK();
   }
   const auto& array = input.array;
   const uint8_t* values = array.buffers[1].data + array.offset * 16;
   if (array.null_count == 0 || array.buffers[0].data == nullptr) {
-    for (int64_t i = 0; i < array.length; ++i) add(i, ValueAt(values, i));
+    for (int64_t i = 0; i < array.length; ++i) add(i, DecimalAt(values, i));
   } else {
     for (int64_t i = 0; i < array.length; ++i) {
-      if (array.IsValid(i)) add(i, ValueAt(values, i));
+      if (array.IsValid(i)) add(i, DecimalAt(values, i));
     }
   }
   return overflow ? Overflow() : arrow::Status::OK();
@@ -107,7 +93,7 @@ arrow::Status MergeInto(SumState&& from, SumState* into, const uint32_t* groups)
 
 arrow::Result<std::shared_ptr<arrow::Array>> Sums(const SumState& state,
                                                   arrow::MemoryPool* pool) {
-  static const Int128 bound = Bound();
+  static const Int128 bound = PowerOfTen(kMaxPrecision);  // DECIMAL(38) can't hold it
   arrow::Decimal128Builder builder(arrow::decimal128(kMaxPrecision, state.scale), pool);
   ARROW_RETURN_NOT_OK(builder.Reserve(static_cast<int64_t>(state.sums.size())));
   for (size_t i = 0; i < state.sums.size(); ++i) {
