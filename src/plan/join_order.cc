@@ -289,13 +289,11 @@ class RegionPlanner {
     }
     if (!merge) return false;
     const auto [i, j] = *merge;
-    {
-      const double before = leaves_[j].rows;
-      const bool was_filtered = leaves_[j].filtered;
-      ARROW_ASSIGN_OR_RAISE(leaves_[j], Join(std::move(leaves_[j]), leaves_[i]));
-      leaves_[j].filtered = was_filtered || leaves_[j].rows < before;
-      leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(i));
-    }
+    const double before = leaves_[j].rows;
+    const bool was_filtered = leaves_[j].filtered;
+    ARROW_ASSIGN_OR_RAISE(leaves_[j], Join(std::move(leaves_[j]), leaves_[i]));
+    leaves_[j].filtered = was_filtered || leaves_[j].rows < before;
+    leaves_.erase(leaves_.begin() + static_cast<std::ptrdiff_t>(i));
     return true;
   }
 
