@@ -1,8 +1,5 @@
 #include "catalog/parquet_page_scan.h"
 
-#include "catalog/dictionary_prefilter.h"
-#include "common/dictionary_decode.h"
-
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -24,6 +21,9 @@
 #include <parquet/metadata.h>
 #include <parquet/page_index.h>
 #include <parquet/statistics.h>
+
+#include "catalog/dictionary_prefilter.h"
+#include "common/dictionary_decode.h"
 
 namespace sluice::catalog {
 
