@@ -7,6 +7,7 @@
 #include <arrow/filesystem/localfs.h>
 
 #include "catalog/file_batch_generator.h"
+#include "common/conjuncts.h"
 #include "delta/data_files.h"
 #include "delta/data_writer.h"
 #include "delta/snapshot.h"
@@ -14,22 +15,6 @@
 namespace sluice::catalog {
 
 namespace cp = arrow::compute;
-
-namespace {
-
-std::vector<cp::Expression> Conjuncts(const cp::Expression& expr) {
-  const auto* call = expr.call();
-  if (call && call->function_name == "and_kleene") {
-    std::vector<cp::Expression> out;
-    for (const auto& arg : call->arguments) {
-      for (auto& part : Conjuncts(arg)) out.push_back(std::move(part));
-    }
-    return out;
-  }
-  return {expr};
-}
-
-}  // namespace
 
 DeltaSource::DeltaSource(std::shared_ptr<const delta::Snapshot> snapshot)
     : snapshot_(std::move(snapshot)) {

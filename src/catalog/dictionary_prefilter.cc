@@ -8,20 +8,13 @@
 #include <arrow/util/bitmap_generate.h>
 #include <arrow/util/bitmap_ops.h>
 
+#include "common/conjuncts.h"
+
 namespace sluice::catalog {
 
 namespace cp = arrow::compute;
 
 namespace {
-
-void SplitConjuncts(const cp::Expression& expr, std::vector<cp::Expression>* out) {
-  const auto* call = expr.call();
-  if (call && (call->function_name == "and_kleene" || call->function_name == "and")) {
-    for (const auto& argument : call->arguments) SplitConjuncts(argument, out);
-    return;
-  }
-  out->push_back(expr);
-}
 
 // The verdict of `predicate` for each code of `dictionary` and, last, for NULL: 1 only
 // where the predicate is true. Nullopt if it cannot be evaluated there.
@@ -81,8 +74,7 @@ void Judge(const arrow::ArrayData& indices, const std::vector<uint8_t>& verdicts
 std::unique_ptr<DictionaryPrefilter> DictionaryPrefilter::Make(
     const cp::Expression& filter, const arrow::Schema& schema,
     const std::vector<std::string>& columns) {
-  std::vector<cp::Expression> conjuncts;
-  SplitConjuncts(filter, &conjuncts);
+  const std::vector<cp::Expression> conjuncts = Conjuncts(filter);
   std::vector<Column> judged;
   for (const auto& name : columns) {
     auto field = schema.GetFieldByName(name);
