@@ -7,7 +7,7 @@
 #include <arrow/type.h>
 #include <arrow/util/decimal.h>
 
-#include "common/decimal_multiply.h"
+#include "common/decimal_arithmetic.h"
 #include "common/sql_error.h"
 #include "sql/date_arithmetic.h"
 #include "sql/decimal_rules.h"
@@ -333,34 +333,33 @@ arrow::Result<BoundExpr> ExpressionBinder::DecimalCall(
   const DecimalSpec exact =
       add ? AddResult(specs[0], specs[1]) : MultiplyResult(specs[0], specs[1]);
   const DecimalSpec result = Bounded(exact);
-  // Arrow's kernels compute exactly the unbounded type; beyond 38 digits they compute in
-  // 256 bits and the result is rounded and checked back into 128.
+  // Our own kernels compute in 128 bits (see common/decimal_arithmetic.h). A sum or
+  // difference beyond 38 digits is Arrow's, in 256 bits, rounded and checked back into
+  // 128 (the scale gives way, so its inputs would need rounding first).
   const bool wide = exact.precision > kMaxDecimalPrecision;
-  if (wide && multiply) {
-    // Our own kernel: 128-bit arithmetic while the exact product fits (it nearly always
-    // does), rounded and checked into the bounded type.
+  if (multiply || !wide) {
     for (size_t i = 0; i < args.size(); ++i) {
       ARROW_ASSIGN_OR_RAISE(
           args[i],
           ToDecimal(std::move(args[i]),
                     arrow::decimal128(specs[i].precision, specs[i].scale), location));
     }
-    ARROW_RETURN_NOT_OK(RegisterDecimalMultiply());
+    ARROW_RETURN_NOT_OK(RegisterDecimalArithmetic());
+    const char* name = multiply                    ? kDecimalMultiply
+                       : function == "add_checked" ? kDecimalAdd
+                                                   : kDecimalSubtract;
     auto type = arrow::decimal128(result.precision, result.scale);
-    return BoundExpr{
-        cp::call(
-            kDecimalMultiply, {std::move(args[0].expr), std::move(args[1].expr)},
-            std::make_shared<DecimalMultiplyOptions>(result.precision, result.scale)),
-        std::move(type)};
+    return BoundExpr{cp::call(name, {std::move(args[0].expr), std::move(args[1].expr)},
+                              std::make_shared<DecimalArithmeticOptions>(result.precision,
+                                                                         result.scale)),
+                     std::move(type)};
   }
   for (size_t i = 0; i < args.size(); ++i) {
-    auto type = wide ? arrow::decimal256(specs[i].precision, specs[i].scale)
-                     : arrow::decimal128(specs[i].precision, specs[i].scale);
+    auto type = arrow::decimal256(specs[i].precision, specs[i].scale);
     ARROW_ASSIGN_OR_RAISE(args[i], ToDecimal(std::move(args[i]), type, location));
   }
   ARROW_ASSIGN_OR_RAISE(auto value, Dispatch(function, std::move(args),
                                              std::move(options), display, location));
-  if (!wide) return value;
   if (result.scale < exact.scale) {
     ARROW_ASSIGN_OR_RAISE(value,
                           Call("round", {std::move(value)},
