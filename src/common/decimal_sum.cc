@@ -22,11 +22,6 @@ namespace {
 
 constexpr int32_t kMaxPrecision = 38;
 
-arrow::Status Overflow() {
-  return arrow::Status::Invalid("decimal sum overflow: the total needs more than ",
-                                kMaxPrecision, " digits");
-}
-
 // Sums and counts by group (one group for the ungrouped functions). Acero gives each
 // thread a state and merges, finalizes and destroys them on whichever thread finishes,
 // ordered by atomics inside libarrow_acero; every call (and the destructor) takes the
@@ -64,7 +59,7 @@ arrow::Status AddAll(SumState* state, const cp::ExecValue& input, int64_t length
     const auto& scalar = static_cast<const arrow::Decimal128Scalar&>(*input.scalar);
     const Int128 value = ToInt128(scalar.value);
     for (int64_t i = 0; i < length; ++i) add(i, value);
-    return overflow ? Overflow() : arrow::Status::OK();
+    return overflow ? DecimalSumOverflow() : arrow::Status::OK();
   }
   const auto& array = input.array;
   const uint8_t* values = array.buffers[1].data + array.offset * 16;
@@ -75,7 +70,7 @@ arrow::Status AddAll(SumState* state, const cp::ExecValue& input, int64_t length
       if (array.IsValid(i)) add(i, DecimalAt(values, i));
     }
   }
-  return overflow ? Overflow() : arrow::Status::OK();
+  return overflow ? DecimalSumOverflow() : arrow::Status::OK();
 }
 
 // Adds `from`'s group i into `into`'s group `groups[i]` (or i without a mapping).
@@ -84,7 +79,7 @@ arrow::Status MergeInto(SumState&& from, SumState* into, const uint32_t* groups)
   for (size_t i = 0; i < from.sums.size(); ++i) {
     const size_t target = groups ? groups[i] : i;
     if (__builtin_add_overflow(into->sums[target], from.sums[i], &into->sums[target])) {
-      return Overflow();
+      return DecimalSumOverflow();
     }
     into->counts[target] += from.counts[i];
   }
@@ -102,7 +97,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> Sums(const SumState& state,
       continue;
     }
     const Int128 sum = state.sums[i];
-    if (sum >= bound || sum <= -bound) return Overflow();
+    if (sum >= bound || sum <= -bound) return DecimalSumOverflow();
     uint8_t bytes[16];
     std::memcpy(bytes, &sum, 16);
     builder.UnsafeAppend(arrow::Decimal128(bytes));
@@ -226,6 +221,11 @@ arrow::Status Register() {
 }
 
 }  // namespace
+
+arrow::Status DecimalSumOverflow() {
+  return arrow::Status::Invalid("decimal sum overflow: the total needs more than ",
+                                kMaxPrecision, " digits");
+}
 
 arrow::Status RegisterDecimalSum() {
   static const arrow::Status status = Register();

@@ -17,6 +17,9 @@ namespace sluice {
 // in Arrow's default function registry once; later calls do nothing.
 arrow::Status RegisterDecimalSum();
 
+// The error of a DECIMAL sum whose total needs more than 38 digits.
+arrow::Status DecimalSumOverflow();
+
 inline constexpr const char* kDecimalSum = "sluice_decimal_sum";
 inline constexpr const char* kDecimalMean = "sluice_decimal_mean";
 

@@ -1,5 +1,7 @@
 #include "exec/plan_lowering.h"
 
+#include <optional>
+
 #include <arrow/acero/options.h>
 #include <arrow/compute/api_aggregate.h>
 #include <arrow/type.h>
@@ -10,6 +12,7 @@
 #include "common/decimal_sum.h"
 #include "exec/common_table_reader.h"
 #include "exec/filter_node.h"
+#include "exec/hash_aggregate_node.h"
 #include "exec/query_stream.h"
 #include "exec/window_reader.h"
 #include "plan/common_table.h"
@@ -72,8 +75,29 @@ bool UsesDecimalSum(const plan::LogicalNode& node, const plan::AggregateCall& ag
   return field && field->type()->id() == arrow::Type::DECIMAL128;
 }
 
+// A grouped aggregate our own node computes (exec/hash_aggregate_node.h), if it can.
+std::optional<Declaration> OwnHashAggregate(Declaration& input,
+                                            const plan::NodePtr& node) {
+  std::vector<GroupedAggregateCall> calls;
+  for (const auto& agg : node->aggregates()) {
+    if (agg.options) return std::nullopt;
+    calls.push_back({agg.function, agg.input});
+  }
+  if (!GroupedAggregateSupports(*node->input()->schema(), node->group_keys(), calls) ||
+      !RegisterHashAggregateNode().ok()) {
+    return std::nullopt;
+  }
+  return Declaration::Sequence(
+      {std::move(input),
+       {kHashAggregateNode,
+        GroupedAggregateOptions(node->group_keys(), std::move(calls), node->schema())}});
+}
+
 arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr& node) {
   const bool grouped = !node->group_keys().empty();
+  if (grouped) {
+    if (auto own = OwnHashAggregate(input, node)) return std::move(*own);
+  }
   std::vector<arrow::compute::Aggregate> aggregates;
   for (const auto& agg : node->aggregates()) {
     std::shared_ptr<arrow::compute::FunctionOptions> options;

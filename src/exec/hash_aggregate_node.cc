@@ -1,0 +1,411 @@
+#include "exec/hash_aggregate_node.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include <arrow/acero/exec_plan.h>
+#include <arrow/acero/query_context.h>
+#include <arrow/acero/util.h>
+#include <arrow/array/util.h>
+#include <arrow/compute/api_vector.h>
+#include <arrow/compute/exec.h>
+#include <arrow/compute/row/grouper.h>
+#include <arrow/type.h>
+
+#include "exec/group_accumulator.h"
+#include "exec/key_hashes.h"
+#include "exec/key_layout.h"
+
+namespace sluice::exec {
+
+namespace {
+
+namespace ac = arrow::acero;
+namespace cp = arrow::compute;
+
+constexpr int64_t kOutputBatchRows = 64 * 1024;
+// At the end the groups are split by the top bits of their key's hash into partitions,
+// merged across threads one partition per task, in parallel.
+constexpr int kPartitionBits = 4;
+constexpr int kPartitions = 1 << kPartitionBits;
+
+// Whether row i of `column` (i > 0) holds what row i - 1 does (both NULL counts).
+bool SameAsPrevious(const arrow::ArraySpan& column, int width, int64_t i) {
+  const bool valid = column.IsValid(i);
+  if (valid != column.IsValid(i - 1)) return false;
+  if (!valid) return true;
+  if (width > 0) {
+    const uint8_t* values = column.buffers[1].data + column.offset * width;
+    return std::memcmp(values + i * width, values + (i - 1) * width, width) == 0;
+  }
+  const int32_t* offsets = column.GetValues<int32_t>(1);
+  const int32_t size = offsets[i + 1] - offsets[i];
+  return size == offsets[i] - offsets[i - 1] &&
+         std::memcmp(column.buffers[2].data + offsets[i],
+                     column.buffers[2].data + offsets[i - 1], size) == 0;
+}
+
+// The first row of each run of rows with equal keys; false (and `starts` incomplete)
+// where runs are too short to be worth collapsing (judged on the first rows, then as it
+// goes).
+bool RunStarts(const std::vector<arrow::ArraySpan>& keys, const std::vector<int>& widths,
+               int64_t length, std::vector<uint32_t>* starts) {
+  constexpr int64_t kSample = 256;
+  starts->clear();
+  for (int64_t i = 0; i < length; ++i) {
+    bool same = i > 0;
+    for (size_t c = 0; same && c < keys.size(); ++c) {
+      same = SameAsPrevious(keys[c], widths[c], i);
+    }
+    if (same) continue;
+    starts->push_back(static_cast<uint32_t>(i));
+    const auto runs = static_cast<int64_t>(starts->size());
+    if (runs * 2 > length || (i < kSample && runs * 2 > kSample)) return false;
+  }
+  return true;
+}
+
+// What one thread has grouped.
+struct ThreadState {
+  std::mutex mutex;
+  std::unique_ptr<cp::Grouper> grouper;
+  std::vector<std::unique_ptr<GroupAccumulator>> accumulators;
+  // Scratch of the batch being consumed.
+  std::vector<uint32_t> starts;  // of runs of equal keys
+  arrow::Datum ids;
+  std::vector<uint32_t> groups;
+  // At the end: the keys of its groups, and the groups of each partition.
+  cp::ExecBatch uniques;
+  std::array<std::vector<uint32_t>, kPartitions> partitions;
+};
+
+class HashAggregateNode final : public ac::ExecNode {
+ public:
+  HashAggregateNode(ac::ExecPlan* plan, std::vector<ac::ExecNode*> inputs,
+                    std::shared_ptr<arrow::Schema> output_schema, std::vector<int> keys,
+                    std::vector<GroupedAggregateCall> calls, std::vector<int> call_inputs)
+      : ac::ExecNode(plan, std::move(inputs), {"input"}, std::move(output_schema)),
+        keys_(std::move(keys)),
+        calls_(std::move(calls)),
+        call_inputs_(std::move(call_inputs)),
+        layout_(KeyTypes(*inputs_[0]->output_schema(), keys_)) {
+    const auto& input = *inputs_[0]->output_schema();
+    for (int field : call_inputs_) {
+      input_types_.push_back(field < 0 ? nullptr : input.field(field)->type());
+    }
+  }
+
+  static arrow::Result<ac::ExecNode*> Make(ac::ExecPlan* plan,
+                                           std::vector<ac::ExecNode*> inputs,
+                                           const ac::ExecNodeOptions& options) {
+    ARROW_RETURN_NOT_OK(ac::ValidateExecNodeInputs(plan, inputs, 1, kHashAggregateNode));
+    const auto& given = static_cast<const GroupedAggregateOptions&>(options);
+    const auto& input = *inputs[0]->output_schema();
+    if (!GroupedAggregateSupports(input, given.keys, given.calls)) {
+      return arrow::Status::NotImplemented(kHashAggregateNode, ": not for these types");
+    }
+    std::vector<int> keys, call_inputs;
+    std::vector<std::shared_ptr<arrow::DataType>> expected;
+    for (const auto& key : given.keys) {
+      keys.push_back(input.GetFieldIndex(key));
+      expected.push_back(input.field(keys.back())->type());
+    }
+    for (const auto& call : given.calls) {
+      call_inputs.push_back(call.input.empty() ? -1 : input.GetFieldIndex(call.input));
+      const arrow::DataType* type = call_inputs.back() < 0
+                                        ? nullptr
+                                        : input.field(call_inputs.back())->type().get();
+      expected.push_back(GroupAccumulator::ResultType(call.function, type));
+    }
+    const auto& output = *given.output_schema;
+    for (int i = 0; i < output.num_fields(); ++i) {
+      if (i >= static_cast<int>(expected.size()) ||
+          !output.field(i)->type()->Equals(*expected[i])) {
+        return arrow::Status::Invalid(kHashAggregateNode, ": output column ", i,
+                                      " is not of the type computed");
+      }
+    }
+    return plan->EmplaceNode<HashAggregateNode>(plan, std::move(inputs),
+                                                given.output_schema, std::move(keys),
+                                                given.calls, std::move(call_inputs));
+  }
+
+  const char* kind_name() const override { return "SluiceHashAggregateNode"; }
+
+  arrow::Status Init() override {
+    auto* context = plan_->query_context();
+    split_group_ = context->RegisterTaskGroup(
+        [this](size_t, int64_t state) { return Split(*states_[state]); },
+        [this](size_t) {
+          return plan_->query_context()->StartTaskGroup(merge_group_, kPartitions);
+        });
+    merge_group_ = context->RegisterTaskGroup(
+        [this](size_t, int64_t partition) { return EmitPartition(partition); },
+        [this](size_t) { return EmitDone(); });
+    return ac::ExecNode::Init();
+  }
+
+  arrow::Status InputReceived(ac::ExecNode*, cp::ExecBatch batch) override {
+    ARROW_RETURN_NOT_OK(Consume(batch));
+    return input_counter_.Increment() ? Finish() : arrow::Status::OK();
+  }
+
+  arrow::Status InputFinished(ac::ExecNode*, int total_batches) override {
+    return input_counter_.SetTotal(total_batches) ? Finish() : arrow::Status::OK();
+  }
+
+  arrow::Status StartProducing() override { return arrow::Status::OK(); }
+  void PauseProducing(ac::ExecNode*, int32_t) override {}
+  void ResumeProducing(ac::ExecNode*, int32_t) override {}
+
+ protected:
+  arrow::Status StopProducingImpl() override { return arrow::Status::OK(); }
+
+ private:
+  static std::vector<std::shared_ptr<arrow::DataType>> KeyTypes(
+      const arrow::Schema& input, const std::vector<int>& keys) {
+    std::vector<std::shared_ptr<arrow::DataType>> types;
+    for (int key : keys) types.push_back(input.field(key)->type());
+    return types;
+  }
+
+  cp::ExecContext* context() { return plan_->query_context()->exec_context(); }
+  arrow::MemoryPool* pool() { return context()->memory_pool(); }
+
+  arrow::Result<std::unique_ptr<cp::Grouper>> MakeGrouper() {
+    std::vector<arrow::TypeHolder> types(layout_.types().begin(), layout_.types().end());
+    return cp::Grouper::Make(types, context());
+  }
+
+  arrow::Result<std::vector<std::unique_ptr<GroupAccumulator>>> MakeAccumulators() {
+    std::vector<std::unique_ptr<GroupAccumulator>> accumulators;
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      ARROW_ASSIGN_OR_RAISE(
+          auto accumulator,
+          GroupAccumulator::Make(calls_[i].function, input_types_[i], pool()));
+      accumulators.push_back(std::move(accumulator));
+    }
+    return accumulators;
+  }
+
+  // The calling thread's state, made on its first batch.
+  arrow::Result<ThreadState*> StateOfThisThread() {
+    const size_t index = plan_->query_context()->GetThreadIndex();
+    std::lock_guard<std::mutex> lock(states_mutex_);
+    if (index >= states_.size()) states_.resize(index + 1);
+    auto& state = states_[index];
+    if (!state) {
+      auto made = std::make_unique<ThreadState>();
+      ARROW_ASSIGN_OR_RAISE(made->grouper, MakeGrouper());
+      ARROW_ASSIGN_OR_RAISE(made->accumulators, MakeAccumulators());
+      state = std::move(made);
+    }
+    return state.get();
+  }
+
+  // Column `field` of `batch` as an array (a constant column made one).
+  arrow::Result<std::shared_ptr<arrow::ArrayData>> ArrayOf(const cp::ExecBatch& batch,
+                                                           int field) {
+    const arrow::Datum& value = batch.values[field];
+    if (value.is_array()) return value.array();
+    ARROW_ASSIGN_OR_RAISE(
+        auto made, arrow::MakeArrayFromScalar(*value.scalar(), batch.length, pool()));
+    return made->data();
+  }
+
+  arrow::Status Consume(const cp::ExecBatch& batch) {
+    ARROW_ASSIGN_OR_RAISE(ThreadState * state, StateOfThisThread());
+    std::vector<arrow::Datum> keys;
+    for (int key : keys_) {
+      ARROW_ASSIGN_OR_RAISE(auto array, ArrayOf(batch, key));
+      keys.emplace_back(std::move(array));
+    }
+    std::vector<std::shared_ptr<arrow::ArrayData>> inputs;
+    for (int field : call_inputs_) {
+      std::shared_ptr<arrow::ArrayData> array;
+      if (field >= 0) {
+        ARROW_ASSIGN_OR_RAISE(array, ArrayOf(batch, field));
+      }
+      inputs.push_back(std::move(array));
+    }
+    std::lock_guard<std::mutex> lock(state->mutex);
+    ARROW_ASSIGN_OR_RAISE(const uint32_t* groups,
+                          GroupsOf(std::move(keys), batch.length, state));
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      auto& accumulator = *state->accumulators[i];
+      ARROW_RETURN_NOT_OK(accumulator.Resize(state->grouper->num_groups()));
+      if (!inputs[i]) {
+        ARROW_RETURN_NOT_OK(accumulator.Consume(nullptr, groups, batch.length));
+        continue;
+      }
+      const arrow::ArraySpan values(*inputs[i]);
+      ARROW_RETURN_NOT_OK(accumulator.Consume(&values, groups, batch.length));
+    }
+    return arrow::Status::OK();
+  }
+
+  // The group of each row of `keys`. Where runs of rows share a key (input clustered on
+  // it) and there are enough groups that lookups miss the cache, only each run's first
+  // row is looked up.
+  arrow::Result<const uint32_t*> GroupsOf(std::vector<arrow::Datum> keys, int64_t length,
+                                          ThreadState* state) {
+    constexpr uint32_t kManyGroups = 64 * 1024;
+    std::vector<arrow::ArraySpan> spans;
+    for (const auto& key : keys) spans.emplace_back(*key.array());
+    if (state->grouper->num_groups() < kManyGroups ||
+        !RunStarts(spans, layout_.widths(), length, &state->starts)) {
+      const cp::ExecBatch batch(std::move(keys), length);
+      ARROW_ASSIGN_OR_RAISE(state->ids, state->grouper->Consume(cp::ExecSpan(batch)));
+      return state->ids.array()->GetValues<uint32_t>(1);
+    }
+    auto indices = std::make_shared<arrow::UInt32Array>(
+        static_cast<int64_t>(state->starts.size()), arrow::Buffer::Wrap(state->starts));
+    for (auto& key : keys) {
+      ARROW_ASSIGN_OR_RAISE(
+          key, cp::Take(key, indices, cp::TakeOptions::NoBoundsCheck(), context()));
+    }
+    const cp::ExecBatch firsts(std::move(keys), indices->length());
+    ARROW_ASSIGN_OR_RAISE(state->ids, state->grouper->Consume(cp::ExecSpan(firsts)));
+    const uint32_t* run_groups = state->ids.array()->GetValues<uint32_t>(1);
+    state->groups.resize(static_cast<size_t>(length));
+    size_t run = 0;
+    for (int64_t i = 0; i < length; ++i) {
+      if (run + 1 < state->starts.size() && state->starts[run + 1] == i) ++run;
+      state->groups[i] = run_groups[run];
+    }
+    return state->groups.data();
+  }
+
+  // Once all input is in: each thread's groups split into partitions (a task per
+  // thread), then the partitions merged and emitted (a task per partition).
+  arrow::Status Finish() {
+    std::erase_if(states_, [](const auto& state) { return state == nullptr; });
+    if (states_.empty()) return output_->InputFinished(this, 0);
+    return plan_->query_context()->StartTaskGroup(split_group_,
+                                                  static_cast<int64_t>(states_.size()));
+  }
+
+  // A thread's groups, by the partition of their key's hash.
+  arrow::Status Split(ThreadState& state) {
+    ARROW_ASSIGN_OR_RAISE(state.uniques, state.grouper->GetUniques());
+    std::vector<arrow::ArraySpan> spans;
+    for (const auto& value : state.uniques.values) spans.emplace_back(*value.array());
+    std::vector<const arrow::ArraySpan*> keys;
+    for (const auto& span : spans) keys.push_back(&span);
+    KeyHashes hashes(&layout_);
+    const auto& hash = hashes.Compute(keys, state.uniques.length);
+    for (int64_t group = 0; group < state.uniques.length; ++group) {
+      state.partitions[hash[group] >> (64 - kPartitionBits)].push_back(
+          static_cast<uint32_t>(group));
+    }
+    state.grouper.reset();
+    return arrow::Status::OK();
+  }
+
+  // Partition p of every thread merged into one grouper, and emitted.
+  arrow::Status EmitPartition(int64_t p) {
+    ARROW_ASSIGN_OR_RAISE(auto grouper, MakeGrouper());
+    ARROW_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators());
+    for (auto& state : states_) {
+      const std::vector<uint32_t>& from = state->partitions[p];
+      if (from.empty()) continue;
+      auto indices = std::make_shared<arrow::UInt32Array>(
+          static_cast<int64_t>(from.size()), arrow::Buffer::Wrap(from));
+      std::vector<arrow::Datum> keys;
+      for (const auto& column : state->uniques.values) {
+        ARROW_ASSIGN_OR_RAISE(
+            auto taken,
+            cp::Take(column, indices, cp::TakeOptions::NoBoundsCheck(), context()));
+        keys.push_back(std::move(taken));
+      }
+      const cp::ExecBatch batch(std::move(keys), indices->length());
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum to, grouper->Consume(cp::ExecSpan(batch)));
+      for (size_t i = 0; i < calls_.size(); ++i) {
+        ARROW_RETURN_NOT_OK(accumulators[i]->Resize(grouper->num_groups()));
+        ARROW_RETURN_NOT_OK(accumulators[i]->Merge(*state->accumulators[i], from.data(),
+                                                   to.array()->GetValues<uint32_t>(1),
+                                                   indices->length()));
+      }
+    }
+    const int64_t groups = grouper->num_groups();
+    if (groups == 0) return arrow::Status::OK();
+    ARROW_ASSIGN_OR_RAISE(cp::ExecBatch uniques, grouper->GetUniques());
+    std::vector<std::shared_ptr<arrow::ArrayData>> columns;
+    for (const auto& value : uniques.values) columns.push_back(value.array());
+    for (auto& accumulator : accumulators) {
+      ARROW_ASSIGN_OR_RAISE(auto column, accumulator->Finish());
+      columns.push_back(std::move(column));
+    }
+    for (int64_t offset = 0; offset < groups; offset += kOutputBatchRows) {
+      const int64_t length = std::min(kOutputBatchRows, groups - offset);
+      std::vector<arrow::Datum> values;
+      for (const auto& column : columns)
+        values.emplace_back(column->Slice(offset, length));
+      ARROW_RETURN_NOT_OK(output_->InputReceived(this, cp::ExecBatch(values, length)));
+      ++batches_;
+    }
+    return arrow::Status::OK();
+  }
+
+  arrow::Status EmitDone() {
+    states_.clear();
+    return output_->InputFinished(this, batches_.load());
+  }
+
+  std::vector<int> keys_;
+  std::vector<GroupedAggregateCall> calls_;
+  std::vector<int> call_inputs_;  // -1 for count_all
+  KeyLayout layout_;
+  std::vector<std::shared_ptr<arrow::DataType>> input_types_;
+
+  ac::AtomicCounter input_counter_;
+  std::mutex states_mutex_;
+  std::vector<std::unique_ptr<ThreadState>> states_;  // by thread index
+  int split_group_ = -1;
+  int merge_group_ = -1;
+  std::atomic<int> batches_{0};
+};
+
+arrow::Status Register() {
+  return ac::default_exec_factory_registry()->AddFactory(kHashAggregateNode,
+                                                         HashAggregateNode::Make);
+}
+
+}  // namespace
+
+GroupedAggregateOptions::GroupedAggregateOptions(
+    std::vector<std::string> keys, std::vector<GroupedAggregateCall> calls,
+    std::shared_ptr<arrow::Schema> output_schema)
+    : keys(std::move(keys)),
+      calls(std::move(calls)),
+      output_schema(std::move(output_schema)) {}
+
+bool GroupedAggregateSupports(const arrow::Schema& input,
+                              const std::vector<std::string>& keys,
+                              const std::vector<GroupedAggregateCall>& calls) {
+  if (keys.empty()) return false;
+  for (const auto& key : keys) {
+    auto field = input.GetFieldByName(key);
+    if (!field || !KeyLayout::SupportsKey(*field->type())) return false;
+  }
+  for (const auto& call : calls) {
+    const arrow::DataType* type = nullptr;
+    if (!call.input.empty()) {
+      auto field = input.GetFieldByName(call.input);
+      if (!field) return false;
+      type = field->type().get();
+    }
+    if (!GroupAccumulator::Supports(call.function, type)) return false;
+  }
+  return true;
+}
+
+arrow::Status RegisterHashAggregateNode() {
+  static const arrow::Status status = Register();
+  return status;
+}
+
+}  // namespace sluice::exec
