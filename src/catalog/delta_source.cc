@@ -138,7 +138,7 @@ arrow::Result<ScanStream> DeltaSource::MakeScan(const ScanRequest& request) cons
         MakeFileScanOptions(
             file_schema_, request.columns,
             data_conjuncts.empty() ? cp::literal(true) : cp::and_(data_conjuncts),
-            /*parquet=*/true, request.executor));
+            /*parquet=*/true, request.executor, request.dictionary_columns));
     for (const auto& [column, value] : add.partition_values) {
       auto field = schema.GetFieldByName(column);
       if (!field) continue;
@@ -153,8 +153,15 @@ arrow::Result<ScanStream> DeltaSource::MakeScan(const ScanRequest& request) cons
     }
     files.push_back(std::move(file));
   }
+  // Stored string columns come dictionary-encoded where asked (partition columns never).
   arrow::FieldVector fields;
-  for (const auto& name : request.columns) fields.push_back(schema.GetFieldByName(name));
+  for (const auto& name : request.columns) {
+    auto field = schema.GetFieldByName(name);
+    if (file_schema_->GetFieldIndex(name) >= 0) {
+      field = field->WithType(ScanType(field, request.dictionary_columns));
+    }
+    fields.push_back(std::move(field));
+  }
   return MakeFileSource(std::move(files), arrow::schema(std::move(fields)), request);
 }
 

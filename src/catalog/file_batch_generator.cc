@@ -1,10 +1,12 @@
 #include "catalog/file_batch_generator.h"
 
-#include "catalog/parquet_page_scan.h"
+#include <algorithm>
 
 #include <arrow/dataset/api.h>
 #include <arrow/util/byte_size.h>
 #include <parquet/properties.h>
+
+#include "catalog/parquet_page_scan.h"
 
 namespace sluice::catalog {
 
@@ -111,10 +113,23 @@ ScanStream MakeFileSource(std::vector<FileToScan> files,
   return ScanStream{std::move(output), {[generator] { return generator->Next(); }}};
 }
 
+std::shared_ptr<arrow::DataType> ScanType(
+    const std::shared_ptr<arrow::Field>& field,
+    const std::vector<std::string>& dictionary_columns) {
+  const bool wanted = std::find(dictionary_columns.begin(), dictionary_columns.end(),
+                                field->name()) != dictionary_columns.end();
+  const auto id = field->type()->id();
+  if (!wanted || (id != arrow::Type::STRING && id != arrow::Type::BINARY)) {
+    return field->type();
+  }
+  return arrow::dictionary(arrow::int32(), field->type());
+}
+
 arrow::Result<std::shared_ptr<arrow::dataset::ScanOptions>> MakeFileScanOptions(
     const std::shared_ptr<arrow::Schema>& file_schema,
     const std::vector<std::string>& columns, const arrow::compute::Expression& filter,
-    bool parquet, arrow::internal::Executor* executor) {
+    bool parquet, arrow::internal::Executor* executor,
+    const std::vector<std::string>& dictionary_columns) {
   auto options = std::make_shared<arrow::dataset::ScanOptions>();
   options->dataset_schema = file_schema;
   ARROW_ASSIGN_OR_RAISE(options->filter, filter.Bind(*file_schema));
@@ -138,6 +153,13 @@ arrow::Result<std::shared_ptr<arrow::dataset::ScanOptions>> MakeFileScanOptions(
   ARROW_ASSIGN_OR_RAISE(auto projection,
                         arrow::dataset::ProjectionDescr::FromNames(stored, *file_schema));
   arrow::dataset::SetProjection(options.get(), std::move(projection));
+  if (parquet && !dictionary_columns.empty()) {
+    // Our Parquet reader reads a column typed as a dictionary as its indices.
+    arrow::FieldVector fields = options->projected_schema->fields();
+    for (auto& field : fields)
+      field = field->WithType(ScanType(field, dictionary_columns));
+    options->projected_schema = arrow::schema(std::move(fields));
+  }
   return options;
 }
 

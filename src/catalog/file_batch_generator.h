@@ -42,6 +42,13 @@ ScanStream MakeFileSource(std::vector<FileToScan> files,
 arrow::Result<std::shared_ptr<arrow::dataset::ScanOptions>> MakeFileScanOptions(
     const std::shared_ptr<arrow::Schema>& file_schema,
     const std::vector<std::string>& columns, const arrow::compute::Expression& filter,
-    bool parquet, arrow::internal::Executor* executor);
+    bool parquet, arrow::internal::Executor* executor,
+    const std::vector<std::string>& dictionary_columns = {});
+
+// The type a Parquet scan produces `field` as: dictionary<int32, string> for a string
+// or binary column among `dictionary_columns`, else its own.
+std::shared_ptr<arrow::DataType> ScanType(
+    const std::shared_ptr<arrow::Field>& field,
+    const std::vector<std::string>& dictionary_columns);
 
 }  // namespace sluice::catalog

@@ -36,6 +36,10 @@ struct ScanRequest {
   std::shared_ptr<CancellationSignal> cancellation;
   // The query's CPU executor, for sources that produce batches with CPU work.
   arrow::internal::Executor* executor = nullptr;
+  // String columns (among `columns`) the engine would rather have dictionary-encoded
+  // (dictionary<int32, string>, a dictionary per batch), where it only groups by them. A
+  // source may ignore it; ScanStream::schema says what it produces.
+  std::vector<std::string> dictionary_columns;
 };
 
 // Batches of a scan, produced on demand; std::nullopt ends the stream.

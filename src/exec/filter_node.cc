@@ -200,6 +200,18 @@ class FilterNode : public ac::MapNode {
     for (auto& value : batch.values) {
       if (value.is_scalar()) continue;
       const arrow::ArrayData& column = *value.array();
+      if (column.type->id() == arrow::Type::DICTIONARY) {
+        const auto& type = static_cast<const arrow::DictionaryType&>(*column.type);
+        if (const int width = GatherWidth(*type.index_type())) {
+          // The indices' selected rows, the dictionary as it is.
+          ARROW_ASSIGN_OR_RAISE(
+              auto indices, FilterFixedWidth(column, width, selection->data(), selected,
+                                             context->memory_pool()));
+          indices->dictionary = column.dictionary;
+          value = std::move(indices);
+          continue;
+        }
+      }
       if (const int width = GatherWidth(*column.type)) {
         ARROW_ASSIGN_OR_RAISE(value, FilterFixedWidth(column, width, selection->data(),
                                                       selected, context->memory_pool()));

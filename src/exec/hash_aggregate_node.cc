@@ -14,6 +14,7 @@
 #include <arrow/compute/exec.h>
 #include <arrow/compute/row/grouper.h>
 #include <arrow/type.h>
+#include <arrow/util/bitmap_ops.h>
 
 #include "exec/group_accumulator.h"
 #include "exec/key_hashes.h"
@@ -68,11 +69,27 @@ bool RunStarts(const std::vector<arrow::ArraySpan>& keys, const std::vector<int>
   return true;
 }
 
+// A dictionary type's value type; any other type as it is.
+std::shared_ptr<arrow::DataType> ValueType(const std::shared_ptr<arrow::DataType>& type) {
+  if (type->id() != arrow::Type::DICTIONARY) return type;
+  return static_cast<const arrow::DictionaryType&>(*type).value_type();
+}
+
+// A dictionary-encoded key column's values as numbers: the distinct values a thread has
+// seen, numbered by a grouper of their own, and the numbers of the last dictionary's
+// entries.
+struct ValueCodes {
+  std::unique_ptr<cp::Grouper> values;
+  std::shared_ptr<arrow::ArrayData> dictionary;  // whose entries `codes` numbers
+  std::vector<uint32_t> codes;
+};
+
 // What one thread has grouped.
 struct ThreadState {
   std::mutex mutex;
   std::unique_ptr<cp::Grouper> grouper;
   std::vector<std::unique_ptr<GroupAccumulator>> accumulators;
+  std::vector<ValueCodes> value_codes;  // by key column; for dictionary-encoded ones
   // Scratch of the batch being consumed.
   std::vector<uint32_t> starts;  // of runs of equal keys
   arrow::Datum ids;
@@ -96,6 +113,9 @@ class HashAggregateNode final : public ac::ExecNode {
     for (int field : call_inputs_) {
       input_types_.push_back(field < 0 ? nullptr : input.field(field)->type());
     }
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      grouped_widths_.push_back(IsDictionary(i) ? 4 : layout_.widths()[i]);
+    }
   }
 
   static arrow::Result<ac::ExecNode*> Make(ac::ExecPlan* plan,
@@ -111,7 +131,7 @@ class HashAggregateNode final : public ac::ExecNode {
     std::vector<std::shared_ptr<arrow::DataType>> expected;
     for (const auto& key : given.keys) {
       keys.push_back(input.GetFieldIndex(key));
-      expected.push_back(input.field(keys.back())->type());
+      expected.push_back(ValueType(input.field(keys.back())->type()));
     }
     for (const auto& call : given.calls) {
       call_inputs.push_back(call.input.empty() ? -1 : input.GetFieldIndex(call.input));
@@ -165,18 +185,30 @@ class HashAggregateNode final : public ac::ExecNode {
   arrow::Status StopProducingImpl() override { return arrow::Status::OK(); }
 
  private:
+  // The keys' types, a dictionary's as its values'.
   static std::vector<std::shared_ptr<arrow::DataType>> KeyTypes(
       const arrow::Schema& input, const std::vector<int>& keys) {
     std::vector<std::shared_ptr<arrow::DataType>> types;
-    for (int key : keys) types.push_back(input.field(key)->type());
+    for (int key : keys) types.push_back(ValueType(input.field(key)->type()));
     return types;
+  }
+
+  bool IsDictionary(size_t key) const {
+    return inputs_[0]->output_schema()->field(keys_[key])->type()->id() ==
+           arrow::Type::DICTIONARY;
   }
 
   cp::ExecContext* context() { return plan_->query_context()->exec_context(); }
   arrow::MemoryPool* pool() { return context()->memory_pool(); }
 
-  arrow::Result<std::unique_ptr<cp::Grouper>> MakeGrouper() {
-    std::vector<arrow::TypeHolder> types(layout_.types().begin(), layout_.types().end());
+  // A grouper of keys as they are merged (values), or as a thread groups them
+  // (dictionary-encoded keys as their values' numbers).
+  arrow::Result<std::unique_ptr<cp::Grouper>> MakeGrouper(bool merging) {
+    std::vector<arrow::TypeHolder> types;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      types.emplace_back(!merging && IsDictionary(i) ? arrow::uint32()
+                                                     : layout_.types()[i]);
+    }
     return cp::Grouper::Make(types, context());
   }
 
@@ -199,8 +231,14 @@ class HashAggregateNode final : public ac::ExecNode {
     auto& state = states_[index];
     if (!state) {
       auto made = std::make_unique<ThreadState>();
-      ARROW_ASSIGN_OR_RAISE(made->grouper, MakeGrouper());
+      ARROW_ASSIGN_OR_RAISE(made->grouper, MakeGrouper(/*merging=*/false));
       ARROW_ASSIGN_OR_RAISE(made->accumulators, MakeAccumulators());
+      made->value_codes.resize(keys_.size());
+      for (size_t i = 0; i < keys_.size(); ++i) {
+        if (!IsDictionary(i)) continue;
+        ARROW_ASSIGN_OR_RAISE(made->value_codes[i].values,
+                              cp::Grouper::Make({layout_.types()[i]}, context()));
+      }
       state = std::move(made);
     }
     return state.get();
@@ -223,6 +261,12 @@ class HashAggregateNode final : public ac::ExecNode {
       ARROW_ASSIGN_OR_RAISE(auto array, ArrayOf(batch, key));
       keys.emplace_back(std::move(array));
     }
+    std::lock_guard<std::mutex> lock(state->mutex);
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (!IsDictionary(i)) continue;
+      ARROW_ASSIGN_OR_RAISE(keys[i],
+                            ValueNumbers(*keys[i].array(), &state->value_codes[i]));
+    }
     std::vector<std::shared_ptr<arrow::ArrayData>> inputs;
     for (int field : call_inputs_) {
       std::shared_ptr<arrow::ArrayData> array;
@@ -231,7 +275,6 @@ class HashAggregateNode final : public ac::ExecNode {
       }
       inputs.push_back(std::move(array));
     }
-    std::lock_guard<std::mutex> lock(state->mutex);
     ARROW_ASSIGN_OR_RAISE(const uint32_t* groups,
                           GroupsOf(std::move(keys), batch.length, state));
     for (size_t i = 0; i < calls_.size(); ++i) {
@@ -247,6 +290,45 @@ class HashAggregateNode final : public ac::ExecNode {
     return arrow::Status::OK();
   }
 
+  // A dictionary-encoded column as its values' numbers (NULL where it is NULL).
+  arrow::Result<std::shared_ptr<arrow::ArrayData>> ValueNumbers(
+      const arrow::ArrayData& column, ValueCodes* codes) {
+    if (codes->dictionary != column.dictionary) {
+      const cp::ExecBatch entries({arrow::Datum(column.dictionary)},
+                                  column.dictionary->length);
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum numbers,
+                            codes->values->Consume(cp::ExecSpan(entries)));
+      const uint32_t* first = numbers.array()->GetValues<uint32_t>(1);
+      codes->codes.assign(first, first + entries.length);
+      codes->dictionary = column.dictionary;
+    }
+    const int64_t length = column.length;
+    ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(length * 4, pool()));
+    auto* out = reinterpret_cast<uint32_t*>(data->mutable_data());
+    const int32_t* indices = column.GetValues<int32_t>(1);
+    const auto entries = static_cast<uint32_t>(codes->codes.size());
+    for (int64_t i = 0; i < length; ++i) {
+      if (!column.IsValid(i)) {
+        out[i] = 0;
+        continue;
+      }
+      const auto index = static_cast<uint32_t>(indices[i]);
+      if (index >= entries) {
+        return arrow::Status::Invalid("dictionary index ", indices[i], " out of range");
+      }
+      out[i] = codes->codes[index];
+    }
+    std::shared_ptr<arrow::Buffer> validity;
+    if (column.MayHaveNulls()) {
+      ARROW_ASSIGN_OR_RAISE(validity,
+                            arrow::internal::CopyBitmap(pool(), column.buffers[0]->data(),
+                                                        column.offset, length));
+    }
+    return arrow::ArrayData::Make(arrow::uint32(), length,
+                                  {std::move(validity), std::move(data)},
+                                  column.GetNullCount());
+  }
+
   // The group of each row of `keys`. Where runs of rows share a key (input clustered on
   // it) and there are enough groups that lookups miss the cache, only each run's first
   // row is looked up.
@@ -256,7 +338,7 @@ class HashAggregateNode final : public ac::ExecNode {
     std::vector<arrow::ArraySpan> spans;
     for (const auto& key : keys) spans.emplace_back(*key.array());
     if (state->grouper->num_groups() < kManyGroups ||
-        !RunStarts(spans, layout_.widths(), length, &state->starts)) {
+        !RunStarts(spans, grouped_widths_, length, &state->starts)) {
       const cp::ExecBatch batch(std::move(keys), length);
       ARROW_ASSIGN_OR_RAISE(state->ids, state->grouper->Consume(cp::ExecSpan(batch)));
       return state->ids.array()->GetValues<uint32_t>(1);
@@ -291,6 +373,13 @@ class HashAggregateNode final : public ac::ExecNode {
   // A thread's groups, by the partition of their key's hash.
   arrow::Status Split(ThreadState& state) {
     ARROW_ASSIGN_OR_RAISE(state.uniques, state.grouper->GetUniques());
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (!IsDictionary(i)) continue;
+      ARROW_ASSIGN_OR_RAISE(auto values, state.value_codes[i].values->GetUniques());
+      ARROW_ASSIGN_OR_RAISE(state.uniques.values[i],
+                            cp::Take(values.values[0], state.uniques.values[i],
+                                     cp::TakeOptions::Defaults(), context()));
+    }
     std::vector<arrow::ArraySpan> spans;
     for (const auto& value : state.uniques.values) spans.emplace_back(*value.array());
     std::vector<const arrow::ArraySpan*> keys;
@@ -307,7 +396,7 @@ class HashAggregateNode final : public ac::ExecNode {
 
   // Partition p of every thread merged into one grouper, and emitted.
   arrow::Status EmitPartition(int64_t p) {
-    ARROW_ASSIGN_OR_RAISE(auto grouper, MakeGrouper());
+    ARROW_ASSIGN_OR_RAISE(auto grouper, MakeGrouper(/*merging=*/true));
     ARROW_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators());
     for (auto& state : states_) {
       const std::vector<uint32_t>& from = state->partitions[p];
@@ -359,6 +448,7 @@ class HashAggregateNode final : public ac::ExecNode {
   std::vector<GroupedAggregateCall> calls_;
   std::vector<int> call_inputs_;  // -1 for count_all
   KeyLayout layout_;
+  std::vector<int> grouped_widths_;  // of the keys a thread groups (value numbers: 4)
   std::vector<std::shared_ptr<arrow::DataType>> input_types_;
 
   ac::AtomicCounter input_counter_;
@@ -389,7 +479,18 @@ bool GroupedAggregateSupports(const arrow::Schema& input,
   if (keys.empty()) return false;
   for (const auto& key : keys) {
     auto field = input.GetFieldByName(key);
-    if (!field || !KeyLayout::SupportsKey(*field->type())) return false;
+    if (!field) return false;
+    const auto& type = *field->type();
+    if (type.id() == arrow::Type::DICTIONARY) {
+      const auto& dictionary = static_cast<const arrow::DictionaryType&>(type);
+      if (dictionary.index_type()->id() != arrow::Type::INT32 ||
+          !arrow::is_base_binary_like(dictionary.value_type()->id()) ||
+          !KeyLayout::SupportsKey(*dictionary.value_type())) {
+        return false;
+      }
+    } else if (!KeyLayout::SupportsKey(type)) {
+      return false;
+    }
   }
   for (const auto& call : calls) {
     const arrow::DataType* type = nullptr;

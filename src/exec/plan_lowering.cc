@@ -46,6 +46,11 @@ arrow::Result<Declaration> LowerScan(const plan::NodePtr& node,
   request.bytes_scanned = ctx.bytes_scanned;
   request.cancellation = ctx.cancellation;
   request.executor = ctx.executor;
+  if (ctx.dictionary_columns) {
+    auto wanted = ctx.dictionary_columns->find(node.get());
+    if (wanted != ctx.dictionary_columns->end())
+      request.dictionary_columns = wanted->second;
+  }
   ARROW_ASSIGN_OR_RAISE(auto stream, node->source()->MakeScan(request));
   // Each generator becomes a source node; independent producers are merged by a union.
   std::vector<Declaration::Input> sources;
@@ -75,22 +80,89 @@ bool UsesDecimalSum(const plan::LogicalNode& node, const plan::AggregateCall& ag
   return field && field->type()->id() == arrow::Type::DECIMAL128;
 }
 
-// A grouped aggregate our own node computes (exec/hash_aggregate_node.h), if it can.
-std::optional<Declaration> OwnHashAggregate(Declaration& input,
-                                            const plan::NodePtr& node) {
+// The calls of a grouped aggregate our own node computes (exec/hash_aggregate_node.h);
+// nullopt if it cannot.
+std::optional<std::vector<GroupedAggregateCall>> OwnAggregateCalls(
+    const plan::LogicalNode& node) {
+  if (node.kind() != NodeKind::kAggregate) return std::nullopt;
   std::vector<GroupedAggregateCall> calls;
-  for (const auto& agg : node->aggregates()) {
+  for (const auto& agg : node.aggregates()) {
     if (agg.options) return std::nullopt;
     calls.push_back({agg.function, agg.input});
   }
-  if (!GroupedAggregateSupports(*node->input()->schema(), node->group_keys(), calls) ||
-      !RegisterHashAggregateNode().ok()) {
+  if (!GroupedAggregateSupports(*node.input()->schema(), node.group_keys(), calls)) {
     return std::nullopt;
   }
+  return calls;
+}
+
+std::optional<Declaration> OwnHashAggregate(Declaration& input,
+                                            const plan::NodePtr& node) {
+  auto calls = OwnAggregateCalls(*node);
+  if (!calls || !RegisterHashAggregateNode().ok()) return std::nullopt;
   return Declaration::Sequence(
       {std::move(input),
        {kHashAggregateNode,
-        GroupedAggregateOptions(node->group_keys(), std::move(calls), node->schema())}});
+        GroupedAggregateOptions(node->group_keys(), std::move(*calls), node->schema())}});
+}
+
+// Whether `expr` reads column `name`.
+bool Reads(const plan::Expression& expr, const std::string& name) {
+  for (const auto& ref : arrow::compute::FieldsInExpression(expr)) {
+    if (ref.name() && *ref.name() == name) return true;
+  }
+  return false;
+}
+
+// The Scan node and source column a group key comes from unchanged: through projections
+// that pass it on (and compute nothing else from it) and filters that do not read it.
+std::optional<std::pair<const plan::LogicalNode*, std::string>> KeySource(
+    const plan::LogicalNode* node, std::string name) {
+  while (true) {
+    if (node->kind() == NodeKind::kFilter) {
+      if (Reads(node->predicate(), name)) return std::nullopt;
+    } else if (node->kind() == NodeKind::kProject) {
+      const int i = node->schema()->GetFieldIndex(name);
+      const auto* ref = i < 0 ? nullptr : node->exprs()[i].field_ref();
+      if (!ref || !ref->name()) return std::nullopt;
+      for (size_t j = 0; j < node->exprs().size(); ++j) {
+        if (static_cast<int>(j) != i && Reads(node->exprs()[j], *ref->name())) {
+          return std::nullopt;
+        }
+      }
+      name = *ref->name();
+    } else if (node->kind() == NodeKind::kScan) {
+      if (dynamic_cast<const plan::CommonTable*>(node->source().get()))
+        return std::nullopt;
+      const int i = node->schema()->GetFieldIndex(name);
+      const auto id = i < 0 ? arrow::Type::NA : node->schema()->field(i)->type()->id();
+      if (id != arrow::Type::STRING && id != arrow::Type::BINARY) return std::nullopt;
+      return std::make_pair(node, node->source_columns()[i]);
+    } else {
+      return std::nullopt;
+    }
+    node = node->input().get();
+  }
+}
+
+// The context to lower an aggregate's input in: its string group keys that come straight
+// from a scan are read dictionary-encoded, for our aggregate node to group by their
+// dictionaries' entries, not by every row's string.
+LoweringContext WithDictionaryKeys(const LoweringContext& ctx,
+                                   const plan::NodePtr& node) {
+  if (!OwnAggregateCalls(*node)) return ctx;
+  auto columns =
+      std::make_shared<std::map<const plan::LogicalNode*, std::vector<std::string>>>();
+  if (ctx.dictionary_columns) *columns = *ctx.dictionary_columns;
+  for (const auto& key : node->group_keys()) {
+    bool input = false;
+    for (const auto& agg : node->aggregates()) input |= agg.input == key;
+    auto source = input ? std::nullopt : KeySource(node->input().get(), key);
+    if (source) (*columns)[source->first].push_back(source->second);
+  }
+  LoweringContext with_keys = ctx;
+  with_keys.dictionary_columns = std::move(columns);
+  return with_keys;
 }
 
 arrow::Result<Declaration> LowerAggregate(Declaration input, const plan::NodePtr& node) {
@@ -290,9 +362,11 @@ arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
     return LowerToAcero(node, with_tables);
   }
   if (node->kind() == NodeKind::kScan) return LowerScan(node, ctx);
+  const LoweringContext input_ctx =
+      node->kind() == NodeKind::kAggregate ? WithDictionaryKeys(ctx, node) : ctx;
   std::vector<Declaration> inputs;
   for (const auto& input : node->inputs()) {
-    ARROW_ASSIGN_OR_RAISE(auto lowered, LowerToAcero(input, ctx));
+    ARROW_ASSIGN_OR_RAISE(auto lowered, LowerToAcero(input, input_ctx));
     inputs.push_back(std::move(lowered));
   }
   switch (node->kind()) {

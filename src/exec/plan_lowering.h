@@ -32,6 +32,10 @@ struct LoweringContext {
   // result; made by LowerToAcero when null.
   std::shared_ptr<std::map<const void*, std::shared_ptr<CommonTableResult>>>
       common_tables;
+  // Source columns to ask scans for dictionary-encoded, by Scan node: string columns that
+  // only become group keys of a "sluice_aggregate" above (set while lowering its input).
+  std::shared_ptr<const std::map<const plan::LogicalNode*, std::vector<std::string>>>
+      dictionary_columns;
 };
 
 // Translates an optimized logical plan into an Acero declaration (without a sink).

@@ -20,14 +20,16 @@ TEST(ConformBatch, RelabelsNullabilityWithoutACopy) {
   auto batch = Batch(/*nullable=*/true, /*with_null=*/false);
   auto conformed = ConformBatch(batch, stream_schema, "test").ValueOrDie();
   EXPECT_TRUE(conformed->schema()->Equals(*stream_schema));
-  EXPECT_EQ(conformed->column(0)->data()->buffers[1], batch->column(0)->data()->buffers[1]);
+  EXPECT_EQ(conformed->column(0)->data()->buffers[1],
+            batch->column(0)->data()->buffers[1]);
   auto nullable = arrow::schema({arrow::field("k", arrow::int64(), true)});
   EXPECT_TRUE(ConformBatch(Batch(false, false), nullable, "test").ok());
 }
 
 TEST(ConformBatch, RefusesNullsInANotNullColumnAndOtherTypes) {
   auto not_null = arrow::schema({arrow::field("k", arrow::int64(), false)});
-  auto refused = ConformBatch(Batch(true, /*with_null=*/true), not_null, "the server sent");
+  auto refused =
+      ConformBatch(Batch(true, /*with_null=*/true), not_null, "the server sent");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("the server sent"), std::string::npos);
   auto other_type = arrow::schema({arrow::field("k", arrow::int32())});

@@ -45,6 +45,10 @@ std::shared_ptr<arrow::Array> Column(const std::shared_ptr<arrow::DataType>& typ
   }
   auto ints = builder.Finish().ValueOrDie();
   if (type->id() == arrow::Type::INT64) return ints;
+  if (type->id() == arrow::Type::DICTIONARY) {
+    auto strings = cp::Cast(ints, arrow::utf8()).ValueOrDie();
+    return cp::DictionaryEncode(strings).ValueOrDie().make_array();
+  }
   if (type->id() == arrow::Type::INT8) {
     ints = cp::Divide(ints, arrow::MakeScalar(int64_t{8})).ValueOrDie().make_array();
   }
@@ -68,6 +72,7 @@ TEST(FilterNode, KeepsTheRowsAceroKeepsForEveryColumnType) {
        arrow::field("ts", arrow::timestamp(arrow::TimeUnit::MICRO, "UTC")),
        arrow::field("s", arrow::utf8()), arrow::field("bin", arrow::binary()),
        arrow::field("b", arrow::boolean()),
+       arrow::field("dict", arrow::dictionary(arrow::int32(), arrow::utf8())),
        arrow::field("f", arrow::fixed_size_binary(3))});
   arrow::ArrayVector columns;
   for (const auto& field : schema->fields()) {

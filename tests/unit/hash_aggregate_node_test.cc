@@ -32,7 +32,14 @@ std::shared_ptr<arrow::Table> Aggregated(bool ours,
   if (ours) {
     std::vector<GroupedAggregateCall> own;
     arrow::FieldVector fields;
-    for (const auto& key : keys) fields.push_back(input->schema()->GetFieldByName(key));
+    for (const auto& key : keys) {
+      auto field = input->schema()->GetFieldByName(key);
+      if (field->type()->id() == arrow::Type::DICTIONARY) {
+        field = field->WithType(
+            static_cast<const arrow::DictionaryType&>(*field->type()).value_type());
+      }
+      fields.push_back(field);
+    }
     for (size_t i = 0; i < calls.size(); ++i) {
       own.push_back({calls[i].function, calls[i].input});
       std::shared_ptr<arrow::DataType> type = arrow::int64();
@@ -93,10 +100,14 @@ std::shared_ptr<arrow::Table> Aggregated(bool ours,
   return cp::Take(*result, indices).ValueOrDie().table();
 }
 
+// `keys` grouped by our node as by Acero's; `plain_keys` are what Acero groups by
+// instead (the plain columns of dictionary-encoded keys), if given.
 void ExpectSameGroups(const std::shared_ptr<arrow::Table>& input,
                       const std::vector<std::string>& keys,
-                      const std::vector<Call>& calls) {
-  auto expected = Aggregated(false, input, keys, calls, /*threads=*/false);
+                      const std::vector<Call>& calls,
+                      std::vector<std::string> plain_keys = {}) {
+  if (plain_keys.empty()) plain_keys = keys;
+  auto expected = Aggregated(false, input, plain_keys, calls, /*threads=*/false);
   ASSERT_NE(expected, nullptr);
   for (bool threads : {false, true}) {
     auto actual = Aggregated(true, input, keys, calls, threads);
@@ -190,6 +201,40 @@ TEST(HashAggregateNode, GroupsAsAceroDoesByAClusteredKeyWithManyGroups) {
   ASSERT_TRUE(cp::Initialize().ok());
   ExpectSameGroups(RandomTable(600000), {"clustered"}, kEveryCall);
   ExpectSameGroups(RandomTable(600000), {"clustered", "word"}, {{"count_all", ""}});
+}
+
+// Dictionary-encoded keys (a dictionary per batch, NULL indices and a NULL entry) group
+// by their values.
+TEST(HashAggregateNode, GroupsDictionaryEncodedKeysByTheirValues) {
+  ASSERT_TRUE(cp::Initialize().ok());
+  auto table = RandomTable(50000);
+  auto words = table->GetColumnByName("word");
+  arrow::ArrayVector chunks;
+  for (int64_t offset = 0; offset < table->num_rows(); offset += 7000) {
+    auto slice = words->Slice(offset, 7000)->chunk(0);
+    auto encoded = cp::DictionaryEncode(slice).ValueOrDie().make_array();
+    if (offset == 14000) {
+      // A dictionary whose first entry is NULL, and indices to it.
+      auto& dictionary = static_cast<arrow::DictionaryArray&>(*encoded);
+      auto entries =
+          arrow::Concatenate({arrow::MakeArrayOfNull(arrow::utf8(), 1).ValueOrDie(),
+                              dictionary.dictionary()})
+              .ValueOrDie();
+      auto shifted = cp::Add(dictionary.indices(), arrow::MakeScalar(int32_t{1}))
+                         .ValueOrDie()
+                         .make_array();
+      encoded = arrow::DictionaryArray::FromArrays(dictionary.type(), shifted, entries)
+                    .ValueOrDie();
+    }
+    chunks.push_back(encoded);
+  }
+  auto dictionary = std::make_shared<arrow::ChunkedArray>(chunks);
+  table = table
+              ->AddColumn(table->num_columns(), arrow::field("dword", dictionary->type()),
+                          dictionary)
+              .ValueOrDie();
+  ExpectSameGroups(table, {"dword"}, kEveryCall, {"word"});
+  ExpectSameGroups(table, {"few", "dword"}, kEveryCall, {"few", "word"});
 }
 
 TEST(HashAggregateNode, NoInputGivesNoGroups) {
