@@ -33,22 +33,7 @@ class PoolVector {
     return arrow::Status::OK();
   }
 
-  arrow::Status PushBack(T value) {
-    if (size_ == capacity_)
-      ARROW_RETURN_NOT_OK(Reserve(std::max<int64_t>(16, capacity_ * 2)));
-    data()[size_++] = value;
-    return arrow::Status::OK();
-  }
-
-  arrow::Status Append(const T* values, int64_t n) {
-    if (size_ + n > capacity_) {
-      ARROW_RETURN_NOT_OK(Reserve(std::max(size_ + n, capacity_ * 2)));
-    }
-    std::copy(values, values + n, data() + size_);
-    size_ += n;
-    return arrow::Status::OK();
-  }
-
+ private:
   // Room for n elements without changing the size.
   arrow::Status Reserve(int64_t n) {
     if (n <= capacity_) return arrow::Status::OK();
@@ -63,10 +48,9 @@ class PoolVector {
     return arrow::Status::OK();
   }
 
- private:
   arrow::MemoryPool* pool_;
   std::unique_ptr<arrow::ResizableBuffer> buffer_;
-  T* data_ = nullptr;  // buffer_'s, kept here: lookups read it once, not through buffer_
+  T* data_ = nullptr;  // buffer_'s, kept here so that each access is one load, not three
   int64_t size_ = 0;
   int64_t capacity_ = 0;
 };
