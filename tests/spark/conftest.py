@@ -31,10 +31,19 @@ class SparkServer:
     def assert_busy(self):
         assert self.cpu_over(1.0) > 0.5, "the Spark job did not start"
 
-    def assert_idle_within_one_second(self):
+    def assert_idle_soon(self, seconds=10.0):
+        """The endless job stops: within `seconds`, a second in which Spark's JVM is
+        idle. (Within one second, as on a quiet machine, proved load-sensitive on two
+        cores: the interrupt then takes longer to reach the running tasks.)"""
+        deadline = time.monotonic() + seconds
         time.sleep(1.0)
-        used = self.cpu_over(1.0)
-        assert used < 0.4, f"Spark still computes ({used:.2f} CPU s in 1 s): not interrupted"
+        while True:
+            used = self.cpu_over(1.0)
+            if used < 0.4:
+                return
+            assert time.monotonic() < deadline, (
+                f"Spark still computes ({used:.2f} CPU s in 1 s, {seconds:.0f} s on): "
+                "not interrupted")
 
 
 @pytest.fixture(scope="session")
