@@ -6,17 +6,6 @@ namespace sluice::exec {
 
 namespace {
 
-// Each row's fixed-width value of kWidth bytes into its packed key at byte `at`.
-template <int kWidth>
-void PackFixed(const arrow::ArraySpan& column, int64_t length, int at, PackedKey* keys,
-               int width = kWidth) {
-  const uint8_t* values = column.buffers[1].data + column.offset * width;
-  for (int64_t i = 0; i < length; ++i) {
-    std::memcpy(reinterpret_cast<uint8_t*>(&keys[i]) + at, values + i * width,
-                kWidth > 0 ? kWidth : width);
-  }
-}
-
 // Fixed-width values of kWidth bytes after their NULL flag, at each row's cursor.
 template <int kWidth>
 void EncodeFixed(const arrow::ArraySpan& column, int64_t length, uint8_t* rows,
@@ -62,53 +51,13 @@ void EncodeStrings(const arrow::ArraySpan& column, int64_t length, uint8_t* rows
 
 const std::vector<uint64_t>& KeyHashes::Compute(
     const std::vector<const arrow::ArraySpan*>& keys, int64_t length) {
-  bool nulls = false;
-  for (const auto* key : keys) nulls |= key->MayHaveNulls();
-  hashes_.resize(static_cast<size_t>(length));
-  if (layout_->packed_width() > 0 && !nulls) {
-    PackAll(keys, length);
-    for (int64_t i = 0; i < length; ++i) hashes_[i] = KeyLayout::HashPacked(packed_[i]);
-    return hashes_;
-  }
-  // A key without NULLs hashes as its packed form wherever keys can be packed.
   EncodeAll(keys, length);
+  hashes_.resize(static_cast<size_t>(length));
   for (int64_t i = 0; i < length; ++i) {
-    const uint8_t* encoded = rows_.data() + row_offsets_[i];
-    PackedKey packed;
-    hashes_[i] =
-        layout_->Pack(encoded, &packed)
-            ? KeyLayout::HashPacked(packed)
-            : KeyLayout::HashEncoded(encoded, row_offsets_[i + 1] - row_offsets_[i]);
+    hashes_[i] = KeyLayout::HashEncoded(rows_.data() + row_offsets_[i],
+                                        row_offsets_[i + 1] - row_offsets_[i]);
   }
   return hashes_;
-}
-
-void KeyHashes::PackAll(const std::vector<const arrow::ArraySpan*>& keys,
-                        int64_t length) {
-  packed_.assign(static_cast<size_t>(length), PackedKey{});
-  PackedKey* rows = packed_.data();
-  int at = 0;
-  for (size_t c = 0; c < keys.size(); ++c) {
-    const int width = layout_->widths()[c];
-    switch (width) {
-      case 1:
-        PackFixed<1>(*keys[c], length, at, rows);
-        break;
-      case 2:
-        PackFixed<2>(*keys[c], length, at, rows);
-        break;
-      case 4:
-        PackFixed<4>(*keys[c], length, at, rows);
-        break;
-      case 8:
-        PackFixed<8>(*keys[c], length, at, rows);
-        break;
-      default:
-        PackFixed<0>(*keys[c], length, at, rows, width);
-        break;
-    }
-    at += width;
-  }
 }
 
 void KeyHashes::EncodeAll(const std::vector<const arrow::ArraySpan*>& keys,

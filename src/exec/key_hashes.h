@@ -10,8 +10,8 @@
 namespace sluice::exec {
 
 // A 64-bit hash of each row's key (its columns together), the same for equal keys
-// whatever batch or thread they come from: keys are packed or encoded as
-// exec/key_layout.h says, and hashed. Reused batch after batch.
+// whatever batch or thread they come from: keys are encoded as exec/key_layout.h says,
+// and hashed. Reused batch after batch.
 class KeyHashes {
  public:
   explicit KeyHashes(const KeyLayout* layout) : layout_(layout) {}
@@ -22,11 +22,9 @@ class KeyHashes {
                                        int64_t length);
 
  private:
-  void PackAll(const std::vector<const arrow::ArraySpan*>& keys, int64_t length);
   void EncodeAll(const std::vector<const arrow::ArraySpan*>& keys, int64_t length);
 
   const KeyLayout* layout_;
-  std::vector<PackedKey> packed_;
   std::vector<uint8_t> rows_;  // encoded keys
   std::vector<uint32_t> row_offsets_;
   std::vector<uint32_t> cursors_;

@@ -9,20 +9,9 @@
 
 namespace sluice::exec {
 
-// A key of fixed-width columns without NULLs: its values side by side in 16 bytes.
-struct PackedKey {
-  uint64_t low = 0;
-  uint64_t high = 0;
-  bool operator==(const PackedKey& other) const {
-    return low == other.low && high == other.high;
-  }
-};
-
 // How a grouped aggregate's keys are laid out to be hashed. A key is encoded as bytes:
 // per column a NULL flag, then the value (fixed-width values as stored, strings after
-// their 4-byte length). Keys of fixed-width columns whose widths sum to at most 16 bytes
-// (integers, dates, and pairs of them) are packed into a PackedKey instead when none of
-// their values is NULL: cheaper to build and to hash.
+// their 4-byte length).
 class KeyLayout {
  public:
   // Whether keys of `type` are laid out here: integers, dates, times, timestamps,
@@ -47,47 +36,16 @@ class KeyLayout {
 
   explicit KeyLayout(std::vector<std::shared_ptr<arrow::DataType>> types)
       : types_(std::move(types)) {
-    bool fixed = true;
     for (const auto& type : types_) {
       const bool string =
           type->id() == arrow::Type::STRING || type->id() == arrow::Type::BINARY;
       widths_.push_back(string ? 0 : type->byte_width());
-      fixed &= widths_.back() > 0;
-      packed_width_ += widths_.back();
     }
-    if (!fixed || packed_width_ > static_cast<int>(sizeof(PackedKey))) packed_width_ = 0;
   }
 
   const std::vector<std::shared_ptr<arrow::DataType>>& types() const { return types_; }
   // Bytes of each column's fixed-width values; 0 for strings.
   const std::vector<int>& widths() const { return widths_; }
-  // Bytes of a packed key's values; 0 if keys are never packed.
-  int packed_width() const { return packed_width_; }
-
-  // The packed key of a key's bytes; false if one of its values is NULL (or keys are
-  // never packed).
-  bool Pack(const uint8_t* encoded, PackedKey* key) const {
-    if (packed_width_ == 0) return false;
-    auto* out = reinterpret_cast<uint8_t*>(key);
-    *key = PackedKey{};
-    for (int width : widths_) {
-      if (*encoded++ == 0) return false;
-      std::memcpy(out, encoded, width);
-      out += width;
-      encoded += width;
-    }
-    return true;
-  }
-
-  static uint64_t HashPacked(const PackedKey& key) {
-    uint64_t hash = key.low * 0x9E3779B97F4A7C15ULL ^
-                    (key.high + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
-    hash ^= hash >> 32;
-    hash *= 0xD6E8FEB86659FD93ULL;
-    hash ^= hash >> 32;
-    return hash;
-  }
-
   // A 64-bit hash of a short byte string: 8 bytes at a time, mixed by multiplication.
   static uint64_t HashEncoded(const uint8_t* bytes, uint32_t size) {
     uint64_t hash = 0x9E3779B97F4A7C15ULL ^ size;
@@ -113,7 +71,6 @@ class KeyLayout {
  private:
   std::vector<std::shared_ptr<arrow::DataType>> types_;
   std::vector<int> widths_;
-  int packed_width_ = 0;
 };
 
 }  // namespace sluice::exec
