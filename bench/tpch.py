@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -109,8 +110,9 @@ def main():
     args = parser.parse_args()
     data = generate(args.sf, os.path.join(args.data, "sf" + args.sf))
     warehouse = os.path.join(args.data, "warehouse-sf" + args.sf)
-    if not os.path.isdir(os.path.join(warehouse, "lineitem")):
-        load_warehouse(args, data, warehouse)
+    # Loaded afresh each run: the files are what this build's writer makes of them.
+    shutil.rmtree(warehouse, ignore_errors=True)
+    load_warehouse(args, data, warehouse)
     results = {}
     for number in range(1, 23):
         query = os.path.join(data, "q%02d.sql" % number)

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/durable_file.h"
+#include "delta/column_encodings.h"
 
 namespace sluice::delta {
 
@@ -104,6 +105,44 @@ struct ColumnStats {
   int64_t nulls = 0;
 };
 
+// Widens `stats` (one per column) by `batch`'s null counts and min/max.
+void AddStats(const arrow::RecordBatch& batch, std::vector<ColumnStats>* all_stats) {
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    auto& stats = (*all_stats)[c];
+    const auto& column = batch.column(c);
+    stats.nulls += column->null_count();
+    const auto id = column->type()->id();
+    if (id == arrow::Type::BOOL || arrow::is_nested(id) || !stats.bounded ||
+        column->null_count() == column->length()) {
+      continue;
+    }
+    auto min_max = arrow::compute::MinMax(column);
+    if (!min_max.ok()) {
+      stats.bounded = false;
+      continue;
+    }
+    const auto& pair = min_max->scalar_as<arrow::StructScalar>();
+    // The bound so far moves to `next` where `next` lies beyond it. "less" and "greater"
+    // order every type MinMax does (min_element_wise has no kernel for zoned timestamps).
+    auto merge = [&stats](std::shared_ptr<arrow::Scalar>* bound,
+                          const std::shared_ptr<arrow::Scalar>& next,
+                          const char* beyond) {
+      if (!*bound) {
+        *bound = next;
+        return;
+      }
+      auto further = arrow::compute::CallFunction(beyond, {next, *bound});
+      if (!further.ok() || !further->scalar()->is_valid) {
+        stats.bounded = false;
+        return;
+      }
+      if (further->scalar_as<arrow::BooleanScalar>().value) *bound = next;
+    };
+    merge(&stats.min, pair.value[0], "less");
+    merge(&stats.max, pair.value[1], "greater");
+  }
+}
+
 }  // namespace
 
 arrow::Result<std::optional<std::string>> PartitionValueToString(
@@ -130,7 +169,9 @@ arrow::Result<std::shared_ptr<arrow::Scalar>> PartitionValueFromString(
 }
 
 struct DataWriter::OpenFile {
-  std::string path;  // relative to the root, as on disk
+  std::string dir;   // the partition directory, relative to the root
+  std::string path;  // relative to the root, as on disk; empty until started
+  std::vector<std::shared_ptr<arrow::RecordBatch>> pending;  // rows before it started
   PartitionValues values;
   std::shared_ptr<arrow::io::FileOutputStream> out;
   std::unique_ptr<parquet::arrow::FileWriter> writer;
@@ -218,64 +259,43 @@ arrow::Status DataWriter::WritePartition(
   if (!file) {
     file = std::make_unique<OpenFile>();
     file->values = values;
-    file->path = dir + "part-" + RandomId() + ".c000.snappy.parquet";
-    fs::create_directories(fs::path(root_) / dir);
-    ARROW_ASSIGN_OR_RAISE(file->out, arrow::io::FileOutputStream::Open(
-                                         (fs::path(root_) / file->path).string()));
-    written_paths_.push_back(file->path);
-    // Row groups of 128Ki rows: fine-grained skipping by statistics and batches that
-    // stay in cache. DECIMALs up to 18 digits are stored as INT32/INT64 (Parquet's
-    // DECIMAL logical type allows it), which decode far faster than byte arrays.
-    auto properties = parquet::WriterProperties::Builder()
-                          .compression(parquet::Compression::SNAPPY)
-                          ->max_row_group_length(kRowGroupRows)
-                          ->enable_store_decimal_as_integer()
-                          ->build();
-    ARROW_ASSIGN_OR_RAISE(file->writer, parquet::arrow::FileWriter::Open(
-                                            *file_schema_, arrow::default_memory_pool(),
-                                            file->out, properties));
+    file->dir = dir;
     file->stats.resize(static_cast<size_t>(file_schema_->num_fields()));
   }
-  ARROW_RETURN_NOT_OK(file->writer->WriteRecordBatch(*batch));
   file->rows += batch->num_rows();
-  for (int c = 0; c < batch->num_columns(); ++c) {
-    auto& stats = file->stats[c];
-    const auto& column = batch->column(c);
-    stats.nulls += column->null_count();
-    const auto id = column->type()->id();
-    if (id == arrow::Type::BOOL || arrow::is_nested(id) || !stats.bounded ||
-        column->null_count() == column->length()) {
-      continue;
-    }
-    auto min_max = arrow::compute::MinMax(column);
-    if (!min_max.ok()) {
-      stats.bounded = false;
-      continue;
-    }
-    const auto& pair = min_max->scalar_as<arrow::StructScalar>();
-    // The bound so far moves to `next` where `next` lies beyond it. "less" and "greater"
-    // order every type MinMax does (min_element_wise has no kernel for zoned timestamps).
-    auto merge = [&stats](std::shared_ptr<arrow::Scalar>* bound,
-                          const std::shared_ptr<arrow::Scalar>& next,
-                          const char* beyond) {
-      if (!*bound) {
-        *bound = next;
-        return;
-      }
-      auto further = arrow::compute::CallFunction(beyond, {next, *bound});
-      if (!further.ok() || !further->scalar()->is_valid) {
-        stats.bounded = false;
-        return;
-      }
-      if (further->scalar_as<arrow::BooleanScalar>().value) *bound = next;
-    };
-    merge(&stats.min, pair.value[0], "less");
-    merge(&stats.max, pair.value[1], "greater");
-  }
-  return arrow::Status::OK();
+  AddStats(*batch, &file->stats);
+  if (file->writer) return file->writer->WriteRecordBatch(*batch);
+  // A file's first rows are held until they are enough to choose its encodings from.
+  file->pending.push_back(batch);
+  if (file->rows < kEncodingSampleRows) return arrow::Status::OK();
+  return StartFile(file.get());
+}
+
+arrow::Status DataWriter::StartFile(OpenFile* file) {
+  file->path = file->dir + "part-" + RandomId() + ".c000.snappy.parquet";
+  fs::create_directories(fs::path(root_) / file->dir);
+  ARROW_ASSIGN_OR_RAISE(file->out, arrow::io::FileOutputStream::Open(
+                                       (fs::path(root_) / file->path).string()));
+  written_paths_.push_back(file->path);
+  ARROW_ASSIGN_OR_RAISE(auto first_rows, arrow::ConcatenateRecordBatches(file->pending));
+  file->pending.clear();
+  // Row groups of 128Ki rows: fine-grained skipping by statistics and batches that
+  // stay in cache. DECIMALs up to 18 digits are stored as INT32/INT64 (Parquet's
+  // DECIMAL logical type allows it), which decode far faster than byte arrays. Each
+  // column's encoding is chosen from the rows the file starts with.
+  parquet::WriterProperties::Builder builder;
+  builder.compression(parquet::Compression::SNAPPY)
+      ->max_row_group_length(kRowGroupRows)
+      ->enable_store_decimal_as_integer();
+  ChooseColumnEncodings(*first_rows, &builder);
+  ARROW_ASSIGN_OR_RAISE(file->writer, parquet::arrow::FileWriter::Open(
+                                          *file_schema_, arrow::default_memory_pool(),
+                                          file->out, builder.build()));
+  return file->writer->WriteRecordBatch(*first_rows);
 }
 
 arrow::Status DataWriter::CloseFile(OpenFile* file) {
+  if (!file->writer) ARROW_RETURN_NOT_OK(StartFile(file));
   ARROW_RETURN_NOT_OK(file->writer->Close());
   ARROW_RETURN_NOT_OK(file->out->Close());
   // A commit may reference the file only once it is on stable storage.
@@ -329,10 +349,8 @@ arrow::Result<std::vector<AddFile>> DataWriter::Finish() {
 
 void DataWriter::Abort() {
   for (auto& [dir, file] : open_) {
-    if (file) {
-      (void)file->writer->Close();
-      (void)file->out->Close();
-    }
+    if (file && file->writer) (void)file->writer->Close();
+    if (file && file->out) (void)file->out->Close();
   }
   open_.clear();
   std::error_code ignored;

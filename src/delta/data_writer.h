@@ -14,8 +14,10 @@ namespace sluice::delta {
 // Writes batches of a table's rows as Parquet data files under the table root, one file
 // per partition value (hive-style directories `col=value/`, NULL as
 // __HIVE_DEFAULT_PARTITION__), starting a new file after `target_file_rows` rows.
-// Partition columns are not stored in the files. Collects each file's Delta statistics
-// (numRecords, minValues, maxValues, nullCount). Not thread-safe.
+// Partition columns are not stored in the files. A file's first rows (up to
+// kEncodingSampleRows) are held until its column encodings are chosen from them. Collects
+// each file's Delta statistics (numRecords, minValues, maxValues, nullCount). Not
+// thread-safe.
 class DataWriter {
  public:
   DataWriter(std::string root, std::shared_ptr<arrow::Schema> table_schema,
@@ -34,6 +36,7 @@ class DataWriter {
   struct OpenFile;
   arrow::Status WritePartition(const PartitionValues& values,
                                const std::shared_ptr<arrow::RecordBatch>& batch);
+  arrow::Status StartFile(OpenFile* file);
   arrow::Status CloseFile(OpenFile* file);
 
   std::string root_;

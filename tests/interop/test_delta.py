@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import deltalake
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 SLUICE = os.environ.get("SLUICE_BIN", "build/bin/sluice")
 
@@ -171,6 +172,39 @@ def test_delta_rs_reads_every_shape_sluice_writes(tmp_path):
     replaced = deltalake.DeltaTable(path)
     assert replaced.schema().to_arrow().names == ["word"]
     assert replaced.to_pyarrow_table().to_pydict() == {"word": ["only"]}
+
+
+def test_delta_rs_reads_each_encoding_sluice_chooses(tmp_path):
+    # Past 4096 rows Sluice picks each column's encoding from the file's first rows:
+    # DELTA_BINARY_PACKED for keys and prices, dictionaries for few values, PLAIN for
+    # mostly distinct strings. delta-rs must read all of them, NULLs included.
+    sluice(tmp_path, """
+        CREATE TABLE t AS SELECT id, id % 5 AS bucket,
+            CAST((id * 7919) % 100003 AS DECIMAL(12, 2)) AS price,
+            CASE WHEN id % 11 = 0 THEN NULL ELSE id * 3 END AS maybe,
+            'label-' || CAST(id AS VARCHAR) AS label,
+            CASE WHEN id % 3 = 0 THEN 'AIR' WHEN id % 3 = 1 THEN 'RAIL' END AS mode
+        FROM range(100000);
+    """)
+    files = deltalake.DeltaTable(str(tmp_path / "t")).file_uris()
+    assert len(files) == 1
+    column = {}
+    metadata = pq.ParquetFile(files[0].removeprefix("file://")).metadata.row_group(0)
+    for i in range(metadata.num_columns):
+        column[metadata.column(i).path_in_schema] = metadata.column(i).encodings
+    for name in ("id", "price", "maybe"):
+        assert "DELTA_BINARY_PACKED" in column[name], (name, column[name])
+    for name in ("bucket", "mode"):
+        assert "RLE_DICTIONARY" in column[name], (name, column[name])
+    assert column["label"] == ("PLAIN", "RLE") or column["label"] == ("RLE", "PLAIN")
+    theirs = sorted_table(deltalake.DeltaTable(str(tmp_path / "t")).to_pyarrow_table(), "id")
+    ours = sorted_table(query(tmp_path, "SELECT * FROM t"), "id")
+    assert theirs.to_pydict() == ours.to_pydict()
+    assert theirs.column("id").to_pylist() == list(range(100000))
+    assert theirs.column("maybe").null_count == len(range(0, 100000, 11))
+    assert pc.sum(theirs.column("maybe")).as_py() == sum(i * 3 for i in range(100000) if i % 11)
+    assert theirs.column("label").to_pylist()[99999] == "label-99999"
+    assert theirs.column("mode").to_pylist()[:3] == ["AIR", "RAIL", None]
 
 
 def test_sluice_reads_delta_rs_rewrites_and_checkpoints(tmp_path):

@@ -57,6 +57,25 @@ def test_sluice_writes_spark_reads_and_appends(pyspark_session, tmp_path):
         ['"n"', "300"]
 
 
+def test_spark_reads_each_encoding_sluice_chooses(pyspark_session, tmp_path):
+    # 20000 rows: enough for Sluice to choose DELTA_BINARY_PACKED for the keys and
+    # prices, dictionaries for the buckets, PLAIN for the labels.
+    warehouse = tmp_path / "warehouse"
+    sluice(warehouse, "CREATE TABLE t AS SELECT id, id % 5 AS bucket, "
+                      "CAST((id * 7919) % 100003 AS DECIMAL(12, 2)) AS price, "
+                      "CASE WHEN id % 11 = 0 THEN NULL ELSE id * 3 END AS maybe, "
+                      "'label-' || CAST(id AS VARCHAR) AS label FROM range(20000)")
+    row = pyspark_session.read.format("delta").load(str(warehouse / "t")).selectExpr(
+        "sum(id) AS ids", "sum(bucket) AS buckets", "CAST(sum(price) AS STRING) AS prices",
+        "sum(maybe) AS maybes", "count(maybe) AS present", "max(label) AS label").collect()[0]
+    assert row["ids"] == sum(range(20000))
+    assert row["buckets"] == sum(i % 5 for i in range(20000))
+    assert row["prices"] == "%d.00" % sum((i * 7919) % 100003 for i in range(20000))
+    assert row["maybes"] == sum(i * 3 for i in range(20000) if i % 11)
+    assert row["present"] == sum(1 for i in range(20000) if i % 11)
+    assert row["label"] == "label-9999"
+
+
 def test_a_sluice_session_on_spark_reads_delta(spark, pyspark_session, tmp_path):
     warehouse = tmp_path / "warehouse"
     sluice(warehouse, "CREATE TABLE t (id BIGINT); INSERT INTO t SELECT id FROM range(50)")
