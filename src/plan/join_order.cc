@@ -1,6 +1,8 @@
 #include "plan/join_order.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <arrow/compute/api.h>
@@ -169,18 +171,24 @@ struct KeyPair {
   std::string joined, next;
 };
 
-std::optional<KeyPair> AsKeyPair(const Expression& condition,
-                                 const std::set<std::string>& joined,
-                                 const std::set<std::string>& next) {
-  const auto* call = condition.call();
+// The columns of `a = b`, when it equates two columns.
+std::optional<std::pair<std::string, std::string>> EquatedColumns(const Expression& e) {
+  const auto* call = e.call();
   if (call == nullptr || call->function_name != "equal") return std::nullopt;
   const auto* a = call->arguments[0].field_ref();
   const auto* b = call->arguments[1].field_ref();
   if (a == nullptr || b == nullptr || !a->name() || !b->name()) return std::nullopt;
-  if (joined.count(*a->name()) && next.count(*b->name()))
-    return KeyPair{*a->name(), *b->name()};
-  if (joined.count(*b->name()) && next.count(*a->name()))
-    return KeyPair{*b->name(), *a->name()};
+  return std::make_pair(*a->name(), *b->name());
+}
+
+std::optional<KeyPair> AsKeyPair(const Expression& condition,
+                                 const std::set<std::string>& joined,
+                                 const std::set<std::string>& next) {
+  const auto columns = EquatedColumns(condition);
+  if (!columns) return std::nullopt;
+  const auto& [a, b] = *columns;
+  if (joined.count(a) && next.count(b)) return KeyPair{a, b};
+  if (joined.count(b) && next.count(a)) return KeyPair{b, a};
   return std::nullopt;
 }
 
@@ -210,10 +218,81 @@ std::shared_ptr<arrow::DataType> KeyType(const arrow::DataType& a,
   return nullptr;
 }
 
+// Columns of different leaves that equalities make equal, in classes (a = b and b = c
+// put a, b and c in one); only columns of one type, so that equality is transitive.
+class ColumnClasses {
+ public:
+  void Equate(const std::string& a, const std::string& b) {
+    const std::string x = Find(a), y = Find(b);
+    if (x != y) parent_[x] = y;
+  }
+  // The class's representative: the column itself when it is in no class.
+  std::string Find(const std::string& column) const {
+    std::string current = column;
+    for (auto it = parent_.find(current); it != parent_.end(); it = parent_.find(current))
+      current = it->second;
+    return current;
+  }
+  // Each class's columns (those of two or more).
+  std::map<std::string, std::vector<std::string>> Members() const {
+    std::set<std::string> columns;
+    for (const auto& [child, parent] : parent_) columns.insert({child, parent});
+    std::map<std::string, std::vector<std::string>> members;
+    for (const auto& column : columns) members[Find(column)].push_back(column);
+    return members;
+  }
+
+ private:
+  std::map<std::string, std::string> parent_;
+};
+
+// Classes of the columns `shared`'s equalities make equal across leaves, and the
+// equalities they imply added to `shared` (l.partkey = p.partkey and l.partkey =
+// ps.partkey imply ps.partkey = p.partkey, which lets part filter partsupp before either
+// meets lineitem).
+ColumnClasses AddImpliedEqualities(const std::vector<NodePtr>& nodes,
+                                   std::vector<Expression>* shared) {
+  std::map<std::string, std::pair<size_t, std::shared_ptr<arrow::DataType>>> where;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    for (const auto& field : nodes[i]->schema()->fields())
+      where[field->name()] = {i, field->type()};
+  }
+  ColumnClasses classes;
+  std::set<std::pair<std::string, std::string>> equated;
+  for (const auto& condition : *shared) {
+    const auto columns = EquatedColumns(condition);
+    if (!columns) continue;
+    const auto a = where.find(columns->first), b = where.find(columns->second);
+    if (a == where.end() || b == where.end() || a->second.first == b->second.first ||
+        !a->second.second->Equals(*b->second.second)) {
+      continue;
+    }
+    classes.Equate(columns->first, columns->second);
+    equated.insert(*columns);
+    equated.insert({columns->second, columns->first});
+  }
+  for (const auto& [root, members] : classes.Members()) {
+    for (size_t x = 0; x < members.size(); ++x) {
+      for (size_t y = x + 1; y < members.size(); ++y) {
+        if (where[members[x]].first == where[members[y]].first ||
+            equated.count({members[x], members[y]})) {
+          continue;
+        }
+        shared->push_back(
+            cp::equal(cp::field_ref(members[x]), cp::field_ref(members[y])));
+      }
+    }
+  }
+  return classes;
+}
+
 class RegionPlanner {
  public:
-  RegionPlanner(std::vector<Leaf> leaves, std::vector<Expression> conditions)
-      : leaves_(std::move(leaves)), pending_(std::move(conditions)) {}
+  RegionPlanner(std::vector<Leaf> leaves, std::vector<Expression> conditions,
+                ColumnClasses classes)
+      : leaves_(std::move(leaves)),
+        pending_(std::move(conditions)),
+        classes_(std::move(classes)) {}
 
   arrow::Result<NodePtr> Plan() {
     while (leaves_.size() > 2) {
@@ -270,22 +349,24 @@ class RegionPlanner {
     return best_connected ? *best_connected : *best;
   }
 
-  // A filtered leaf joined by equalities to exactly one other leaf, and not larger than
-  // it (a lookup table with a condition: region for nation, nation for supplier), is
-  // joined to it first, so its filter shrinks what the large inputs join with; the
-  // smallest such leaf first (nation into supplier before supplier, or orders, into
-  // lineitem). False if there is none.
+  // A filtered leaf (a lookup table with a condition: region for nation, nation for
+  // supplier, part for partsupp) is joined first to its smallest neighbour that is not
+  // smaller than it and that the join does not grow, so its filter shrinks what the
+  // large inputs join with; the smallest such leaf first (nation into supplier before
+  // supplier, or orders, into lineitem). False if there is none.
   arrow::Result<bool> MergeDimension() {
     std::optional<std::pair<size_t, size_t>> merge;  // leaf, the leaf it joins
     for (size_t i = 0; i < leaves_.size(); ++i) {
-      std::set<size_t> neighbours;
+      if (!leaves_[i].filtered) continue;
+      std::optional<size_t> into;
       for (size_t j = 0; j < leaves_.size(); ++j) {
-        if (j != i && JoinRows(leaves_[j], leaves_[i])) neighbours.insert(j);
+        if (j == i || leaves_[i].rows > leaves_[j].rows) continue;
+        const auto rows = JoinRows(leaves_[j], leaves_[i]);
+        if (!rows || *rows > leaves_[j].rows) continue;
+        if (!into || leaves_[j].rows < leaves_[*into].rows) into = j;
       }
-      if (neighbours.size() != 1) continue;
-      const size_t j = *neighbours.begin();
-      if (!leaves_[i].filtered || leaves_[i].rows > leaves_[j].rows) continue;
-      if (!merge || leaves_[i].rows < leaves_[merge->first].rows) merge = {i, j};
+      if (into && (!merge || leaves_[i].rows < leaves_[merge->first].rows))
+        merge = {i, *into};
     }
     if (!merge) return false;
     const auto [i, j] = *merge;
@@ -307,8 +388,15 @@ class RegionPlanner {
     std::vector<Expression> residual, still_pending;
     out.columns = a.columns;
     out.columns.insert(b.columns.begin(), b.columns.end());
+    std::set<std::string> keyed_classes;
     for (auto& condition : pending_) {
       if (auto pair = AsKeyPair(condition, a.columns, b.columns)) {
+        // Within each side a class's columns are equal already: one key per class.
+        const std::string key_class = classes_.Find(pair->joined);
+        if (key_class == classes_.Find(pair->next) &&
+            !keyed_classes.insert(key_class).second) {
+          continue;
+        }
         auto a_type = a.node->schema()->GetFieldByName(pair->joined)->type();
         auto b_type = next->schema()->GetFieldByName(pair->next)->type();
         if (auto common = KeyType(*a_type, *b_type)) {
@@ -340,6 +428,7 @@ class RegionPlanner {
 
   std::vector<Leaf> leaves_;
   std::vector<Expression> pending_;
+  ColumnClasses classes_;
   int counter_ = 0;
 };
 
@@ -415,6 +504,7 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
     if (!placed) shared.push_back(std::move(condition));
   }
   ARROW_RETURN_NOT_OK(ExpressionKeysAsColumns(&nodes, &shared));
+  ColumnClasses classes = AddImpliedEqualities(nodes, &shared);
   // Implied conditions shrink the smaller inputs (hash tables, lookups); on the largest,
   // which streams, evaluating them on every row costs more than the join saves (Acero's
   // filters do not short-circuit).
@@ -440,8 +530,9 @@ arrow::Result<NodePtr> PlanRegion(const NodePtr& root) {
     leaf.filtered = !own[i].empty() || HasOwnFilter(nodes[i]);
     leaves.push_back(std::move(leaf));
   }
-  ARROW_ASSIGN_OR_RAISE(auto joined,
-                        RegionPlanner(std::move(leaves), std::move(shared)).Plan());
+  ARROW_ASSIGN_OR_RAISE(
+      auto joined,
+      RegionPlanner(std::move(leaves), std::move(shared), std::move(classes)).Plan());
   // The region's columns, in the order the query bound them.
   std::vector<Expression> exprs;
   std::vector<std::string> names;

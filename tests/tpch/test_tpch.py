@@ -82,3 +82,17 @@ def test_query_answers_as_duckdb_does(tpch, number):
     for i, (g, w) in enumerate(zip(got, want)):
         assert all(same_value(a, b) for a, b in zip(g, w)), \
             "row %d: %r, DuckDB has %r" % (i, g, w)
+
+
+def test_q9_filters_partsupp_by_part_before_the_lineitem_join(tpch):
+    # l_partkey = p_partkey and ps_partkey = l_partkey imply ps_partkey = p_partkey: the
+    # green parts filter partsupp into a small hash table that lineitem probes on both of
+    # partsupp's keys, instead of lineitem's joined rows being hashed for partsupp to probe.
+    data, warehouse = tpch
+    sql = (data / "q09.sql").read_text().strip().rstrip(";")
+    plan = [row.strip('"').strip() for row in
+            run_sluice(warehouse, "EXPLAIN " + sql, fmt="csv").decode().splitlines()[1:]]
+    joins = [line for line in plan if line.startswith("InnerJoin")]
+    assert any("ps_partkey" in j and "p_partkey" in j and "l_" not in j for j in joins), plan
+    lineitem_partsupp = [j for j in joins if "l_partkey" in j and "ps_partkey" in j]
+    assert len(lineitem_partsupp) == 1 and "ps_suppkey" in lineitem_partsupp[0], plan
