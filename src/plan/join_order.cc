@@ -8,6 +8,7 @@
 #include <arrow/compute/api.h>
 #include <arrow/type.h>
 
+#include "common/like_segments.h"
 #include "plan/optimizer.h"
 
 namespace sluice::plan {
@@ -27,7 +28,10 @@ double Selectivity(const Expression& condition) {
   if (name == "equal") return 0.1;
   if (name == "is_in") return 0.2;
   // LIKE picks out a word or a prefix: TPC-H's keep 1% to 20% of their rows.
-  if (name.rfind("match_", 0) == 0 || name.rfind("starts_with", 0) == 0) return 0.1;
+  if (name.rfind("match_", 0) == 0 || name.rfind("starts_with", 0) == 0 ||
+      name == kMatchLikeSegments) {
+    return 0.1;
+  }
   if (name == "or_kleene") return 0.5;
   return 0.35;
 }

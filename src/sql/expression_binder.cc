@@ -8,6 +8,7 @@
 #include <arrow/util/decimal.h>
 
 #include "common/decimal_arithmetic.h"
+#include "common/like_segments.h"
 #include "common/sql_error.h"
 #include "sql/date_arithmetic.h"
 #include "sql/decimal_rules.h"
@@ -787,10 +788,14 @@ arrow::Result<BoundExpr> ExpressionBinder::BindLike(const Json& body,
   }
   const bool ignore_case = op == "~~*" || op == "!~~*";
   const bool negated = op == "!~~" || op == "!~~*";
-  auto options = std::make_shared<cp::MatchSubstringOptions>(
-      literal->scalar_as<arrow::StringScalar>().ToString(), ignore_case);
-  ARROW_ASSIGN_OR_RAISE(auto match,
-                        Call("match_like", {value}, options, "LIKE", location));
+  const std::string text = literal->scalar_as<arrow::StringScalar>().ToString();
+  auto options = std::make_shared<cp::MatchSubstringOptions>(text, ignore_case);
+  // Patterns match_like would hand to RE2 ('%special%requests%') search their segments.
+  const auto segments = ParseLikeSegments(text);
+  const bool search = !ignore_case && segments && NeedsSegmentSearch(*segments);
+  if (search) ARROW_RETURN_NOT_OK(RegisterLikeSegments());
+  ARROW_ASSIGN_OR_RAISE(auto match, Call(search ? kMatchLikeSegments : "match_like",
+                                         {value}, options, "LIKE", location));
   if (!negated) return match;
   return Call("invert", {match}, nullptr, "NOT LIKE", location);
 }
