@@ -27,6 +27,7 @@ std::optional<LikeSegments> ParseLikeSegments(std::string_view pattern) {
       continue;
     }
     if (c == '\\') {
+      out.escapes = true;
       if (++i == pattern.size()) return std::nullopt;
       current.push_back(pattern[i]);
       continue;

@@ -16,6 +16,7 @@ struct LikeSegments {
   std::vector<std::string> segments;  // non-empty, unescaped
   bool anchored_start = true;
   bool anchored_end = true;
+  bool escapes = false;  // the pattern had a backslash
 
   bool Matches(std::string_view value) const;
 };
@@ -25,10 +26,12 @@ struct LikeSegments {
 // or ends in a lone backslash.
 std::optional<LikeSegments> ParseLikeSegments(std::string_view pattern);
 
-// Whether match_like would search `segments` with a regular expression: two or more
-// segments, where Arrow handles one segment (prefix, suffix, substring, equality) itself.
+// Whether the binder searches `segments` itself rather than calling match_like: for two
+// or more segments (match_like would run RE2) and for escapes (match_like reads a
+// backslash in a plain prefix, suffix or substring pattern literally, elsewhere as an
+// escape; here it always escapes).
 inline bool NeedsSegmentSearch(const LikeSegments& segments) {
-  return segments.segments.size() >= 2;
+  return segments.segments.size() >= 2 || segments.escapes;
 }
 
 // The compute function "sluice_match_like_segments"(string) with MatchSubstringOptions

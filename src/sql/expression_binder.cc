@@ -776,19 +776,69 @@ arrow::Result<BoundExpr> ExpressionBinder::BindIn(const Json& body, bool negated
   return Call("invert", {result}, nullptr, "NOT IN", location);
 }
 
+arrow::Result<std::string> ExpressionBinder::ConstantText(const Json& node,
+                                                          const char* what) {
+  ARROW_ASSIGN_OR_RAISE(auto bound, Bind(node));
+  const arrow::Datum* literal = bound.expr.literal();
+  if (!literal || !IsStringType(*bound.type) || !literal->scalar()->is_valid) {
+    return SqlNotSupported(sql_, NodeLocation(node),
+                           std::string(what) + " that is not a constant string");
+  }
+  return literal->scalar_as<arrow::StringScalar>().ToString();
+}
+
+arrow::Result<std::string> ExpressionBinder::WithBackslashEscapes(
+    const std::string& pattern, const std::string& escape, int location) {
+  // One character: one byte that does not continue a UTF-8 sequence.
+  const auto characters = std::count_if(escape.begin(), escape.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+  if (characters > 1) {
+    return SqlInvalid(
+        sql_, location,
+        "invalid escape string \"" + escape + "\": it must be empty or one character");
+  }
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (!escape.empty() && pattern.compare(i, escape.size(), escape) == 0) {
+      i += escape.size();
+      if (i == pattern.size()) {
+        return SqlInvalid(sql_, location,
+                          "LIKE pattern must not end with escape character");
+      }
+      out += '\\';  // the character after it is literal (one byte of it suffices)
+      out += pattern[i];
+    } else if (pattern[i] == '\\') {
+      out += "\\\\";  // literal once another escape (or none) is named
+    } else {
+      out += pattern[i];
+    }
+  }
+  return out;
+}
+
 arrow::Result<BoundExpr> ExpressionBinder::BindLike(const Json& body,
                                                     const std::string& op) {
   const int location = body.value("location", -1);
   ARROW_ASSIGN_OR_RAISE(auto value, Bind(body.at("lexpr")));
-  ARROW_ASSIGN_OR_RAISE(auto pattern, Bind(body.at("rexpr")));
-  const arrow::Datum* literal = pattern.expr.literal();
-  if (!literal || !IsStringType(*pattern.type)) {
-    return SqlNotSupported(sql_, location,
-                           "a LIKE pattern that is not a constant string");
+  // `x LIKE p ESCAPE e` arrives as x LIKE like_escape(p, e).
+  const Json* pattern_node = &body.at("rexpr");
+  const Json* escape_node = nullptr;
+  if (const auto call = pattern_node->find("FuncCall"); call != pattern_node->end()) {
+    const auto names = StringList(call->value("funcname", Json::array()));
+    const Json args = call->value("args", Json::array());
+    if (!names.empty() && names.back() == "like_escape" && args.size() == 2) {
+      pattern_node = &call->at("args")[0];
+      escape_node = &call->at("args")[1];
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(auto text, ConstantText(*pattern_node, "a LIKE pattern"));
+  if (escape_node) {
+    ARROW_ASSIGN_OR_RAISE(auto escape, ConstantText(*escape_node, "a LIKE escape"));
+    ARROW_ASSIGN_OR_RAISE(text, WithBackslashEscapes(text, escape, location));
   }
   const bool ignore_case = op == "~~*" || op == "!~~*";
   const bool negated = op == "!~~" || op == "!~~*";
-  const std::string text = literal->scalar_as<arrow::StringScalar>().ToString();
   auto options = std::make_shared<cp::MatchSubstringOptions>(text, ignore_case);
   // Patterns match_like would hand to RE2 ('%special%requests%') search their segments.
   const auto segments = ParseLikeSegments(text);

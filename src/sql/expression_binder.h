@@ -82,6 +82,12 @@ class ExpressionBinder {
   arrow::Result<BoundExpr> BindOperator(const std::string& op, const Json& body);
   arrow::Result<BoundExpr> BindIn(const Json& body, bool negated);
   arrow::Result<BoundExpr> BindLike(const Json& body, const std::string& op);
+  // The value of a constant string expression; "not supported" naming `what` otherwise.
+  arrow::Result<std::string> ConstantText(const Json& node, const char* what);
+  // A LIKE pattern with ESCAPE `escape` ("" for none) in match_like's backslash form.
+  arrow::Result<std::string> WithBackslashEscapes(const std::string& pattern,
+                                                  const std::string& escape,
+                                                  int location);
   arrow::Result<BoundExpr> BindBool(const Json& body);
   arrow::Result<BoundExpr> BindCase(const Json& body);
   arrow::Result<BoundExpr> BindCoalesce(const Json& body);
