@@ -84,15 +84,30 @@ def test_query_answers_as_duckdb_does(tpch, number):
             "row %d: %r, DuckDB has %r" % (i, g, w)
 
 
+def joins_of(tpch, number):
+    data, warehouse = tpch
+    sql = (data / ("q%02d.sql" % number)).read_text().strip().rstrip(";")
+    plan = [row.strip('"').strip() for row in
+            run_sluice(warehouse, "EXPLAIN " + sql, fmt="csv").decode().splitlines()[1:]]
+    return plan, [line for line in plan if line.startswith("InnerJoin")]
+
+
 def test_q9_filters_partsupp_by_part_before_the_lineitem_join(tpch):
     # l_partkey = p_partkey and ps_partkey = l_partkey imply ps_partkey = p_partkey: the
     # green parts filter partsupp into a small hash table that lineitem probes on both of
     # partsupp's keys, instead of lineitem's joined rows being hashed for partsupp to probe.
-    data, warehouse = tpch
-    sql = (data / "q09.sql").read_text().strip().rstrip(";")
-    plan = [row.strip('"').strip() for row in
-            run_sluice(warehouse, "EXPLAIN " + sql, fmt="csv").decode().splitlines()[1:]]
-    joins = [line for line in plan if line.startswith("InnerJoin")]
+    plan, joins = joins_of(tpch, 9)
     assert any("ps_partkey" in j and "p_partkey" in j and "l_" not in j for j in joins), plan
     lineitem_partsupp = [j for j in joins if "l_partkey" in j and "ps_partkey" in j]
     assert len(lineitem_partsupp) == 1 and "ps_suppkey" in lineitem_partsupp[0], plan
+
+
+def test_q5_takes_the_region_to_lineitem_through_customer_and_orders(tpch):
+    # c_nationkey = s_nationkey and s_nationkey = n_nationkey imply c_nationkey =
+    # n_nationkey: ASIA filters customer, customer the year's orders, and lineitem probes
+    # that small table; supplier joins last on both of its keys (suppkey and nation).
+    plan, joins = joins_of(tpch, 5)
+    assert any("c_nationkey" in j and "n_nationkey" in j and "s_" not in j for j in joins), plan
+    assert any("o_custkey" in j and "c_custkey" in j and "l_" not in j for j in joins), plan
+    supplier = [j for j in joins if "s_suppkey" in j]
+    assert len(supplier) == 1 and "l_suppkey" in supplier[0] and "_nationkey" in supplier[0], plan
