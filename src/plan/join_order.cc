@@ -367,11 +367,11 @@ class RegionPlanner {
     for (size_t i = 1; i < leaves_.size(); ++i) {
       if (leaves_[i].rows > leaves_[largest].rows) largest = i;
     }
+    const auto far = [&](size_t j) {
+      return j != largest && !JoinRows(leaves_[j], leaves_[largest]);
+    };
     const auto preferred = [&](size_t j, size_t other) {
-      const bool j_far = j != largest && !JoinRows(leaves_[j], leaves_[largest]);
-      const bool other_far =
-          other != largest && !JoinRows(leaves_[other], leaves_[largest]);
-      if (j_far != other_far) return j_far;
+      if (far(j) != far(other)) return far(j);
       return leaves_[j].rows < leaves_[other].rows;
     };
     std::optional<std::pair<size_t, size_t>> merge;  // leaf, the leaf it joins
