@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include <arrow/compute/api.h>
 #include <arrow/compute/kernel.h>
@@ -173,45 +174,76 @@ bool ExactRows(A a, B b, int64_t length, const Plan plan, uint8_t* out) {
   return fits;
 }
 
-template <Op kOp>
-bool ExactRows(const Operand& a, const Operand& b, int64_t length, const Plan& plan,
-               uint8_t* out) {
-  if (a.values && b.values) {
-    return ExactRows<kOp>(ArrayValues{a.values}, ArrayValues{b.values}, length, plan,
-                          out);
-  }
-  if (a.values) {
-    return ExactRows<kOp>(ArrayValues{a.values}, Constant{b.constant}, length, plan, out);
-  }
-  if (b.values) {
-    return ExactRows<kOp>(Constant{a.constant}, ArrayValues{b.values}, length, plan, out);
-  }
-  return ExactRows<kOp>(Constant{a.constant}, Constant{b.constant}, length, plan, out);
+// Calls fn with the accessors for operands a and b (arrays or constants).
+template <typename Fn>
+bool WithAccessors(const Operand& a, const Operand& b, Fn&& fn) {
+  if (a.values && b.values) return fn(ArrayValues{a.values}, ArrayValues{b.values});
+  if (a.values) return fn(ArrayValues{a.values}, Constant{b.constant});
+  if (b.values) return fn(Constant{a.constant}, ArrayValues{b.values});
+  return fn(Constant{a.constant}, Constant{b.constant});
 }
 
-bool AllRowsFit(const Operand& a, const Operand& b, int64_t length, const Plan& plan,
-                uint8_t* out) {
-  switch (plan.op) {
+// Calls fn with `op` as a compile-time constant.
+template <typename Fn>
+bool WithOp(Op op, Fn&& fn) {
+  switch (op) {
     case Op::kAdd:
-      return ExactRows<Op::kAdd>(a, b, length, plan, out);
+      return fn(std::integral_constant<Op, Op::kAdd>());
     case Op::kSubtract:
-      return ExactRows<Op::kSubtract>(a, b, length, plan, out);
+      return fn(std::integral_constant<Op, Op::kSubtract>());
     case Op::kMultiply:
       break;
   }
-  return plan.drop == 0 && ExactRows<Op::kMultiply>(a, b, length, plan, out);
+  return fn(std::integral_constant<Op, Op::kMultiply>());
+}
+
+// ExactRows where every value fits 64 bits (TPC-H's prices, say, held as DECIMAL128):
+// a 64 x 64-bit product cannot overflow 128 bits, so only the precision is checked.
+// False where some row did not fit the precision or some value is wider than 64 bits.
+template <Op kOp, typename A, typename B>
+bool NarrowRows(A a, B b, int64_t length, const Plan plan, uint8_t* out) {
+  const auto factor_a = static_cast<int64_t>(plan.factor_a);
+  const auto factor_b = static_cast<int64_t>(plan.factor_b);
+  bool fits = true;
+  for (int64_t i = 0; i < length; ++i) {
+    const Int128 x = a.At(i), y = b.At(i);
+    const auto x64 = static_cast<int64_t>(x), y64 = static_cast<int64_t>(y);
+    fits &= (x == x64) & (y == y64);
+    Int128 result;
+    if constexpr (kOp == Op::kMultiply) {
+      result = static_cast<Int128>(x64) * y64;
+    } else {
+      const Int128 left = static_cast<Int128>(x64) * factor_a;
+      const Int128 right = static_cast<Int128>(y64) * factor_b;
+      result = kOp == Op::kAdd ? left + right : left - right;
+    }
+    fits &= (result < plan.limit) & (result > -plan.limit);
+    std::memcpy(out + i * 16, &result, sizeof(result));
+  }
+  return fits;
+}
+
+// Whether NarrowRows applies: an exact product, or factors that fit 64 bits.
+bool NarrowPlan(const Plan& plan) {
+  static const Int128 kWidestFactor = PowerOfTen(18);
+  if (plan.op == Op::kMultiply) return plan.drop == 0;
+  return plan.factor_a <= kWidestFactor && plan.factor_b <= kWidestFactor;
+}
+
+// Every row computed without rounding; false where some row needs the checked pass.
+bool AllRowsFit(const Operand& a, const Operand& b, int64_t length, const Plan& plan,
+                uint8_t* out) {
+  if (plan.op == Op::kMultiply && plan.drop > 0) return false;
+  return WithOp(plan.op, [&](auto op) {
+    return WithAccessors(a, b, [&](auto x, auto y) {
+      return (NarrowPlan(plan) && NarrowRows<op>(x, y, length, plan, out)) ||
+             ExactRows<op>(x, y, length, plan, out);
+    });
+  });
 }
 
 bool ExactOne(Int128 a, Int128 b, const Plan& plan, Int128* out) {
-  switch (plan.op) {
-    case Op::kAdd:
-      return Exact<Op::kAdd>(a, b, plan, out);
-    case Op::kSubtract:
-      return Exact<Op::kSubtract>(a, b, plan, out);
-    case Op::kMultiply:
-      break;
-  }
-  return Exact<Op::kMultiply>(a, b, plan, out);
+  return WithOp(plan.op, [&](auto op) { return Exact<op>(a, b, plan, out); });
 }
 
 // Row by row, skipping NULLs: what the fast pass could not settle (rounded products,

@@ -97,6 +97,45 @@ TEST(DecimalArithmetic, OverflowBeyond128BitsIsAnErrorNotAWrap) {
   EXPECT_FALSE(Call(kDecimalMultiply, huge, Decimals(3, 0, {100}), 38, 0).ok());
 }
 
+TEST(DecimalArithmetic, ValuesBeyond64BitsAnywhereInTheBatchStayExact) {
+  // Rows whose values fit 64 bits take a shorter path; one wider value (row 2, or a
+  // scale factor above 10^18) must send the whole batch through the 128-bit one.
+  const arrow::Decimal128 wide = arrow::Decimal128(1) << 70;  // 1180591620717411303424
+  arrow::Decimal128Builder builder(arrow::decimal128(30, 0));
+  for (const auto& value : {arrow::Decimal128(-3), arrow::Decimal128(7), wide}) {
+    ASSERT_TRUE(builder.Append(value).ok());
+  }
+  auto a = builder.Finish().ValueOrDie();
+  auto three = Decimals(1, 0, {3, 3, 3});
+  auto product = Call(kDecimalMultiply, a, three, 32, 0);
+  ASSERT_TRUE(product.ok()) << product.status().ToString();
+  auto values = std::static_pointer_cast<arrow::Decimal128Array>(product->make_array());
+  EXPECT_EQ(arrow::Decimal128(values->Value(0)), arrow::Decimal128(-9));
+  EXPECT_EQ(arrow::Decimal128(values->Value(1)), arrow::Decimal128(21));
+  EXPECT_EQ(arrow::Decimal128(values->Value(2)), wide * arrow::Decimal128(3));
+  auto difference = Call(kDecimalSubtract, three, a, 31, 0);
+  ASSERT_TRUE(difference.ok());
+  values = std::static_pointer_cast<arrow::Decimal128Array>(difference->make_array());
+  EXPECT_EQ(arrow::Decimal128(values->Value(2)), arrow::Decimal128(3) - wide);
+  // 0.7 + 1 at scale 20: factors 10^19 and 10^20, beyond 64 bits.
+  auto scaled = Call(kDecimalAdd, Decimals(20, 1, {7}), Decimals(2, 0, {1}), 22, 20);
+  auto expected = arrow::Decimal128::FromString("1.70000000000000000000").ValueOrDie();
+  arrow::Decimal128Builder sum_builder(arrow::decimal128(22, 20));
+  ASSERT_TRUE(sum_builder.Append(expected).ok());
+  ExpectEqual(scaled, sum_builder.Finish().ValueOrDie());
+}
+
+TEST(DecimalArithmetic, SixtyFourBitProductsBeyondThePrecisionAreErrors) {
+  // 10^17 * 10^17 fits 128 bits easily but not DECIMAL(30, 0).
+  auto a = Decimals(18, 0, {1, 100000000000000000});
+  auto product = Call(kDecimalMultiply, a, a, 30, 0);
+  ASSERT_FALSE(product.ok());
+  EXPECT_NE(
+      product.status().message().find("DECIMAL product does not fit in precision 30"),
+      std::string::npos)
+      << product.status().ToString();
+}
+
 TEST(DecimalArithmetic, ANullRowsValueIsNeverChecked) {
   // Row 1 is NULL on one side; what its slot holds must not raise an error.
   auto a = Decimals(5, 0, {1, 99999});
