@@ -16,6 +16,7 @@
 #include <arrow/type.h>
 #include <arrow/util/bitmap_ops.h>
 
+#include "exec/breaker_node.h"
 #include "exec/group_accumulator.h"
 #include "exec/key_hashes.h"
 #include "exec/key_layout.h"
@@ -99,12 +100,12 @@ struct ThreadState {
   std::array<std::vector<uint32_t>, kPartitions> partitions;
 };
 
-class HashAggregateNode final : public ac::ExecNode {
+class HashAggregateNode final : public BreakerNode {
  public:
   HashAggregateNode(ac::ExecPlan* plan, std::vector<ac::ExecNode*> inputs,
                     std::shared_ptr<arrow::Schema> output_schema, std::vector<int> keys,
                     std::vector<GroupedAggregateCall> calls, std::vector<int> call_inputs)
-      : ac::ExecNode(plan, std::move(inputs), {"input"}, std::move(output_schema)),
+      : BreakerNode(plan, std::move(inputs), {"input"}, std::move(output_schema)),
         keys_(std::move(keys)),
         calls_(std::move(calls)),
         call_inputs_(std::move(call_inputs)),
@@ -167,22 +168,6 @@ class HashAggregateNode final : public ac::ExecNode {
         [this](size_t) { return EmitDone(); });
     return ac::ExecNode::Init();
   }
-
-  arrow::Status InputReceived(ac::ExecNode*, cp::ExecBatch batch) override {
-    ARROW_RETURN_NOT_OK(Consume(batch));
-    return input_counter_.Increment() ? Finish() : arrow::Status::OK();
-  }
-
-  arrow::Status InputFinished(ac::ExecNode*, int total_batches) override {
-    return input_counter_.SetTotal(total_batches) ? Finish() : arrow::Status::OK();
-  }
-
-  arrow::Status StartProducing() override { return arrow::Status::OK(); }
-  void PauseProducing(ac::ExecNode*, int32_t) override {}
-  void ResumeProducing(ac::ExecNode*, int32_t) override {}
-
- protected:
-  arrow::Status StopProducingImpl() override { return arrow::Status::OK(); }
 
  private:
   // The keys' types, a dictionary's as its values'.
@@ -254,7 +239,7 @@ class HashAggregateNode final : public ac::ExecNode {
     return made->data();
   }
 
-  arrow::Status Consume(const cp::ExecBatch& batch) {
+  arrow::Status Consume(cp::ExecBatch batch) override {
     ARROW_ASSIGN_OR_RAISE(ThreadState * state, StateOfThisThread());
     std::vector<arrow::Datum> keys;
     for (int key : keys_) {
@@ -366,7 +351,7 @@ class HashAggregateNode final : public ac::ExecNode {
   //
   // The scheduler orders each step after the one before, by synchronization inside
   // Arrow; the release/acquire pairs on `steps_` say so where ThreadSanitizer can see it.
-  arrow::Status Finish() {
+  arrow::Status Finish() override {
     int64_t states;
     {
       std::lock_guard<std::mutex> lock(states_mutex_);
@@ -476,7 +461,6 @@ class HashAggregateNode final : public ac::ExecNode {
   std::vector<int> grouped_widths_;  // of the keys a thread groups (value numbers: 4)
   std::vector<std::shared_ptr<arrow::DataType>> input_types_;
 
-  ac::AtomicCounter input_counter_;
   std::mutex states_mutex_;
   std::vector<std::unique_ptr<ThreadState>> states_;  // by thread index
   int split_group_ = -1;

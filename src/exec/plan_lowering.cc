@@ -14,6 +14,7 @@
 #include "exec/filter_node.h"
 #include "exec/hash_aggregate_node.h"
 #include "exec/query_stream.h"
+#include "exec/top_k_node.h"
 #include "exec/window_reader.h"
 #include "plan/common_table.h"
 
@@ -397,9 +398,16 @@ arrow::Result<Declaration> LowerToAcero(const plan::NodePtr& node,
                           key.nulls_first ? arrow::compute::NullPlacement::AtStart
                                           : arrow::compute::NullPlacement::AtEnd);
       }
-      return Declaration::Sequence({std::move(inputs[0]),
-                                    {"order_by", arrow::acero::OrderByNodeOptions(
-                                                     arrow::compute::Ordering(keys))}});
+      arrow::compute::Ordering ordering(std::move(keys));
+      if (node->sort_first() >= 0) {
+        ARROW_RETURN_NOT_OK(RegisterTopKNode());
+        return Declaration::Sequence(
+            {std::move(inputs[0]),
+             {kTopKNode, TopKOptions(std::move(ordering), node->sort_first())}});
+      }
+      return Declaration::Sequence(
+          {std::move(inputs[0]),
+           {"order_by", arrow::acero::OrderByNodeOptions(std::move(ordering))}});
     }
     case NodeKind::kLimit:
       return Declaration::Sequence(

@@ -54,7 +54,7 @@ arrow::Result<NodePtr> WithInputs(const NodePtr& node, std::vector<NodePtr> inpu
     case NodeKind::kAggregate:
       return LogicalNode::Aggregate(inputs[0], node->group_keys(), node->aggregates());
     case NodeKind::kSort:
-      return LogicalNode::Sort(inputs[0], node->sort_keys());
+      return LogicalNode::Sort(inputs[0], node->sort_keys(), node->sort_first());
     case NodeKind::kWindow:
       return LogicalNode::Window(inputs[0], node->partition_keys(), node->sort_keys(),
                                  node->window_calls());
@@ -226,12 +226,13 @@ arrow::Result<NodePtr> LogicalNode::Window(NodePtr input,
   return node;
 }
 
-NodePtr LogicalNode::Sort(NodePtr input, std::vector<SortKey> keys) {
+NodePtr LogicalNode::Sort(NodePtr input, std::vector<SortKey> keys, int64_t first) {
   auto node = std::shared_ptr<LogicalNode>(new LogicalNode());
   node->kind_ = NodeKind::kSort;
   node->schema_ = input->schema();
   node->inputs_ = {std::move(input)};
   node->sort_keys_ = std::move(keys);
+  node->count_ = first;
   return node;
 }
 
@@ -335,6 +336,7 @@ void LogicalNode::Print(int depth, std::set<const catalog::TableSource*>* shown,
     }
     case NodeKind::kSort:
       *out += "Sort [" + SortKeysText(sort_keys_) + "]";
+      if (count_ >= 0) *out += " first " + std::to_string(count_);
       break;
     case NodeKind::kUnion:
       *out += "UnionAll";

@@ -79,7 +79,8 @@ class LogicalNode {
   static NodePtr Filter(NodePtr input, Expression predicate);
   static arrow::Result<NodePtr> Aggregate(NodePtr input, std::vector<std::string> keys,
                                           std::vector<AggregateCall> aggregates);
-  static NodePtr Sort(NodePtr input, std::vector<SortKey> keys);
+  // `first` >= 0: only the first `first` rows of the order are needed (a LIMIT above).
+  static NodePtr Sort(NodePtr input, std::vector<SortKey> keys, int64_t first = -1);
   static NodePtr Limit(NodePtr input, int64_t offset, int64_t count);
   // No keys: a cross join (every pair), filtered by the residual.
   static NodePtr Join(NodePtr left, NodePtr right, JoinKind kind,
@@ -110,8 +111,9 @@ class LogicalNode {
   // kAggregate
   const std::vector<std::string>& group_keys() const { return keys_; }
   const std::vector<AggregateCall>& aggregates() const { return aggregates_; }
-  // kSort
+  // kSort; sort_first() < 0 means every row is needed in order
   const std::vector<SortKey>& sort_keys() const { return sort_keys_; }
+  int64_t sort_first() const { return count_; }
   // kLimit; count < 0 means no limit
   int64_t offset() const { return offset_; }
   int64_t count() const { return count_; }

@@ -10,6 +10,7 @@
 #include "plan/count_from_metadata.h"
 #include "plan/join_order.h"
 #include "plan/semi_join_pushdown.h"
+#include "plan/sort_limits.h"
 
 namespace sluice::plan {
 
@@ -109,7 +110,7 @@ arrow::Result<NodePtr> PushDownFilters(const NodePtr& node,
     case NodeKind::kSort: {
       ARROW_ASSIGN_OR_RAISE(auto input,
                             PushDownFilters(node->input(), std::move(conjuncts)));
-      return LogicalNode::Sort(input, node->sort_keys());
+      return LogicalNode::Sort(input, node->sort_keys(), node->sort_first());
     }
     case NodeKind::kJoin:
       return PushIntoJoin(node, std::move(conjuncts));
@@ -225,7 +226,7 @@ arrow::Result<NodePtr> Prune(const NodePtr& node, std::set<std::string> required
       for (const auto& key : node->sort_keys()) required.insert(key.column);
       ARROW_ASSIGN_OR_RAISE(auto input,
                             Prune(node->input(), std::move(required), is_root));
-      return LogicalNode::Sort(input, node->sort_keys());
+      return LogicalNode::Sort(input, node->sort_keys(), node->sort_first());
     }
     case NodeKind::kLimit: {
       ARROW_ASSIGN_OR_RAISE(auto input,
@@ -340,7 +341,8 @@ arrow::Result<NodePtr> Optimize(const NodePtr& root) {
   for (const auto& field : root->schema()->fields()) all.insert(field->name());
   ARROW_ASSIGN_OR_RAISE(auto pruned, Prune(pushed, std::move(all), /*is_root=*/true));
   ARROW_ASSIGN_OR_RAISE(auto counted, CountFromMetadata(pruned));
-  return ShareCommonSubexpressions(counted);
+  ARROW_ASSIGN_OR_RAISE(auto limited, LimitSorts(counted));
+  return ShareCommonSubexpressions(limited);
 }
 
 }  // namespace sluice::plan

@@ -168,6 +168,29 @@ TEST(DataFrame, ExplainShowsPushdown) {
   EXPECT_GE(rows->num_rows(), 2);
 }
 
+TEST(DataFrame, ASortUnderALimitKeepsOnlyTheRowsTheLimitNeeds) {
+  auto session = Connect().ValueOrDie();
+  ASSERT_TRUE(session->RegisterTable("ids", testing::MakeIdTable(100)).ok());
+  // Through a projection: OFFSET 3 + LIMIT 2 rows of the order.
+  auto plan = session->Sql("SELECT id + 1 FROM ids ORDER BY id DESC LIMIT 2 OFFSET 3")
+                  ->Explain()
+                  .ValueOrDie();
+  EXPECT_NE(plan.find("] first 5"), std::string::npos) << plan;
+  // An aggregate between them needs every row: no limit.
+  plan = session
+             ->Sql(
+                 "SELECT id % 3, count(*) FROM (SELECT id FROM ids ORDER BY id) t "
+                 "GROUP BY 1 LIMIT 2")
+             ->Explain()
+             .ValueOrDie();
+  EXPECT_EQ(plan.find(" first "), std::string::npos) << plan;
+  auto rows = session->Sql("SELECT id FROM ids ORDER BY id DESC LIMIT 2 OFFSET 3")
+                  ->Collect()
+                  .ValueOrDie();
+  ASSERT_EQ(rows->num_rows(), 2);
+  EXPECT_EQ(rows->column(0)->ToString(), "[\n  [\n    96,\n    95\n  ]\n]");
+}
+
 size_t Occurrences(const std::string& text, const std::string& part) {
   size_t count = 0;
   for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
