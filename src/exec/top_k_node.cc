@@ -21,7 +21,7 @@ namespace {
 namespace ac = arrow::acero;
 namespace cp = arrow::compute;
 
-// Rows gathered before they are sorted with the kept ones (at least).
+// Rows gathered before the first rows are selected again (at least; at least `count`).
 constexpr int64_t kGatherRows = 64 * 1024;
 
 class TopKNode final : public BreakerNode {
@@ -31,7 +31,8 @@ class TopKNode final : public BreakerNode {
       : BreakerNode(plan, std::move(inputs), {"input"}, std::move(schema)),
         ordering_(std::move(ordering)),
         count_(count),
-        gather_rows_(std::max(kGatherRows, 4 * count)) {}
+        gather_rows_(count > kGatherRows / 4 ? std::max(kGatherRows, count)
+                                             : kGatherRows) {}
 
   static arrow::Result<ac::ExecNode*> Make(ac::ExecPlan* plan,
                                            std::vector<ac::ExecNode*> inputs,
@@ -85,8 +86,7 @@ class TopKNode final : public BreakerNode {
   }
 
   // Keeps the first count_ of the kept and gathered rows, in order (select_k gives its
-  // rows sorted).
-  // Selecting them costs comparisons of the order of log(count_) a row where a sort
+  // rows sorted). Selecting them costs about log(count_) comparisons a row where a sort
   // costs log(rows); Arrow's sort of one DECIMAL key took 40 ms for 150K rows.
   arrow::Status KeepFirst() {
     if (kept_) gathered_.push_back(std::move(kept_));
