@@ -22,9 +22,9 @@ inline unsigned SelectionByte(const uint8_t* selection, int64_t base, int64_t le
 
 // The rows of a selection bitmap (offset 0) gathered from values of `kWidth` bytes, a
 // byte of the bitmap (8 rows) at a time: all or none of its rows at once; one or two
-// rows (sparse selections, such as a join's Bloom filter leaves) each found by its bit;
-// else row by row without branches (each row is written, the position advances if
-// selected; `out` has room for one row more than is selected).
+// rows (selective predicates) each found by its bit; else row by row without branches
+// (each row is written, the position advances if selected; `out` has room for one row
+// more than is selected).
 template <int kWidth>
 void Gather(const uint8_t* selection, int64_t length, const uint8_t* in, uint8_t* out) {
   int64_t n = 0;
