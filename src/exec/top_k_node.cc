@@ -52,8 +52,8 @@ class TopKNode final : public BreakerNode {
 
  protected:
   arrow::Status Consume(cp::ExecBatch batch) override {
-    std::lock_guard<std::mutex> lock(mutex_);
     ARROW_ASSIGN_OR_RAISE(auto rows, batch.ToRecordBatch(output_schema_, pool()));
+    std::lock_guard<std::mutex> lock(mutex_);
     gathered_rows_ += rows->num_rows();
     gathered_.push_back(std::move(rows));
     return gathered_rows_ >= gather_rows_ ? KeepFirst() : arrow::Status::OK();
