@@ -143,6 +143,27 @@ void AddStats(const arrow::RecordBatch& batch, std::vector<ColumnStats>* all_sta
   }
 }
 
+// The schema a data file declares: each column in which `first_rows` has no NULL is
+// REQUIRED, so readers decode no definition levels and build no validity bitmap for it
+// (a nullable column of a Delta table may be stored so in any file without NULLs there).
+std::shared_ptr<arrow::Schema> StoredSchema(const arrow::Schema& schema,
+                                            const arrow::RecordBatch& first_rows) {
+  arrow::FieldVector fields = schema.fields();
+  for (int c = 0; c < first_rows.num_columns(); ++c) {
+    if (first_rows.column(c)->null_count() == 0)
+      fields[c] = fields[c]->WithNullable(false);
+  }
+  return arrow::schema(std::move(fields), schema.metadata());
+}
+
+// Whether `batch` can go into a file of `stored` columns: no NULL where it has none.
+bool FitsStoredSchema(const arrow::Schema& stored, const arrow::RecordBatch& batch) {
+  for (int c = 0; c < batch.num_columns(); ++c) {
+    if (!stored.field(c)->nullable() && batch.column(c)->null_count() > 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 arrow::Result<std::optional<std::string>> PartitionValueToString(
@@ -177,6 +198,7 @@ struct DataWriter::OpenFile {
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   int64_t rows = 0;
   std::vector<ColumnStats> stats;
+  std::shared_ptr<arrow::Schema> schema;  // as stored (StoredSchema); set when started
 };
 
 DataWriter::DataWriter(std::string root, std::shared_ptr<arrow::Schema> table_schema,
@@ -252,7 +274,9 @@ arrow::Status DataWriter::WritePartition(
            (value ? EscapePartitionValue(*value) : "__HIVE_DEFAULT_PARTITION__") + "/";
   }
   auto& file = open_[dir];
-  if (file && file->rows >= target_file_rows_) {
+  // A NULL where the file has REQUIRED columns starts a new file.
+  if (file && (file->rows >= target_file_rows_ ||
+               (file->writer && !FitsStoredSchema(*file->schema, *batch)))) {
     ARROW_RETURN_NOT_OK(CloseFile(file.get()));
     file.reset();
   }
@@ -264,7 +288,7 @@ arrow::Status DataWriter::WritePartition(
   }
   file->rows += batch->num_rows();
   AddStats(*batch, &file->stats);
-  if (file->writer) return file->writer->WriteRecordBatch(*batch);
+  if (file->writer) return WriteStored(*file, *batch);
   // A file's first rows are held until they are enough to choose its encodings from.
   file->pending.push_back(batch);
   if (file->rows < kEncodingSampleRows) return arrow::Status::OK();
@@ -288,10 +312,17 @@ arrow::Status DataWriter::StartFile(OpenFile* file) {
       ->max_row_group_length(kRowGroupRows)
       ->enable_store_decimal_as_integer();
   ChooseColumnEncodings(*first_rows, &builder);
+  file->schema = StoredSchema(*file_schema_, *first_rows);
   ARROW_ASSIGN_OR_RAISE(file->writer, parquet::arrow::FileWriter::Open(
-                                          *file_schema_, arrow::default_memory_pool(),
+                                          *file->schema, arrow::default_memory_pool(),
                                           file->out, builder.build()));
-  return file->writer->WriteRecordBatch(*first_rows);
+  return WriteStored(*file, *first_rows);
+}
+
+arrow::Status DataWriter::WriteStored(const OpenFile& file,
+                                      const arrow::RecordBatch& batch) {
+  return file.writer->WriteRecordBatch(
+      *arrow::RecordBatch::Make(file.schema, batch.num_rows(), batch.columns()));
 }
 
 arrow::Status DataWriter::CloseFile(OpenFile* file) {

@@ -15,9 +15,10 @@ namespace sluice::delta {
 // per partition value (hive-style directories `col=value/`, NULL as
 // __HIVE_DEFAULT_PARTITION__), starting a new file after `target_file_rows` rows.
 // Partition columns are not stored in the files. A file's first rows (up to
-// kEncodingSampleRows) are held until its column encodings are chosen from them. Collects
-// each file's Delta statistics (numRecords, minValues, maxValues, nullCount). Not
-// thread-safe.
+// kEncodingSampleRows) are held until its column encodings are chosen from them; the
+// columns without NULLs in those rows are stored REQUIRED, and a later batch with a NULL
+// in one of them starts a new file. Collects each file's Delta statistics (numRecords,
+// minValues, maxValues, nullCount). Not thread-safe.
 class DataWriter {
  public:
   DataWriter(std::string root, std::shared_ptr<arrow::Schema> table_schema,
@@ -37,6 +38,7 @@ class DataWriter {
   arrow::Status WritePartition(const PartitionValues& values,
                                const std::shared_ptr<arrow::RecordBatch>& batch);
   arrow::Status StartFile(OpenFile* file);
+  arrow::Status WriteStored(const OpenFile& file, const arrow::RecordBatch& batch);
   arrow::Status CloseFile(OpenFile* file);
 
   std::string root_;

@@ -207,6 +207,28 @@ def test_delta_rs_reads_each_encoding_sluice_chooses(tmp_path):
     assert theirs.column("mode").to_pylist()[:3] == ["AIR", "RAIL", None]
 
 
+def test_delta_rs_reads_a_column_stored_required_in_one_file_and_optional_in_the_next(tmp_path):
+    # A column without NULLs in a file's first 64Ki rows is stored REQUIRED; the first
+    # NULL after that starts a new file where it is OPTIONAL.
+    sluice(tmp_path, """
+        CREATE TABLE t AS SELECT id, CASE WHEN id >= 70000 AND id % 5 = 0 THEN NULL
+            ELSE id * 2 END AS v FROM range(100000) ORDER BY id;
+    """)
+    table = deltalake.DeltaTable(str(tmp_path / "t"))
+    assert len(table.file_uris()) == 2
+    stored = set()
+    for uri in table.file_uris():
+        schema = pq.ParquetFile(uri.removeprefix("file://")).schema
+        stored.add((schema.column(0).max_definition_level, schema.column(1).max_definition_level))
+    assert stored == {(0, 0), (0, 1)}
+    theirs = sorted_table(table.to_pyarrow_table(), "id")
+    ours = sorted_table(query(tmp_path, "SELECT * FROM t"), "id")
+    assert theirs.to_pydict() == ours.to_pydict()
+    assert theirs.column("v").null_count == 6000
+    assert pc.sum(theirs.column("v")).as_py() == sum(
+        i * 2 for i in range(100000) if i < 70000 or i % 5)
+
+
 def test_sluice_reads_delta_rs_rewrites_and_checkpoints(tmp_path):
     path = str(tmp_path / "rs")
     for i in range(5):

@@ -2,12 +2,16 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
 #include <arrow/api.h>
 #include <arrow/compute/api.h>
 #include <gtest/gtest.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
+#include <parquet/schema.h>
 
 #include "delta/delta_table.h"
 #include "sluice/session.h"
@@ -206,6 +210,53 @@ TEST(DeltaTable, FilesAreSkippedByPartitionValuesAndStatistics) {
   // Skipping never changes the answer.
   EXPECT_EQ(Count(*session, "SELECT count(*) FROM ranges WHERE k >= 2500"), 1500);
   EXPECT_EQ(Count(*session, "SELECT count(*) FROM parts WHERE p = 'p2' AND k > 2990"), 9);
+}
+
+// Column `name`: `rows` values i, NULL where i % null_every == 0 (0: never).
+std::shared_ptr<arrow::Array> Column(int64_t rows, int64_t null_every) {
+  arrow::Int64Builder values;
+  for (int64_t i = 0; i < rows; ++i) {
+    EXPECT_TRUE(
+        (null_every > 0 && i % null_every == 0 ? values.AppendNull() : values.Append(i))
+            .ok());
+  }
+  return values.Finish().ValueOrDie();
+}
+
+TEST(DeltaTable, ColumnsWithoutNullsAreStoredRequiredUntilANullArrives) {
+  testing::TempDir dir;
+  const std::string root = (dir.path() / "t").string();
+  const auto schema = arrow::schema(
+      {arrow::field("a", arrow::int64()), arrow::field("b", arrow::int64())});
+  // 70000 rows with NULLs in b only, then 1000 with NULLs in a only.
+  const arrow::RecordBatchVector batches = {
+      arrow::RecordBatch::Make(schema, 70000, {Column(70000, 0), Column(70000, 10)}),
+      arrow::RecordBatch::Make(schema, 1000, {Column(1000, 2), Column(1000, 0)})};
+  auto table = delta::DeltaTable::Create(root, schema, {}).ValueOrDie();
+  ASSERT_TRUE(
+      table->Append(arrow::RecordBatchReader::Make(batches, schema).ValueOrDie().get())
+          .ok());
+  // Per file, by its rows: whether a and b are REQUIRED (no definition levels).
+  std::map<int64_t, std::pair<bool, bool>> required;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (entry.path().extension() != ".parquet") continue;
+    const auto metadata = parquet::ParquetFileReader::OpenFile(entry.path())->metadata();
+    const auto& columns = *metadata->schema();
+    required[metadata->num_rows()] = {columns.Column(0)->max_definition_level() == 0,
+                                      columns.Column(1)->max_definition_level() == 0};
+  }
+  const std::map<int64_t, std::pair<bool, bool>> expected = {{70000, {true, false}},
+                                                             {1000, {false, true}}};
+  EXPECT_EQ(required, expected) << "a NULL in a REQUIRED column starts a new file";
+  testing::TempDir elsewhere;
+  auto session = Connect("local:" + elsewhere.path().string()).ValueOrDie();
+  const std::string scan = "delta_scan('" + root + "')";
+  EXPECT_EQ(Count(*session, "SELECT count(*) FROM " + scan), 71000);
+  EXPECT_EQ(Count(*session, "SELECT count(a) FROM " + scan), 70000 + 500);
+  EXPECT_EQ(Count(*session, "SELECT count(b) FROM " + scan), 63000 + 1000);
+  EXPECT_EQ(Count(*session, "SELECT sum(a) FROM " + scan + " WHERE a >= 69990"),
+            (69990 + 69999) * 10 / 2);
+  EXPECT_EQ(Count(*session, "SELECT count(*) FROM " + scan + " WHERE b IS NULL"), 7000);
 }
 
 TEST(DeltaTable, StatisticsOfAZonedTimestampCoverEveryBatchOfAFile) {
