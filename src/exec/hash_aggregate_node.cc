@@ -20,6 +20,7 @@
 #include "exec/group_accumulator.h"
 #include "exec/key_hashes.h"
 #include "exec/key_layout.h"
+#include "exec/ordered_groups.h"
 
 namespace sluice::exec {
 
@@ -88,6 +89,9 @@ struct ValueCodes {
 // What one thread has grouped.
 struct ThreadState {
   std::mutex mutex;
+  // While the thread's keys come in ascending order, `ordered` numbers its groups;
+  // after, `grouper` (which has them all, numbered the same).
+  std::unique_ptr<OrderedGroups> ordered;
   std::unique_ptr<cp::Grouper> grouper;
   std::vector<std::unique_ptr<GroupAccumulator>> accumulators;
   std::vector<ValueCodes> value_codes;  // by key column; for dictionary-encoded ones
@@ -98,6 +102,10 @@ struct ThreadState {
   // At the end: the keys of its groups, and the groups of each partition.
   cp::ExecBatch uniques;
   std::array<std::vector<uint32_t>, kPartitions> partitions;
+
+  int64_t num_groups() const {
+    return ordered ? ordered->num_groups() : grouper->num_groups();
+  }
 };
 
 class HashAggregateNode final : public BreakerNode {
@@ -117,6 +125,8 @@ class HashAggregateNode final : public BreakerNode {
     for (size_t i = 0; i < keys_.size(); ++i) {
       grouped_widths_.push_back(IsDictionary(i) ? 4 : layout_.widths()[i]);
     }
+    orderable_ = keys_.size() == 1 && OrderedGroups::Supports(*layout_.types()[0]) &&
+                 !IsDictionary(0);
   }
 
   static arrow::Result<ac::ExecNode*> Make(ac::ExecPlan* plan,
@@ -218,6 +228,7 @@ class HashAggregateNode final : public BreakerNode {
       auto made = std::make_unique<ThreadState>();
       ARROW_ASSIGN_OR_RAISE(made->grouper, MakeGrouper(/*merging=*/false));
       ARROW_ASSIGN_OR_RAISE(made->accumulators, MakeAccumulators());
+      if (orderable_) made->ordered = std::make_unique<OrderedGroups>(pool());
       made->value_codes.resize(keys_.size());
       for (size_t i = 0; i < keys_.size(); ++i) {
         if (!IsDictionary(i)) continue;
@@ -264,7 +275,7 @@ class HashAggregateNode final : public BreakerNode {
                           GroupsOf(std::move(keys), batch.length, state));
     for (size_t i = 0; i < calls_.size(); ++i) {
       auto& accumulator = *state->accumulators[i];
-      ARROW_RETURN_NOT_OK(accumulator.Resize(state->grouper->num_groups()));
+      ARROW_RETURN_NOT_OK(accumulator.Resize(state->num_groups()));
       if (!inputs[i]) {
         ARROW_RETURN_NOT_OK(accumulator.Consume(nullptr, groups, batch.length));
         continue;
@@ -314,14 +325,21 @@ class HashAggregateNode final : public BreakerNode {
                                   column.GetNullCount());
   }
 
-  // The group of each row of `keys`. Where runs of rows share a key (input clustered on
-  // it) and there are enough groups that lookups miss the cache, only each run's first
-  // row is looked up.
+  // The group of each row of `keys`: while they are in order, by comparing each with the
+  // last. Else where runs of rows share a key (input clustered on it) and there are
+  // enough groups that lookups miss the cache, only each run's first row is looked up.
   arrow::Result<const uint32_t*> GroupsOf(std::vector<arrow::Datum> keys, int64_t length,
                                           ThreadState* state) {
     constexpr uint32_t kManyGroups = 64 * 1024;
     std::vector<arrow::ArraySpan> spans;
     for (const auto& key : keys) spans.emplace_back(*key.array());
+    if (state->ordered) {
+      state->groups.resize(static_cast<size_t>(length));
+      ARROW_ASSIGN_OR_RAISE(bool in_order,
+                            state->ordered->Consume(spans[0], state->groups.data()));
+      if (in_order) return state->groups.data();
+      ARROW_RETURN_NOT_OK(LeaveOrder(state));
+    }
     if (state->grouper->num_groups() < kManyGroups ||
         !RunStarts(spans, grouped_widths_, length, &state->starts)) {
       const cp::ExecBatch batch(std::move(keys), length);
@@ -346,6 +364,31 @@ class HashAggregateNode final : public BreakerNode {
     return state->groups.data();
   }
 
+  // The thread's ordered groups moved to its grouper. The grouper numbers them its own
+  // way (in no promised order, and a key in more than one segment once), so the
+  // aggregates' states are moved to its numbers.
+  arrow::Status LeaveOrder(ThreadState* state) {
+    const int64_t groups = state->ordered->num_groups();
+    if (groups > 0) {
+      ARROW_ASSIGN_OR_RAISE(auto keys,
+                            state->ordered->Keys(layout_.types()[0], 0, groups));
+      const cp::ExecBatch batch({arrow::Datum(std::move(keys))}, groups);
+      ARROW_ASSIGN_OR_RAISE(auto ids, state->grouper->Consume(cp::ExecSpan(batch)));
+      const uint32_t* to = ids.array()->GetValues<uint32_t>(1);
+      std::vector<uint32_t> from(static_cast<size_t>(groups));
+      for (size_t i = 0; i < from.size(); ++i) from[i] = static_cast<uint32_t>(i);
+      ARROW_ASSIGN_OR_RAISE(auto moved, MakeAccumulators());
+      for (size_t i = 0; i < calls_.size(); ++i) {
+        ARROW_RETURN_NOT_OK(moved[i]->Resize(state->grouper->num_groups()));
+        ARROW_RETURN_NOT_OK(
+            moved[i]->Merge(*state->accumulators[i], from.data(), to, groups));
+      }
+      state->accumulators = std::move(moved);
+    }
+    state->ordered.reset();
+    return arrow::Status::OK();
+  }
+
   // Once all input is in: each thread's groups split into partitions (a task per
   // thread), then the partitions merged and emitted (a task per partition).
   //
@@ -359,8 +402,43 @@ class HashAggregateNode final : public BreakerNode {
       states = static_cast<int64_t>(states_.size());
     }
     if (states == 0) return output_->InputFinished(this, 0);
+    by_ranges_ = SplitByRanges();
     steps_.fetch_add(1, std::memory_order_release);
+    if (by_ranges_)
+      return plan_->query_context()->StartTaskGroup(merge_group_, kPartitions);
     return plan_->query_context()->StartTaskGroup(split_group_, states);
+  }
+
+  // When every thread's groups are ordered: partitions as ranges of keys, cut at
+  // quantiles of the longest segment, and where each range begins in each segment of
+  // each thread. False (and nothing done) otherwise.
+  bool SplitByRanges() {
+    for (auto& state : states_) {
+      std::lock_guard<std::mutex> lock(state->mutex);  // after the thread's last batch
+      if (!state->ordered) return false;
+    }
+    for (size_t t = 0; t < states_.size(); ++t) {
+      const auto& segments = states_[t]->ordered->segments();
+      for (size_t k = 0; k + 1 < segments.size(); ++k) {
+        segments_.push_back({t, segments[k], segments[k + 1], {}});
+      }
+    }
+    const auto longest = std::max_element(
+        segments_.begin(), segments_.end(),
+        [](const auto& a, const auto& b) { return a.end - a.begin < b.end - b.begin; });
+    const int64_t* cuts = states_[longest->thread]->ordered->keys() + longest->begin;
+    const int64_t n = longest->end - longest->begin;
+    for (auto& segment : segments_) {
+      const int64_t* keys = states_[segment.thread]->ordered->keys();
+      segment.bounds[0] = segment.begin;
+      segment.bounds[kPartitions] = segment.end;
+      for (int p = 1; p < kPartitions; ++p) {
+        segment.bounds[p] = std::lower_bound(keys + segment.begin, keys + segment.end,
+                                             cuts[p * n / kPartitions]) -
+                            keys;
+      }
+    }
+    return true;
   }
 
   // A thread's groups, by the partition of their key's hash.
@@ -374,6 +452,7 @@ class HashAggregateNode final : public BreakerNode {
   }
 
   arrow::Status SplitGroups(ThreadState& state) {
+    if (state.ordered) ARROW_RETURN_NOT_OK(LeaveOrder(&state));
     ARROW_ASSIGN_OR_RAISE(state.uniques, state.grouper->GetUniques());
     for (size_t i = 0; i < keys_.size(); ++i) {
       if (!IsDictionary(i)) continue;
@@ -399,7 +478,7 @@ class HashAggregateNode final : public BreakerNode {
   // Partition p of every thread merged into one grouper, and emitted.
   arrow::Status EmitPartition(int64_t p) {
     steps_.load(std::memory_order_acquire);
-    ARROW_RETURN_NOT_OK(MergePartition(p));
+    ARROW_RETURN_NOT_OK(by_ranges_ ? MergeRange(p) : MergePartition(p));
     steps_.fetch_add(1, std::memory_order_release);
     return arrow::Status::OK();
   }
@@ -428,11 +507,60 @@ class HashAggregateNode final : public BreakerNode {
                                                    indices->length()));
       }
     }
-    const int64_t groups = grouper->num_groups();
-    if (groups == 0) return arrow::Status::OK();
+    if (grouper->num_groups() == 0) return arrow::Status::OK();
     ARROW_ASSIGN_OR_RAISE(cp::ExecBatch uniques, grouper->GetUniques());
     std::vector<std::shared_ptr<arrow::ArrayData>> columns;
     for (const auto& value : uniques.values) columns.push_back(value.array());
+    return Emit(std::move(columns), accumulators, grouper->num_groups());
+  }
+
+  // Key range p of every thread's ordered segments merged in key order, and emitted.
+  arrow::Status MergeRange(int64_t p) {
+    const size_t threads = states_.size();
+    std::vector<std::vector<uint32_t>> from(threads), to(threads);
+    std::vector<int64_t> next;
+    for (const auto& segment : segments_) next.push_back(segment.bounds[p]);
+    OrderedGroups merged(pool());
+    while (true) {
+      int chosen = -1;
+      int64_t key = 0;
+      for (size_t k = 0; k < segments_.size(); ++k) {
+        const auto& segment = segments_[k];
+        if (next[k] == segment.bounds[p + 1]) continue;
+        const int64_t candidate = states_[segment.thread]->ordered->keys()[next[k]];
+        if (chosen < 0 || candidate < key) {
+          chosen = static_cast<int>(k);
+          key = candidate;
+        }
+      }
+      if (chosen < 0) break;
+      const int64_t groups = merged.num_groups();
+      if (groups == 0 || merged.keys()[groups - 1] != key) {
+        ARROW_RETURN_NOT_OK(merged.Append(key));
+      }
+      const size_t thread = segments_[chosen].thread;
+      from[thread].push_back(static_cast<uint32_t>(next[chosen]++));
+      to[thread].push_back(static_cast<uint32_t>(merged.num_groups() - 1));
+    }
+    const int64_t groups = merged.num_groups();
+    if (groups == 0) return arrow::Status::OK();
+    ARROW_ASSIGN_OR_RAISE(auto accumulators, MakeAccumulators());
+    for (size_t t = 0; t < threads; ++t) {
+      for (size_t i = 0; i < calls_.size(); ++i) {
+        ARROW_RETURN_NOT_OK(accumulators[i]->Resize(groups));
+        ARROW_RETURN_NOT_OK(accumulators[i]->Merge(*states_[t]->accumulators[i],
+                                                   from[t].data(), to[t].data(),
+                                                   static_cast<int64_t>(from[t].size())));
+      }
+    }
+    ARROW_ASSIGN_OR_RAISE(auto keys, merged.Keys(layout_.types()[0], 0, groups));
+    return Emit({std::move(keys)}, accumulators, groups);
+  }
+
+  // `keys` (columns of `groups` rows) and the accumulators' results, in batches.
+  arrow::Status Emit(std::vector<std::shared_ptr<arrow::ArrayData>> columns,
+                     std::vector<std::unique_ptr<GroupAccumulator>>& accumulators,
+                     int64_t groups) {
     for (auto& accumulator : accumulators) {
       ARROW_ASSIGN_OR_RAISE(auto column, accumulator->Finish());
       columns.push_back(std::move(column));
@@ -463,6 +591,16 @@ class HashAggregateNode final : public BreakerNode {
 
   std::mutex states_mutex_;
   std::vector<std::unique_ptr<ThreadState>> states_;  // by thread index
+  bool orderable_ = false;  // one key, of a type OrderedGroups numbers
+  bool by_ranges_ = false;  // partitions are ranges of ordered keys
+  // When they are: each ascending segment of each thread's groups, and where each
+  // partition's range begins in it.
+  struct Segment {
+    size_t thread;
+    int64_t begin, end;
+    std::array<int64_t, kPartitions + 1> bounds;
+  };
+  std::vector<Segment> segments_;
   int split_group_ = -1;
   int merge_group_ = -1;
   std::atomic<int> batches_{0};

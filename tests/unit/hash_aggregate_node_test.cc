@@ -1,4 +1,5 @@
 // The "sluice_aggregate" Acero node groups and aggregates as Acero's own aggregate does.
+#include <functional>
 #include <random>
 
 #include <arrow/acero/exec_plan.h>
@@ -201,6 +202,47 @@ TEST(HashAggregateNode, GroupsAsAceroDoesByAClusteredKeyWithManyGroups) {
   ASSERT_TRUE(cp::Initialize().ok());
   ExpectSameGroups(RandomTable(600000), {"clustered"}, kEveryCall);
   ExpectSameGroups(RandomTable(600000), {"clustered", "word"}, {{"count_all", ""}});
+}
+
+// `table` with column `name` of `type` holding f(row).
+template <typename Builder>
+std::shared_ptr<arrow::Table> WithKey(const std::shared_ptr<arrow::Table>& table,
+                                      const std::string& name,
+                                      std::shared_ptr<arrow::DataType> type,
+                                      const std::function<int64_t(int64_t)>& f) {
+  Builder builder(type, arrow::default_memory_pool());
+  for (int64_t row = 0; row < table->num_rows(); ++row) {
+    EXPECT_TRUE(builder.Append(static_cast<typename Builder::value_type>(f(row))).ok());
+  }
+  auto column = builder.Finish().ValueOrDie();
+  return table
+      ->AddColumn(table->num_columns(), arrow::field(name, type),
+                  std::make_shared<arrow::ChunkedArray>(column))
+      .ValueOrDie();
+}
+
+// Keys ascending in runs are numbered without a hash table while they stay in order: in
+// one sequence, in two overlapping ones (as two sorted files give: a key in both is one
+// group), and in one that stops being ordered after many groups (the groups move to a
+// hash table, a key seen twice merged).
+TEST(HashAggregateNode, GroupsAsAceroDoesByAKeyInAscendingSequences) {
+  ASSERT_TRUE(cp::Initialize().ok());
+  constexpr int64_t kRows = 300000;
+  auto table = RandomTable(kRows);
+  table = WithKey<arrow::Int64Builder>(table, "two", arrow::int64(), [](int64_t row) {
+    return row < 180000 ? row / 3 : (row - 180000) / 2 + 20000;
+  });
+  table = WithKey<arrow::Int64Builder>(table, "breaks", arrow::int64(), [](int64_t row) {
+    return row < 250000 ? row / 4 : (row * 7919) % 62500;
+  });
+  table = WithKey<arrow::Int16Builder>(table, "i16", arrow::int16(),
+                                       [](int64_t row) { return row / 20 - 7000; });
+  table = WithKey<arrow::Date32Builder>(table, "date", arrow::date32(),
+                                        [](int64_t row) { return 9000 + row / 5; });
+  for (const char* key : {"two", "breaks", "i16", "date"}) {
+    SCOPED_TRACE(key);
+    ExpectSameGroups(table, {key}, kEveryCall);
+  }
 }
 
 // Dictionary-encoded keys (a dictionary per batch, NULL indices and a NULL entry) group
