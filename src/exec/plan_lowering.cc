@@ -13,6 +13,7 @@
 #include "exec/common_table_reader.h"
 #include "exec/filter_node.h"
 #include "exec/hash_aggregate_node.h"
+#include "exec/integer_join_node.h"
 #include "exec/query_stream.h"
 #include "exec/top_k_node.h"
 #include "exec/window_reader.h"
@@ -245,11 +246,28 @@ Declaration WithConstantKey(Declaration input, const arrow::Schema& schema,
       {std::move(input), {"project", arrow::acero::ProjectNodeOptions(exprs, names)}});
 }
 
+// Whether `node` is every row of a table: a scan, through projections.
+bool IsWholeTable(plan::NodePtr node) {
+  while (node->kind() == plan::NodeKind::kProject) node = node->input();
+  return node->kind() == plan::NodeKind::kScan;
+}
+
 // The right input is the hash table's (build) side. A join without keys (a cross join)
 // joins on a constant added to both sides and dropped after.
 arrow::Result<Declaration> LowerJoin(Declaration left, Declaration right,
                                      const plan::NodePtr& node) {
   const auto type = AceroJoinType(node->join_kind());
+  // A join with a whole table: most probe rows match, so Acero's Bloom filters would
+  // drop few rows, and its row-format hash table is the cost.
+  if (node->join_kind() == plan::JoinKind::kInner && node->left_keys().size() == 1 &&
+      IsWholeTable(node->inputs()[1]) &&
+      node->predicate().Equals(arrow::compute::literal(true)) &&
+      IntegerJoinSupports(*node->inputs()[0]->schema(), node->left_keys()[0],
+                          *node->inputs()[1]->schema(), node->right_keys()[0])) {
+    ARROW_RETURN_NOT_OK(RegisterIntegerJoinNode());
+    return Declaration(kIntegerJoinNode, {std::move(left), std::move(right)},
+                       IntegerJoinOptions(node->left_keys()[0], node->right_keys()[0]));
+  }
   if (!node->left_keys().empty()) {
     arrow::acero::HashJoinNodeOptions options(type, Refs(node->left_keys()),
                                               Refs(node->right_keys()), node->predicate(),
