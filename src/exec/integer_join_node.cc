@@ -113,8 +113,6 @@ class IntegerJoinNode final : public ac::ExecNode {
       batches = std::move(build_batches_);
     }
     const auto& schema = *inputs_[1]->output_schema();
-    int64_t rows = 0;
-    for (const auto& batch : batches) rows += batch.length;
     for (int c = 0; c < schema.num_fields(); ++c) {
       arrow::ArrayVector pieces;
       for (const auto& batch : batches) {
