@@ -90,7 +90,7 @@ struct ValueCodes {
 struct ThreadState {
   std::mutex mutex;
   // While the thread's keys come in ascending order, `ordered` numbers its groups;
-  // after, `grouper` (which has them all, numbered the same).
+  // after, `grouper` has them all (renumbered, see LeaveOrder).
   std::unique_ptr<OrderedGroups> ordered;
   std::unique_ptr<cp::Grouper> grouper;
   std::vector<std::unique_ptr<GroupAccumulator>> accumulators;

@@ -69,56 +69,31 @@ arrow::Result<bool> OrderedGroups::Consume(const arrow::ArraySpan& keys,
                                            uint32_t* groups) {
   if (keys.length == 0) return true;
   if (keys.GetNullCount() != 0) return false;
-  const int64_t before = keys_.size();
-  const int width = keys.type->byte_width();
-  const uint8_t* data = keys.buffers[1].data + keys.offset * width;
-  int64_t first;
-  switch (width) {
+  switch (keys.type->byte_width()) {
     case 2:
-      first = reinterpret_cast<const int16_t*>(data)[0];
-      break;
+      return ConsumeValues(keys.GetValues<int16_t>(1), keys.length, groups);
     case 4:
-      first = reinterpret_cast<const int32_t*>(data)[0];
-      break;
+      return ConsumeValues(keys.GetValues<int32_t>(1), keys.length, groups);
     default:
-      first = reinterpret_cast<const int64_t*>(data)[0];
+      return ConsumeValues(keys.GetValues<int64_t>(1), keys.length, groups);
   }
+}
+
+template <typename T>
+arrow::Result<bool> OrderedGroups::ConsumeValues(const T* values, int64_t length,
+                                                 uint32_t* groups) {
+  const int64_t before = keys_.size();
   // A batch that starts below the last group starts a segment.
-  const bool continues = before > 0 && first >= keys_[before - 1];
+  const bool continues = before > 0 && values[0] >= keys_[before - 1];
   if (before > 0 && !continues && segments_.size() > kMaxSegments) return false;
   const int64_t last = continues ? keys_[before - 1] : 0;
-  int64_t fresh;
-  switch (width) {
-    case 2:
-      fresh = CountNewGroups(reinterpret_cast<const int16_t*>(data), keys.length,
-                             continues, last);
-      break;
-    case 4:
-      fresh = CountNewGroups(reinterpret_cast<const int32_t*>(data), keys.length,
-                             continues, last);
-      break;
-    default:
-      fresh = CountNewGroups(reinterpret_cast<const int64_t*>(data), keys.length,
-                             continues, last);
-  }
+  const int64_t fresh = CountNewGroups(values, length, continues, last);
   if (fresh < 0) return false;
   if (before + fresh > std::numeric_limits<uint32_t>::max()) return false;
   ARROW_RETURN_NOT_OK(keys_.Resize(before + fresh));
   if (before > 0 && !continues) segments_.push_back(before);
   segments_.back() = before + fresh;
-  switch (width) {
-    case 2:
-      AssignGroups(reinterpret_cast<const int16_t*>(data), keys.length, keys_.data(),
-                   before, continues, groups);
-      break;
-    case 4:
-      AssignGroups(reinterpret_cast<const int32_t*>(data), keys.length, keys_.data(),
-                   before, continues, groups);
-      break;
-    default:
-      AssignGroups(reinterpret_cast<const int64_t*>(data), keys.length, keys_.data(),
-                   before, continues, groups);
-  }
+  AssignGroups(values, length, keys_.data(), before, continues, groups);
   return true;
 }
 

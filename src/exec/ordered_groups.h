@@ -47,6 +47,9 @@ class OrderedGroups {
  private:
   static constexpr size_t kMaxSegments = 8;
 
+  template <typename T>
+  arrow::Result<bool> ConsumeValues(const T* values, int64_t length, uint32_t* groups);
+
   PoolVector<int64_t> keys_;
   std::vector<int64_t> segments_{0, 0};
   arrow::MemoryPool* pool_;
