@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -33,14 +34,21 @@ bool EachOnceInOrder(const std::vector<uint32_t>& rows) {
   return true;
 }
 
+// rows[0..length) as indices for Arrow's take, not copied.
+std::shared_ptr<arrow::UInt32Array> Indices(const uint32_t* rows, int64_t length) {
+  return std::make_shared<arrow::UInt32Array>(
+      length, arrow::Buffer::Wrap(rows, static_cast<size_t>(length)));
+}
+
 class IntegerJoinNode final : public ac::ExecNode {
  public:
   IntegerJoinNode(ac::ExecPlan* plan, std::vector<ac::ExecNode*> inputs,
                   std::shared_ptr<arrow::Schema> output_schema, int probe_key,
-                  int build_key)
+                  int build_key, bool keep_unmatched_build)
       : ExecNode(plan, std::move(inputs), {"probe", "build"}, std::move(output_schema)),
         probe_key_(probe_key),
         build_key_(build_key),
+        keep_unmatched_build_(keep_unmatched_build),
         table_(plan->query_context()->exec_context()->memory_pool()) {}
 
   static arrow::Result<ac::ExecNode*> Make(ac::ExecPlan* plan,
@@ -53,11 +61,15 @@ class IntegerJoinNode final : public ac::ExecNode {
     if (!IntegerJoinSupports(probe, given.probe_key, build, given.build_key)) {
       return arrow::Status::NotImplemented(kIntegerJoinNode, ": not for these keys");
     }
-    arrow::FieldVector fields = probe.fields();
+    arrow::FieldVector fields;
+    for (const auto& field : probe.fields()) {
+      fields.push_back(given.keep_unmatched_build ? field->WithNullable(true) : field);
+    }
     for (const auto& field : build.fields()) fields.push_back(field);
     return plan->EmplaceNode<IntegerJoinNode>(
         plan, std::move(inputs), arrow::schema(std::move(fields)),
-        probe.GetFieldIndex(given.probe_key), build.GetFieldIndex(given.build_key));
+        probe.GetFieldIndex(given.probe_key), build.GetFieldIndex(given.build_key),
+        given.keep_unmatched_build);
   }
 
   const char* kind_name() const override { return "SluiceIntegerJoinNode"; }
@@ -84,7 +96,7 @@ class IntegerJoinNode final : public ac::ExecNode {
     if (input == inputs_[1]) {
       return build_counter_.SetTotal(total_batches) ? Build() : arrow::Status::OK();
     }
-    return probe_counter_.SetTotal(total_batches) ? Done() : arrow::Status::OK();
+    return probe_counter_.SetTotal(total_batches) ? PartDone() : arrow::Status::OK();
   }
 
   arrow::Status StartProducing() override { return arrow::Status::OK(); }
@@ -135,6 +147,10 @@ class IntegerJoinNode final : public ac::ExecNode {
     }
     batches.clear();
     ARROW_RETURN_NOT_OK(table_.Build(arrow::ArraySpan(*build_columns_[build_key_])));
+    if (keep_unmatched_build_) {
+      matched_ = std::make_unique<std::atomic<uint8_t>[]>(
+          static_cast<size_t>(build_columns_[build_key_]->length));
+    }
     std::vector<cp::ExecBatch> waiting;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -142,12 +158,12 @@ class IntegerJoinNode final : public ac::ExecNode {
       waiting = std::move(waiting_);
     }
     for (auto& batch : waiting) ARROW_RETURN_NOT_OK(ProbeAndCount(batch));
-    return arrow::Status::OK();
+    return PartDone();
   }
 
   arrow::Status ProbeAndCount(const cp::ExecBatch& batch) {
     ARROW_RETURN_NOT_OK(Probe(batch));
-    return probe_counter_.Increment() ? Done() : arrow::Status::OK();
+    return probe_counter_.Increment() ? PartDone() : arrow::Status::OK();
   }
 
   // The joined rows of one probe batch, in batches of at most kOutputBatchRows.
@@ -163,6 +179,13 @@ class IntegerJoinNode final : public ac::ExecNode {
     }
     std::vector<uint32_t> probe_rows, build_rows;
     table_.Probe(arrow::ArraySpan(*keys), &probe_rows, &build_rows);
+    if (matched_) {
+      for (uint32_t row : build_rows) {
+        if (!matched_[row].load(std::memory_order_relaxed)) {
+          matched_[row].store(1, std::memory_order_relaxed);
+        }
+      }
+    }
     const auto matches = static_cast<int64_t>(probe_rows.size());
     const bool all_once = matches == batch.length && matches <= kOutputBatchRows &&
                           EachOnceInOrder(probe_rows);
@@ -184,11 +207,7 @@ class IntegerJoinNode final : public ac::ExecNode {
                                       const uint32_t* build_rows, int64_t length,
                                       bool all_once) {
     std::vector<arrow::Datum> values;
-    auto take = [&](const uint32_t* rows) {
-      return std::make_shared<arrow::UInt32Array>(
-          length, arrow::Buffer::Wrap(rows, static_cast<size_t>(length)));
-    };
-    const auto probe_indices = take(probe_rows);
+    const auto probe_indices = Indices(probe_rows, length);
     for (const auto& value : batch.values) {
       if (all_once || value.is_scalar()) {
         values.push_back(value);
@@ -199,20 +218,62 @@ class IntegerJoinNode final : public ac::ExecNode {
           cp::Take(value, probe_indices, cp::TakeOptions::NoBoundsCheck(), context()));
       values.push_back(std::move(taken));
     }
-    const auto build_indices = take(build_rows);
-    for (const auto& column : build_columns_) {
-      ARROW_ASSIGN_OR_RAISE(auto taken,
-                            cp::Take(arrow::Datum(column), build_indices,
-                                     cp::TakeOptions::NoBoundsCheck(), context()));
-      values.push_back(std::move(taken));
-    }
+    ARROW_RETURN_NOT_OK(TakeBuildColumns(build_rows, length, &values));
     return cp::ExecBatch(std::move(values), length);
   }
 
-  arrow::Status Done() { return output_->InputFinished(this, output_batches_.load()); }
+  // Appends to `values` the build side's columns at rows `rows[0..length)`.
+  arrow::Status TakeBuildColumns(const uint32_t* rows, int64_t length,
+                                 std::vector<arrow::Datum>* values) {
+    const auto indices = Indices(rows, length);
+    for (const auto& column : build_columns_) {
+      ARROW_ASSIGN_OR_RAISE(auto taken,
+                            cp::Take(arrow::Datum(column), indices,
+                                     cp::TakeOptions::NoBoundsCheck(), context()));
+      values->push_back(std::move(taken));
+    }
+    return arrow::Status::OK();
+  }
+
+  // The build side indexed and every probe batch joined: at the second of the two, the
+  // unmatched build rows (if kept) and the end of the output.
+  arrow::Status PartDone() {
+    if (parts_done_.fetch_add(1) + 1 < 2) return arrow::Status::OK();
+    if (keep_unmatched_build_) ARROW_RETURN_NOT_OK(EmitUnmatchedBuildRows());
+    return output_->InputFinished(this, output_batches_.load());
+  }
+
+  // The build rows no probe row matched, beside NULL probe columns. The matches were
+  // marked by probes that all finished before this runs.
+  arrow::Status EmitUnmatchedBuildRows() {
+    const int64_t rows = build_columns_[build_key_]->length;
+    std::vector<uint32_t> unmatched;
+    for (int64_t row = 0; row < rows; ++row) {
+      if (!matched_[row].load(std::memory_order_relaxed)) {
+        unmatched.push_back(static_cast<uint32_t>(row));
+      }
+    }
+    const auto total = static_cast<int64_t>(unmatched.size());
+    const auto& probe = *inputs_[0]->output_schema();
+    for (int64_t offset = 0; offset < total; offset += kOutputBatchRows) {
+      const int64_t length = std::min(kOutputBatchRows, total - offset);
+      std::vector<arrow::Datum> values;
+      for (const auto& field : probe.fields()) {
+        ARROW_ASSIGN_OR_RAISE(auto nulls,
+                              arrow::MakeArrayOfNull(field->type(), length, pool()));
+        values.emplace_back(std::move(nulls));
+      }
+      ARROW_RETURN_NOT_OK(TakeBuildColumns(unmatched.data() + offset, length, &values));
+      ARROW_RETURN_NOT_OK(
+          output_->InputReceived(this, cp::ExecBatch(std::move(values), length)));
+      ++output_batches_;
+    }
+    return arrow::Status::OK();
+  }
 
   int probe_key_;
   int build_key_;
+  bool keep_unmatched_build_;
   std::mutex mutex_;
   std::vector<cp::ExecBatch> build_batches_;  // until built
   std::vector<cp::ExecBatch> waiting_;        // probe batches that came before
@@ -222,6 +283,9 @@ class IntegerJoinNode final : public ac::ExecNode {
   ac::AtomicCounter build_counter_;
   ac::AtomicCounter probe_counter_;
   std::atomic<int> output_batches_{0};
+  std::atomic<int> parts_done_{0};  // the build side indexed; every probe batch joined
+  // By build row, once built, if unmatched rows are kept: whether some probe row matched.
+  std::unique_ptr<std::atomic<uint8_t>[]> matched_;
 };
 
 }  // namespace

@@ -258,15 +258,19 @@ arrow::Result<Declaration> LowerJoin(Declaration left, Declaration right,
                                      const plan::NodePtr& node) {
   const auto type = AceroJoinType(node->join_kind());
   // A join with a whole table: most probe rows match, so Acero's Bloom filters would
-  // drop few rows, and its row-format hash table is the cost.
-  if (node->join_kind() == plan::JoinKind::kInner && node->left_keys().size() == 1 &&
+  // drop few rows, and its row-format hash table is the cost. A RIGHT join keeps that
+  // table's (the build side's) unmatched rows.
+  const bool inner = node->join_kind() == plan::JoinKind::kInner;
+  const bool right_outer = node->join_kind() == plan::JoinKind::kRight;
+  if ((inner || right_outer) && node->left_keys().size() == 1 &&
       IsWholeTable(node->inputs()[1]) &&
       node->predicate().Equals(arrow::compute::literal(true)) &&
       IntegerJoinSupports(*node->inputs()[0]->schema(), node->left_keys()[0],
                           *node->inputs()[1]->schema(), node->right_keys()[0])) {
     ARROW_RETURN_NOT_OK(RegisterIntegerJoinNode());
     return Declaration(kIntegerJoinNode, {std::move(left), std::move(right)},
-                       IntegerJoinOptions(node->left_keys()[0], node->right_keys()[0]));
+                       IntegerJoinOptions(node->left_keys()[0], node->right_keys()[0],
+                                          /*keep_unmatched_build=*/right_outer));
   }
   if (!node->left_keys().empty()) {
     arrow::acero::HashJoinNodeOptions options(type, Refs(node->left_keys()),

@@ -107,18 +107,20 @@ std::shared_ptr<arrow::Table> RandomSide(int64_t rows, int64_t span, bool spread
                              prices.Finish().ValueOrDie()});
 }
 
-// `probe` joined with `build` on their keys, sorted by every column: by our node or by
-// Acero's hash join.
+// `probe` joined with `build` on their keys (an inner join, or a right outer one that
+// keeps every build row), sorted by every column: by our node or by Acero's hash join.
 std::shared_ptr<arrow::Table> Joined(bool ours,
                                      const std::shared_ptr<arrow::Table>& probe,
                                      const std::shared_ptr<arrow::Table>& build,
-                                     bool threads) {
+                                     bool threads, bool right_outer) {
   ac::Declaration join;
   if (ours) {
     EXPECT_TRUE(exec::RegisterIntegerJoinNode().ok());
-    join = {exec::kIntegerJoinNode, exec::IntegerJoinOptions("p_key", "b_key")};
+    join = {exec::kIntegerJoinNode,
+            exec::IntegerJoinOptions("p_key", "b_key", right_outer)};
   } else {
-    join = {"hashjoin", ac::HashJoinNodeOptions(ac::JoinType::INNER, {"p_key"}, {"b_key"},
+    const auto type = right_outer ? ac::JoinType::RIGHT_OUTER : ac::JoinType::INNER;
+    join = {"hashjoin", ac::HashJoinNodeOptions(type, {"p_key"}, {"b_key"},
                                                 cp::literal(true), "", "")};
   }
   join.inputs = {
@@ -136,15 +138,24 @@ std::shared_ptr<arrow::Table> Joined(bool ours,
 }
 
 void ExpectJoinedAsAceroDoes(const std::shared_ptr<arrow::Table>& probe,
-                             const std::shared_ptr<arrow::Table>& build) {
-  auto expected = Joined(false, probe, build, /*threads=*/false);
+                             const std::shared_ptr<arrow::Table>& build,
+                             bool right_outer = false) {
+  auto expected = Joined(false, probe, build, /*threads=*/false, right_outer);
   ASSERT_NE(expected, nullptr);
   for (bool threads : {false, true}) {
-    auto actual = Joined(true, probe, build, threads);
+    auto actual = Joined(true, probe, build, threads, right_outer);
     ASSERT_NE(actual, nullptr);
     EXPECT_EQ(actual->num_rows(), expected->num_rows()) << "threads " << threads;
     EXPECT_TRUE(actual->Equals(*expected)) << "threads " << threads;
   }
+}
+
+// Build rows with no match in the probe side, where it is a NULL, in a right outer join.
+int64_t UnmatchedBuildRows(const std::shared_ptr<arrow::Table>& probe,
+                           const std::shared_ptr<arrow::Table>& build) {
+  auto joined = Joined(true, probe, build, /*threads=*/true, /*right_outer=*/true);
+  if (joined == nullptr) return -1;
+  return joined->GetColumnByName("p_word")->null_count();
 }
 
 // Keys with NULLs and duplicates on both sides: a dense build side (an indexed array)
@@ -184,6 +195,30 @@ TEST(IntegerJoinNode, AnEmptySideJoinsNothing) {
   auto build = RandomSide(1000, 100, false, "b_", 8);
   ExpectJoinedAsAceroDoes(probe->Slice(0, 0), build);
   ExpectJoinedAsAceroDoes(probe, build->Slice(0, 0));
+}
+
+// A right outer join keeps every build row: those no probe row matched (NULL keys among
+// them) once each, beside NULL probe columns; the probe side's unmatched rows go.
+TEST(IntegerJoinNode, RightOuterKeepsEveryBuildRowAsAceroDoes) {
+  ASSERT_TRUE(cp::Initialize().ok());
+  for (bool spread : {false, true}) {
+    SCOPED_TRACE(spread ? "spread" : "dense");
+    // Probe keys cover a third of the build side's range: most build rows match nothing.
+    auto probe = RandomSide(40000, 10000, spread, "p_", 9);
+    auto build = RandomSide(20000, 30000, spread, "b_", 10);
+    ExpectJoinedAsAceroDoes(probe, build, /*right_outer=*/true);
+    EXPECT_GT(UnmatchedBuildRows(probe, build), 10000);
+    // Many matches per probe row, and more unmatched rows than one output batch holds.
+    ExpectJoinedAsAceroDoes(RandomSide(3000, 3, spread, "p_", 11),
+                            RandomSide(90000, 100000, spread, "b_", 12),
+                            /*right_outer=*/true);
+  }
+  auto probe = RandomSide(1000, 100, false, "p_", 13);
+  auto build = RandomSide(1000, 100, false, "b_", 14);
+  // No probe rows: every build row, once.
+  ExpectJoinedAsAceroDoes(probe->Slice(0, 0), build, /*right_outer=*/true);
+  EXPECT_EQ(UnmatchedBuildRows(probe->Slice(0, 0), build), build->num_rows());
+  ExpectJoinedAsAceroDoes(probe, build->Slice(0, 0), /*right_outer=*/true);
 }
 
 TEST(IntegerJoinNode, RefusesOtherKeys) {
