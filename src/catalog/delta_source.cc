@@ -94,9 +94,15 @@ std::optional<int64_t> DeltaSource::EstimatedRows() const {
 std::optional<int64_t> DeltaSource::EstimatedDistinct(const std::string& column) const {
   std::call_once(estimate_once_, [this] { Estimate(); });
   auto it = integer_ranges_.find(column);
-  if (it == integer_ranges_.end()) return std::nullopt;
-  const auto [low, high] = it->second;
-  return std::min(estimated_rows_, high - low + 1);
+  if (it != integer_ranges_.end()) {
+    const auto [low, high] = it->second;
+    return std::min(estimated_rows_, high - low + 1);
+  }
+  if (snapshot_->files().empty() || file_schema_->GetFieldIndex(column) < 0) {
+    return std::nullopt;
+  }
+  return dictionary_sizes_.Of(
+      delta::DataFilePath(snapshot_->root(), snapshot_->files().front().path), column);
 }
 
 int DeltaSource::MaxPartitions() const {

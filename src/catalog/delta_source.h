@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "catalog/dictionary_sizes.h"
 #include "catalog/table_source.h"
 
 namespace sluice::delta {
@@ -28,7 +29,8 @@ class DeltaSource : public TableSource {
   // numRecords from the files' statistics (their sizes where a file has none).
   std::optional<int64_t> EstimatedRows() const override;
   std::optional<int64_t> ExactRows() const override;
-  // Integer columns: at most max - min + 1, from the files' statistics.
+  // Integer columns: at most max - min + 1, from the files' statistics. Others: the
+  // entries of the first data file's dictionary for the column, where it has one.
   std::optional<int64_t> EstimatedDistinct(const std::string& column) const override;
   arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
@@ -43,6 +45,7 @@ class DeltaSource : public TableSource {
   mutable std::optional<int64_t> exact_rows_;  // every file has numRecords
   // Integer columns whose every file has statistics: the smallest and largest value.
   mutable std::map<std::string, std::pair<int64_t, int64_t>> integer_ranges_;
+  DictionarySizes dictionary_sizes_;  // of the first data file
 };
 
 }  // namespace sluice::catalog

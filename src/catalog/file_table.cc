@@ -147,6 +147,11 @@ std::optional<int64_t> FileTable::ExactRows() const {
   return rows;
 }
 
+std::optional<int64_t> FileTable::EstimatedDistinct(const std::string& column) const {
+  if (kind_ != FileFormatKind::kParquet || paths_.empty()) return std::nullopt;
+  return dictionary_sizes_.Of(paths_.front(), column);
+}
+
 int64_t FileTable::CountRows() const {
   // At most this many files are looked at; the rest are assumed alike.
   constexpr size_t kSampled = 64;

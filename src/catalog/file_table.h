@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/dictionary_sizes.h"
 #include "catalog/file_access.h"
 #include "catalog/table_source.h"
 
@@ -48,6 +49,9 @@ class FileTable : public TableSource {
   // Parquet: the sum of every footer's row count (each read when asked); other
   // formats: unknown.
   std::optional<int64_t> ExactRows() const override;
+  // Parquet: the entries of the first file's dictionary for the column, where it has
+  // one; other formats: unknown.
+  std::optional<int64_t> EstimatedDistinct(const std::string& column) const override;
   arrow::Result<ScanStream> MakeScan(const ScanRequest& request) const override;
 
   const std::vector<std::string>& paths() const { return paths_; }
@@ -66,6 +70,7 @@ class FileTable : public TableSource {
   // EstimatedRows reads footers once.
   mutable std::once_flag estimate_once_;
   mutable int64_t estimated_rows_ = 0;
+  DictionarySizes dictionary_sizes_;  // of the first file
 };
 
 }  // namespace sluice::catalog

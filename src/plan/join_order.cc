@@ -20,11 +20,28 @@ namespace cp = arrow::compute;
 // Rows assumed for a source that cannot tell.
 constexpr double kUnknownRows = 1e6;
 
-// The fraction of rows a condition is assumed to keep.
-double Selectivity(const Expression& condition) {
+std::optional<double> DistinctOf(const NodePtr& node, const std::string& column,
+                                 bool guess);
+
+// The column of `column = constant` (either way round), if the call is one.
+const std::string* ColumnEqualToConstant(const Expression::Call& call) {
+  if (call.function_name != "equal" || call.arguments.size() != 2) return nullptr;
+  for (int i = 0; i < 2; ++i) {
+    const auto* ref = call.arguments[i].field_ref();
+    if (ref && ref->name() && call.arguments[1 - i].literal()) return ref->name();
+  }
+  return nullptr;
+}
+
+// The fraction of the rows of `input` a condition is assumed to keep: `column =
+// constant` one value's share where statistics count the column's values.
+double Selectivity(const Expression& condition, const NodePtr& input) {
   const auto* call = condition.call();
   if (call == nullptr) return 0.5;
   const std::string& name = call->function_name;
+  if (const std::string* column = ColumnEqualToConstant(*call)) {
+    if (auto distinct = DistinctOf(input, *column, /*guess=*/false)) return 1 / *distinct;
+  }
   if (name == "equal") return 0.1;
   if (name == "is_in") return 0.2;
   // LIKE picks out a word or a prefix: TPC-H's keep 1% to 20% of their rows.
@@ -44,8 +61,10 @@ struct Leaf {
 };
 
 // About how many distinct values `column` of `node` has: the table's statistics for a
-// column passed up from a scan, else as many as the rows (a key).
-double EstimateDistinct(const NodePtr& node, const std::string& column) {
+// column passed up from a scan; where none tell, as many as the rows of the node that
+// lost track (a key) if `guess`, else nullopt.
+std::optional<double> DistinctOf(const NodePtr& node, const std::string& column,
+                                 bool guess) {
   switch (node->kind()) {
     case NodeKind::kScan: {
       const int i = node->schema()->GetFieldIndex(column);
@@ -58,33 +77,38 @@ double EstimateDistinct(const NodePtr& node, const std::string& column) {
     case NodeKind::kProject: {
       const int i = node->schema()->GetFieldIndex(column);
       const auto* ref = i >= 0 ? node->exprs()[i].field_ref() : nullptr;
-      if (ref && ref->name()) return EstimateDistinct(node->input(), *ref->name());
+      if (ref && ref->name()) return DistinctOf(node->input(), *ref->name(), guess);
       break;
     }
     case NodeKind::kFilter:
     case NodeKind::kSort:
     case NodeKind::kLimit:
-      return EstimateDistinct(node->input(), column);
+      return DistinctOf(node->input(), column, guess);
     case NodeKind::kWindow:
       if (node->input()->schema()->GetFieldIndex(column) >= 0)
-        return EstimateDistinct(node->input(), column);
+        return DistinctOf(node->input(), column, guess);
       break;
     case NodeKind::kUnion:
       break;
     case NodeKind::kJoin:
       for (const auto& input : node->inputs()) {
         if (input->schema()->GetFieldIndex(column) >= 0)
-          return EstimateDistinct(input, column);
+          return DistinctOf(input, column, guess);
       }
       break;
     case NodeKind::kAggregate: {
       const auto& keys = node->group_keys();
       if (std::find(keys.begin(), keys.end(), column) != keys.end())
-        return EstimateDistinct(node->input(), column);
+        return DistinctOf(node->input(), column, guess);
       break;
     }
   }
+  if (!guess) return std::nullopt;
   return EstimateRows(node);
+}
+
+double EstimateDistinct(const NodePtr& node, const std::string& column) {
+  return *DistinctOf(node, column, /*guess=*/true);
 }
 
 bool IsInnerJoin(const NodePtr& node) {
@@ -615,7 +639,9 @@ double EstimateRows(const NodePtr& node) {
     }
     case NodeKind::kFilter: {
       double rows = EstimateRows(node->input());
-      for (const auto& c : SplitConjunction(node->predicate())) rows *= Selectivity(c);
+      for (const auto& c : SplitConjunction(node->predicate())) {
+        rows *= Selectivity(c, node->input());
+      }
       return std::max(1.0, rows);
     }
     case NodeKind::kProject:

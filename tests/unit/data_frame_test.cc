@@ -372,6 +372,30 @@ TEST(DataFrame, OuterJoinsBuildTheirHashTableFromTheSmallerInput) {
   EXPECT_EQ(Int(table, 3, 0), 0 + 2 + 4 + 6 + 8);
 }
 
+TEST(DataFrame, AnEqualityKeepsOneValuesShareOfTheRowsWhereTheFilesCountTheValues) {
+  testing::TempDir dir;
+  auto session = Connect("local:" + dir.path().string()).ValueOrDie();
+  // status has 3 values, stored dictionary-encoded: status = 'F' keeps 10000 of 30000
+  // orders, more than the 5000 items, which are then the hash table (the right input).
+  // A fixed 10% (3000 rows) would have put the filtered orders there instead.
+  for (const char* sql :
+       {"CREATE TABLE orders AS SELECT id, CASE id % 3 WHEN 0 THEN 'F' WHEN 1 THEN 'O' "
+        "ELSE 'P' END AS status FROM range(30000)",
+        "CREATE TABLE items AS SELECT id * 6 AS oid FROM range(5000)"}) {
+    ASSERT_TRUE(session->Exec(sql).ok()) << sql;
+  }
+  const std::string sql =
+      "SELECT count(*) FROM orders, items WHERE id = oid AND status = 'F'";
+  auto plan = session->Sql(sql)->Explain().ValueOrDie();
+  const auto filter = plan.find("Filter (status");
+  const auto items = plan.find("/items version");
+  ASSERT_NE(filter, std::string::npos) << plan;
+  ASSERT_NE(items, std::string::npos) << plan;
+  EXPECT_LT(filter, items) << plan;
+  // oid = 0, 6, ..., 29994: every one an order, all with status 'F'.
+  EXPECT_EQ(Int(session->Sql(sql)->Collect().ValueOrDie(), 0, 0), 5000);
+}
+
 TEST(DataFrame, EqualitiesOfExpressionsAreHashKeys) {
   auto session = Connect().ValueOrDie();
   // a.id * 3 = b.id + 1 holds for a.id = 1..6 (b.id = 2, 5, ..., 17), in every join kind;
