@@ -17,6 +17,7 @@
 #include <arrow/util/bitmap_ops.h>
 
 #include "exec/breaker_node.h"
+#include "exec/coded_groups.h"
 #include "exec/group_accumulator.h"
 #include "exec/key_hashes.h"
 #include "exec/key_layout.h"
@@ -90,8 +91,10 @@ struct ValueCodes {
 struct ThreadState {
   std::mutex mutex;
   // While the thread's keys come in ascending order, `ordered` numbers its groups;
-  // after, `grouper` has them all (renumbered, see LeaveOrder).
+  // after, `grouper` has them all (renumbered, see MoveToGrouper). So does `coded`
+  // while every key's code is small.
   std::unique_ptr<OrderedGroups> ordered;
+  std::unique_ptr<CodedGroups> coded;
   std::unique_ptr<cp::Grouper> grouper;
   std::vector<std::unique_ptr<GroupAccumulator>> accumulators;
   std::vector<ValueCodes> value_codes;  // by key column; for dictionary-encoded ones
@@ -104,7 +107,8 @@ struct ThreadState {
   std::array<std::vector<uint32_t>, kPartitions> partitions;
 
   int64_t num_groups() const {
-    return ordered ? ordered->num_groups() : grouper->num_groups();
+    if (ordered) return ordered->num_groups();
+    return coded ? coded->num_groups() : grouper->num_groups();
   }
 };
 
@@ -127,6 +131,8 @@ class HashAggregateNode final : public BreakerNode {
     }
     orderable_ = keys_.size() == 1 && OrderedGroups::Supports(*layout_.types()[0]) &&
                  !IsDictionary(0);
+    codable_ = CodedGroups::Supports(keys_.size());
+    for (size_t i = 0; i < keys_.size(); ++i) codable_ = codable_ && IsDictionary(i);
   }
 
   static arrow::Result<ac::ExecNode*> Make(ac::ExecPlan* plan,
@@ -229,6 +235,7 @@ class HashAggregateNode final : public BreakerNode {
       ARROW_ASSIGN_OR_RAISE(made->grouper, MakeGrouper(/*merging=*/false));
       ARROW_ASSIGN_OR_RAISE(made->accumulators, MakeAccumulators());
       if (orderable_) made->ordered = std::make_unique<OrderedGroups>(pool());
+      if (codable_) made->coded = std::make_unique<CodedGroups>(keys_.size());
       made->value_codes.resize(keys_.size());
       for (size_t i = 0; i < keys_.size(); ++i) {
         if (!IsDictionary(i)) continue;
@@ -340,6 +347,13 @@ class HashAggregateNode final : public BreakerNode {
       if (in_order) return state->groups.data();
       ARROW_RETURN_NOT_OK(LeaveOrder(state));
     }
+    if (state->coded) {
+      state->groups.resize(static_cast<size_t>(length));
+      if (state->coded->Consume(spans, length, state->groups.data())) {
+        return state->groups.data();
+      }
+      ARROW_RETURN_NOT_OK(LeaveCodes(state));
+    }
     if (state->grouper->num_groups() < kManyGroups ||
         !RunStarts(spans, grouped_widths_, length, &state->starts)) {
       const cp::ExecBatch batch(std::move(keys), length);
@@ -364,28 +378,45 @@ class HashAggregateNode final : public BreakerNode {
     return state->groups.data();
   }
 
-  // The thread's ordered groups moved to its grouper. The grouper numbers them its own
-  // way (in no promised order, and a key in more than one segment once), so the
-  // aggregates' states are moved to its numbers.
+  // The thread's ordered groups moved to its grouper.
   arrow::Status LeaveOrder(ThreadState* state) {
     const int64_t groups = state->ordered->num_groups();
     if (groups > 0) {
       ARROW_ASSIGN_OR_RAISE(auto keys,
                             state->ordered->Keys(layout_.types()[0], 0, groups));
-      const cp::ExecBatch batch({arrow::Datum(std::move(keys))}, groups);
-      ARROW_ASSIGN_OR_RAISE(auto ids, state->grouper->Consume(cp::ExecSpan(batch)));
-      const uint32_t* to = ids.array()->GetValues<uint32_t>(1);
-      std::vector<uint32_t> from(static_cast<size_t>(groups));
-      for (size_t i = 0; i < from.size(); ++i) from[i] = static_cast<uint32_t>(i);
-      ARROW_ASSIGN_OR_RAISE(auto moved, MakeAccumulators());
-      for (size_t i = 0; i < calls_.size(); ++i) {
-        ARROW_RETURN_NOT_OK(moved[i]->Resize(state->grouper->num_groups()));
-        ARROW_RETURN_NOT_OK(
-            moved[i]->Merge(*state->accumulators[i], from.data(), to, groups));
-      }
-      state->accumulators = std::move(moved);
+      ARROW_RETURN_NOT_OK(
+          MoveToGrouper(cp::ExecBatch({arrow::Datum(std::move(keys))}, groups), state));
     }
     state->ordered.reset();
+    return arrow::Status::OK();
+  }
+
+  // The thread's coded groups moved to its grouper.
+  arrow::Status LeaveCodes(ThreadState* state) {
+    const int64_t groups = state->coded->num_groups();
+    if (groups > 0) {
+      ARROW_ASSIGN_OR_RAISE(auto keys, state->coded->Keys(pool()));
+      ARROW_RETURN_NOT_OK(MoveToGrouper(cp::ExecBatch(std::move(keys), groups), state));
+    }
+    state->coded.reset();
+    return arrow::Status::OK();
+  }
+
+  // The thread's groups so far, numbered 0.. with keys `keys`, given to its grouper.
+  // The grouper numbers them its own way (in no promised order, and a key in more than
+  // one ordered segment once), so the aggregates' states are moved to its numbers.
+  arrow::Status MoveToGrouper(const cp::ExecBatch& keys, ThreadState* state) {
+    ARROW_ASSIGN_OR_RAISE(auto ids, state->grouper->Consume(cp::ExecSpan(keys)));
+    const uint32_t* to = ids.array()->GetValues<uint32_t>(1);
+    std::vector<uint32_t> from(static_cast<size_t>(keys.length));
+    for (size_t i = 0; i < from.size(); ++i) from[i] = static_cast<uint32_t>(i);
+    ARROW_ASSIGN_OR_RAISE(auto moved, MakeAccumulators());
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      ARROW_RETURN_NOT_OK(moved[i]->Resize(state->grouper->num_groups()));
+      ARROW_RETURN_NOT_OK(
+          moved[i]->Merge(*state->accumulators[i], from.data(), to, keys.length));
+    }
+    state->accumulators = std::move(moved);
     return arrow::Status::OK();
   }
 
@@ -453,6 +484,7 @@ class HashAggregateNode final : public BreakerNode {
 
   arrow::Status SplitGroups(ThreadState& state) {
     if (state.ordered) ARROW_RETURN_NOT_OK(LeaveOrder(&state));
+    if (state.coded) ARROW_RETURN_NOT_OK(LeaveCodes(&state));
     ARROW_ASSIGN_OR_RAISE(state.uniques, state.grouper->GetUniques());
     for (size_t i = 0; i < keys_.size(); ++i) {
       if (!IsDictionary(i)) continue;
@@ -592,6 +624,7 @@ class HashAggregateNode final : public BreakerNode {
   std::mutex states_mutex_;
   std::vector<std::unique_ptr<ThreadState>> states_;  // by thread index
   bool orderable_ = false;  // one key, of a type OrderedGroups numbers
+  bool codable_ = false;    // one or two keys, each dictionary-encoded
   bool by_ranges_ = false;  // partitions are ranges of ordered keys
   // When they are: each ascending segment of each thread's groups, and where each
   // partition's range begins in it.

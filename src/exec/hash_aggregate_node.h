@@ -48,7 +48,8 @@ bool GroupedAggregateSupports(const arrow::Schema& input,
 // groupers one after the other on one thread, and looks up every row: TPC-H Q18 groups
 // 6M rows, sorted by the key, into 1.5M groups (0.50 to 0.39 s). A dictionary-encoded
 // key (dictionary<int32, string>, any dictionary per batch) is grouped by numbers given
-// to its values once per dictionary, and emitted as its values.
+// to its values once per dictionary, and emitted as its values; one or two such keys
+// with few values, through a table indexed by those numbers (exec/coded_groups.h).
 // One integer-like key arriving in a few ascending sequences is grouped without a hash
 // table (exec/ordered_groups.h) for as long as it does, and merged by key range.
 // Registers once; later calls do nothing.

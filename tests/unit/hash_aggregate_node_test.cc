@@ -279,6 +279,53 @@ TEST(HashAggregateNode, GroupsDictionaryEncodedKeysByTheirValues) {
   ExpectSameGroups(table, {"few", "dword"}, kEveryCall, {"few", "word"});
 }
 
+// `column` dictionary-encoded in chunks of `rows` rows, each with its own dictionary.
+std::shared_ptr<arrow::ChunkedArray> Encoded(const arrow::ChunkedArray& column,
+                                             int64_t rows) {
+  arrow::ArrayVector chunks;
+  for (int64_t offset = 0; offset < column.length(); offset += rows) {
+    auto slice = arrow::Concatenate(column.Slice(offset, rows)->chunks()).ValueOrDie();
+    chunks.push_back(cp::DictionaryEncode(slice).ValueOrDie().make_array());
+  }
+  return std::make_shared<arrow::ChunkedArray>(chunks);
+}
+
+// One or two dictionary-encoded keys are numbered by their values' codes (up to 254
+// values each, NULL apart); a key that gets more values goes on in a hash table with the
+// groups it had.
+TEST(HashAggregateNode, GroupsDictionaryKeysByTheirCodesThenByHashWhenTheyOutgrowThem) {
+  ASSERT_TRUE(cp::Initialize().ok());
+  auto table = RandomTable(60000);
+  // "many": 100 values (and NULLs) in the first 30000 rows, then 400 more.
+  arrow::StringBuilder many;
+  for (int64_t i = 0; i < table->num_rows(); ++i) {
+    const int64_t value = i < 30000 ? i % 100 : 100 + i % 400;
+    ASSERT_TRUE(
+        (i % 37 == 0 ? many.AppendNull() : many.Append("m" + std::to_string(value)))
+            .ok());
+  }
+  table =
+      table
+          ->AddColumn(table->num_columns(), arrow::field("many", arrow::utf8()),
+                      std::make_shared<arrow::ChunkedArray>(many.Finish().ValueOrDie()))
+          .ValueOrDie();
+  auto few_text =
+      cp::Cast(arrow::Datum(table->GetColumnByName("few")), arrow::utf8()).ValueOrDie();
+  for (const auto& [name, column] :
+       std::vector<std::pair<std::string, std::shared_ptr<arrow::ChunkedArray>>>{
+           {"dword", Encoded(*table->GetColumnByName("word"), 7000)},
+           {"dfew", Encoded(*few_text.chunked_array(), 9000)},
+           {"dmany", Encoded(*table->GetColumnByName("many"), 5000)},
+           {"few_text", few_text.chunked_array()}}) {
+    table =
+        table->AddColumn(table->num_columns(), arrow::field(name, column->type()), column)
+            .ValueOrDie();
+  }
+  ExpectSameGroups(table, {"dword", "dfew"}, kEveryCall, {"word", "few_text"});
+  ExpectSameGroups(table, {"dmany"}, kEveryCall, {"many"});
+  ExpectSameGroups(table, {"dfew", "dmany"}, kEveryCall, {"few_text", "many"});
+}
+
 TEST(HashAggregateNode, NoInputGivesNoGroups) {
   ASSERT_TRUE(cp::Initialize().ok());
   auto empty = RandomTable(10)->Slice(0, 0);
