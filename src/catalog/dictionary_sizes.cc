@@ -10,27 +10,18 @@
 
 namespace sluice::catalog {
 
-namespace {
-
-bool IsDictionaryEncoding(parquet::Encoding::type encoding) {
-  return encoding == parquet::Encoding::RLE_DICTIONARY ||
-         encoding == parquet::Encoding::PLAIN_DICTIONARY;
-}
-
-// Whether every data page of `chunk` is dictionary encoded, by its encoding statistics
-// (a writer whose dictionary outgrew its limit falls back to PLAIN for later pages).
 bool OnlyDictionaryPages(const parquet::ColumnChunkMetaData& chunk) {
-  const auto stats = chunk.encoding_stats();
-  if (stats.empty()) return false;  // not recorded: cannot tell
+  const auto& stats = chunk.encoding_stats();
+  if (stats.empty()) return false;
   for (const auto& page : stats) {
     const bool data = page.page_type == parquet::PageType::DATA_PAGE ||
                       page.page_type == parquet::PageType::DATA_PAGE_V2;
-    if (data && !IsDictionaryEncoding(page.encoding)) return false;
+    const bool dictionary = page.encoding == parquet::Encoding::RLE_DICTIONARY ||
+                            page.encoding == parquet::Encoding::PLAIN_DICTIONARY;
+    if (data && !dictionary) return false;
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<int64_t> DictionarySizes::Of(const std::string& path,
                                            const std::string& column) const {

@@ -6,7 +6,16 @@
 #include <optional>
 #include <string>
 
+namespace parquet {
+class ColumnChunkMetaData;
+}
+
 namespace sluice::catalog {
+
+// Whether every data page of `chunk` is dictionary encoded, by its encoding statistics
+// (a writer whose dictionary outgrew its limit falls back to PLAIN for later pages);
+// false where they were not recorded.
+bool OnlyDictionaryPages(const parquet::ColumnChunkMetaData& chunk);
 
 // A table's sample of its columns' distinct values, for planning: how many entries the
 // dictionary of a top-level column holds in the first row group of one of its Parquet

@@ -23,6 +23,7 @@
 #include <parquet/statistics.h>
 
 #include "catalog/dictionary_prefilter.h"
+#include "catalog/dictionary_sizes.h"
 #include "common/dictionary_decode.h"
 
 namespace sluice::catalog {
@@ -329,18 +330,7 @@ bool CollectLeaves(const parquet::arrow::SchemaField& field,
 // so that reading its indices never has to build a dictionary.
 bool FullyDictionaryEncoded(const parquet::FileMetaData& metadata, int column) {
   for (int g = 0; g < metadata.num_row_groups(); ++g) {
-    const auto row_group = metadata.RowGroup(g);
-    const auto chunk = row_group->ColumnChunk(column);
-    const auto& stats = chunk->encoding_stats();
-    if (stats.empty()) return false;
-    for (const auto& page : stats) {
-      if (page.page_type != parquet::PageType::DATA_PAGE &&
-          page.page_type != parquet::PageType::DATA_PAGE_V2)
-        continue;
-      if (page.encoding != parquet::Encoding::PLAIN_DICTIONARY &&
-          page.encoding != parquet::Encoding::RLE_DICTIONARY)
-        return false;
-    }
+    if (!OnlyDictionaryPages(*metadata.RowGroup(g)->ColumnChunk(column))) return false;
   }
   return true;
 }
